@@ -1,0 +1,130 @@
+# hm: GNU make. `make` builds, `make check` sets up and tests, `make demo`
+# sets up and runs an example, `make bench` measures, `make install`.
+.POSIX:
+.SUFFIXES:
+
+PREFIX = /usr/local
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+CC = cc
+CFLAGS = -O2 -g
+WERROR = -Werror
+SANITIZE =
+
+# The user's flags first; warnings always on; POSIX chosen deliberately,
+# since -std=c11 alone hides POSIX declarations.
+ALL_CPPFLAGS = -D_POSIX_C_SOURCE=200809L -DJSMN_STRICT -Ilibhm $(CPPFLAGS)
+ALL_CFLAGS = $(CFLAGS) -std=c11 -Wall -Wextra -Wshadow -Wmissing-prototypes \
+	-Wpedantic -Wno-overlength-strings $(WERROR)
+YAML_CFLAGS = $$(pkg-config --cflags yaml-0.1)
+YAML_LIBS = $$(pkg-config --libs yaml-0.1)
+CMOCKA_LIBS = $$(pkg-config --libs cmocka)
+
+ifeq ($(SANITIZE),1)
+O = build-san
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+ALL_LDFLAGS = -fsanitize=address,undefined $(LDFLAGS)
+else
+O = build
+ALL_LDFLAGS = $(LDFLAGS)
+endif
+
+LIB_HDR = $(wildcard libhm/*.h) libhm/diag.def
+LIB_SRC = $(filter-out libhm/tool.c,$(wildcard libhm/*.c))
+LIB_OBJ = $(LIB_SRC:%.c=$(O)/%.o)
+TOOL_OBJ = $(O)/libhm/tool.o
+LOWER_OBJ = $(patsubst %.c,$(O)/%.o,$(wildcard hm-lower/*.c))
+BAKE_OBJ = $(patsubst %.c,$(O)/%.o,$(wildcard hm-bake/*.c))
+EXEC_OBJ = $(patsubst %.c,$(O)/%.o,$(wildcard hm-exec/*.c))
+BAKE_HDR = $(wildcard hm-bake/*.h)
+EXEC_HDR = $(wildcard hm-exec/*.h)
+LOWER_HDR = $(wildcard hm-lower/*.h)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+BIN = $(O)/hm-lower $(O)/hm-bake $(O)/hm-exec
+MAN = $(wildcard man/*.1 man/*.5)
+
+all: $(BIN)
+
+$(O)/%.o: %.c $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/hm-bake/%.o: hm-bake/%.c $(LIB_HDR) $(BAKE_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(YAML_CFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/hm-exec/%.o: hm-exec/%.c $(LIB_HDR) $(EXEC_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/hm-lower/%.o: hm-lower/%.c $(LIB_HDR) $(LOWER_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/libhm.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $(LIB_OBJ)
+
+$(O)/hm-lower: $(LOWER_OBJ) $(TOOL_OBJ) $(O)/libhm.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(LOWER_OBJ) $(TOOL_OBJ) $(O)/libhm.a
+
+$(O)/hm-bake: $(BAKE_OBJ) $(TOOL_OBJ) $(O)/libhm.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(BAKE_OBJ) $(TOOL_OBJ) $(O)/libhm.a $(YAML_LIBS)
+
+$(O)/hm-exec: $(EXEC_OBJ) $(TOOL_OBJ) $(O)/libhm.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(EXEC_OBJ) $(TOOL_OBJ) $(O)/libhm.a
+
+# Unit tests link the library plus, for a tool's modules, that tool's
+# objects other than main.o.
+$(O)/tests/%: tests/unit/%.c $(O)/libhm.a $(TOOL_OBJ) $(filter-out %/main.o,$(BAKE_OBJ) $(EXEC_OBJ))
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(YAML_CFLAGS) -Ihm-bake -Ihm-exec $(ALL_CFLAGS) \
+		-Wno-missing-prototypes $(ALL_LDFLAGS) -o $@ $< \
+		$(filter-out %/main.o,$(BAKE_OBJ) $(EXEC_OBJ)) $(TOOL_OBJ) \
+		$(O)/libhm.a $(CMOCKA_LIBS) $(YAML_LIBS)
+
+# Every header must compile on its own.
+$(O)/headers.ok: $(LIB_HDR) $(BAKE_HDR) $(EXEC_HDR) $(LOWER_HDR)
+	@mkdir -p $(@D)
+	@for h in $(filter %.h,$^); do \
+		printf '#include "%s"\n' "$$h" | $(CC) $(ALL_CPPFLAGS) \
+			$(ALL_CFLAGS) -I. -x c -fsyntax-only - || exit 1; \
+	done
+	@touch $@
+
+setup:
+	@sh scripts/setup.sh
+
+build: $(BIN) $(UNIT_BIN) $(O)/headers.ok
+
+check: setup
+	@$(MAKE) --no-print-directory build
+	@O=$(O) sh tests/run.sh
+
+# Run the tests without the package check (for a second build flavour).
+test: build
+	@O=$(O) sh tests/run.sh
+
+golden: $(BIN)
+	@O=$(O) sh tests/golden.sh --regenerate
+
+demo: setup
+	@$(MAKE) --no-print-directory $(BIN)
+	@O=$(O) sh examples/demo.sh
+
+bench: setup
+	@$(MAKE) --no-print-directory $(BIN)
+	@O=$(O) sh bench/run.sh
+
+install: $(BIN)
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	cp $(BIN) $(DESTDIR)$(BINDIR)/
+	cp $(filter %.1,$(MAN)) $(DESTDIR)$(MANDIR)/man1/
+	cp $(filter %.5,$(MAN)) $(DESTDIR)$(MANDIR)/man5/
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all setup build check test golden demo bench install clean

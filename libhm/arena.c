@@ -1,0 +1,182 @@
+/* hm: arena allocation. */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+
+#define ARENA_BLOCK (64 * 1024)
+#define ARENA_ALIGN (_Alignof(max_align_t))
+
+struct block {
+	struct block *next;
+	size_t size, used;
+	max_align_t data[];
+};
+
+struct arena {
+	struct block *head;	/* current block; older ones follow */
+	size_t total;
+};
+
+struct arena *
+arena_new(void)
+{
+	return calloc(1, sizeof(struct arena));
+}
+
+void
+arena_free(struct arena *a)
+{
+	struct block *b, *next;
+
+	if (!a)
+		return;
+	for (b = a->head; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(a);
+}
+
+static struct block *
+block_new(size_t size)
+{
+	struct block *b;
+
+	if (size > SIZE_MAX - sizeof(*b))
+		return NULL;
+	b = malloc(sizeof(*b) + size);
+	if (!b)
+		return NULL;
+	b->next = NULL;
+	b->size = size;
+	b->used = 0;
+	return b;
+}
+
+void *
+arena_alloc(struct arena *a, size_t size)
+{
+	struct block *b;
+	size_t need;
+
+	if (size > SIZE_MAX - ARENA_ALIGN)
+		return NULL;
+	need = (size + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
+	if (need == 0)
+		need = ARENA_ALIGN;
+	b = a->head;
+	if (!b || b->size - b->used < need) {
+		/* A large request gets its own block behind the current one,
+		 * so the current block's free space is not wasted. */
+		if (need > ARENA_BLOCK / 4) {
+			b = block_new(need);
+			if (!b)
+				return NULL;
+			if (a->head) {
+				b->next = a->head->next;
+				a->head->next = b;
+			} else {
+				a->head = b;
+			}
+			b->used = need;
+			a->total += need;
+			return b->data;
+		}
+		b = block_new(ARENA_BLOCK);
+		if (!b)
+			return NULL;
+		b->next = a->head;
+		a->head = b;
+	}
+	b->used += need;
+	a->total += need;
+	return (char *)b->data + b->used - need;
+}
+
+void *
+arena_calloc(struct arena *a, size_t n, size_t size)
+{
+	void *p;
+
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	p = arena_alloc(a, n * size);
+	if (p)
+		memset(p, 0, n * size);
+	return p;
+}
+
+char *
+arena_strndup(struct arena *a, const char *s, size_t n)
+{
+	char *p;
+
+	if (n == SIZE_MAX)
+		return NULL;
+	p = arena_alloc(a, n + 1);
+	if (!p)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *
+arena_strdup(struct arena *a, const char *s)
+{
+	return arena_strndup(a, s, strlen(s));
+}
+
+char *
+arena_printf(struct arena *a, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	char *p;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return NULL;
+	p = arena_alloc(a, (size_t)n + 1);
+	if (!p)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+void
+arena_combine(struct arena *dst, struct arena *src)
+{
+	struct block *b;
+
+	if (!src)
+		return;
+	if (src->head) {
+		for (b = src->head; b->next; b = b->next)
+			;
+		/* src's blocks go behind dst's current block, which stays
+		 * the one new allocations come from. */
+		if (dst->head) {
+			b->next = dst->head->next;
+			dst->head->next = src->head;
+		} else {
+			dst->head = src->head;
+		}
+	}
+	dst->total += src->total;
+	free(src);
+}
+
+size_t
+arena_used(const struct arena *a)
+{
+	return a->total;
+}

@@ -1,0 +1,212 @@
+/* hm: the IR model: documents, steps, groups, and their lifetime. */
+#ifndef HM_IR_H
+#define HM_IR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+/*
+ * One ir_doc owns everything it points to through its arena: steps,
+ * strings, and the JSON document it was loaded from (strings may point
+ * into its text). ir_doc_free releases all of it. A tool that builds a
+ * document by hand (hm-bake) allocates from doc->arena.
+ *
+ * The model is IR v1 whatever the input was: loading v0 moves 'cmd' into
+ * an eval of type cmd. Optional fields remember whether they were given
+ * ("has_" flags) so that the writer emits exactly what was there and
+ * lowering is idempotent.
+ *
+ * Keys: 1 to 255 bytes of [A-Za-z0-9_.:+-] segments separated by '/'
+ * (IR_KEY_SEP); '@' never appears in a step key and is reserved for the
+ * keys of replicated steps (see graph.h).
+ */
+#define IR_KEY_MAX	255
+#define IR_KEY_SEP	'/'
+#define IR_REPLICA_SEP	'@'
+#define IR_MAX_GROUP_DEPTH	64
+
+struct arena;
+struct json_doc;
+
+enum ir_format {
+	IR_FORMAT_V1,
+	IR_FORMAT_V0,		/* {"version":"0","steps":[...]} */
+	IR_FORMAT_V0_GRAPH,	/* {"version":"0","graph":{...}} */
+	IR_FORMAT_ENVELOPE	/* {"schema_version":"1","pipelines":[...]} */
+};
+
+enum ir_step_type {
+	IR_COMMAND,
+	IR_WAIT,
+	IR_GROUP
+};
+
+enum ir_eval_type {
+	IR_EVAL_CMD,
+	IR_EVAL_DYNAMIC
+};
+
+/* A group's or dynamic step's declared continuation. */
+enum ir_cont {
+	IR_CONT_NONE,		/* not declared */
+	IR_CONT_JOIN,		/* "continue": "join" */
+	IR_CONT_EACH,		/* "continue": "each" */
+	IR_CONT_IN		/* "continue_in": KEY */
+};
+
+enum ir_builds_in {
+	IR_BUILDS_IN_ABSENT,	/* field left out (groups only) */
+	IR_BUILDS_IN_NULL,	/* null: a fresh root */
+	IR_BUILDS_IN_KEY
+};
+
+enum ir_cache_policy {
+	IR_CACHE_NONE,
+	IR_CACHE_FOREVER,
+	IR_CACHE_TTL,
+	IR_CACHE_ON_CHANGE,
+	IR_CACHE_COMPOSE
+};
+
+struct ir_step;
+
+/* A reference to a step by key, resolved by ir_check. */
+struct ir_ref {
+	const char *key;
+	struct srcpos pos;
+	struct ir_step *step;	/* NULL until resolved */
+};
+
+struct ir_strlist {
+	const char **v;
+	struct srcpos *pos;
+	size_t n;
+	bool present;
+};
+
+/* An env object; order is kept as given. */
+struct ir_env {
+	const char **names;
+	const char **values;
+	struct srcpos *pos;
+	size_t n;
+	bool present;
+};
+
+struct ir_cache {
+	enum ir_cache_policy policy;
+	struct srcpos pos;
+	const char *duration_seconds;	/* number text (ttl), or NULL */
+	struct ir_strlist env_keys;	/* forever, ttl */
+	struct ir_strlist paths;	/* on_change */
+	struct ir_cache **sub_policies;	/* compose */
+	size_t nsub;
+	bool has_sub_policies;
+	const char *key;		/* 64 hex digits, or NULL */
+};
+
+/* Free-form JSON (runner_args): a subtree of a loaded document. */
+struct ir_any {
+	const struct json_doc *doc;	/* NULL: absent */
+	uint32_t node;
+};
+
+struct ir_step {
+	enum ir_step_type type;
+	struct srcpos pos;		/* the step object */
+	struct ir_step *parent;		/* enclosing group, or NULL */
+	size_t index;			/* position in its list */
+
+	/* command and group */
+	const char *key;
+	struct srcpos key_pos;
+	const char *label;		/* NULL: none */
+	enum ir_builds_in builds_in_kind;
+	struct ir_ref builds_in;
+	struct ir_ref *depends_on;
+	size_t ndepends_on;
+	bool has_depends_on;
+
+	/* command */
+	enum ir_eval_type eval;
+	struct srcpos eval_pos;
+	const char *cmd;		/* IR_EVAL_CMD */
+	const char *target_name;	/* IR_EVAL_DYNAMIC; on a group: the
+					   dynamic target it was baked from */
+	struct srcpos target_pos;
+	struct ir_env env;
+	long long timeout_seconds;
+	bool has_timeout;
+	bool soft_fail, has_soft_fail;
+	long long retry;
+	bool has_retry;
+	struct ir_cache *cache;		/* NULL: none */
+	const char *image;
+	const char *runner;
+	struct ir_any runner_args;
+	struct ir_strlist secret_env;
+
+	/* dynamic command and group: the continuation */
+	enum ir_cont cont;
+	struct ir_ref continue_in;	/* IR_CONT_IN */
+	struct srcpos cont_pos;
+
+	/* wait */
+	bool continue_on_failure, has_continue_on_failure;
+
+	/* group */
+	struct ir_step **steps;
+	size_t nsteps;
+};
+
+struct ir_doc {
+	struct arena *arena;
+	struct json_doc *json;		/* owned; NULL if built by hand */
+	const char *file;
+	enum ir_format format;		/* what was read */
+
+	bool has_source;
+	const char *source_definition;
+	const char *source_pipeline;
+	struct ir_env env;
+	const char *default_image;
+	struct ir_step **steps;
+	size_t nsteps;
+
+	/* a fragment's top-level continuation (overrides the placeholder's) */
+	enum ir_cont cont;
+	struct ir_ref continue_in;
+	struct srcpos cont_pos;
+
+	/* built by ir_check: every command and group step by key */
+	struct ir_index *index;
+};
+
+/* A new empty v1 document with its own arena; NULL if memory ran out. */
+struct ir_doc *ir_doc_new(const char *file);
+void ir_doc_free(struct ir_doc *doc);
+
+/* A zeroed step of the given type from doc's arena (builds_in: null). */
+struct ir_step *ir_step_new(struct ir_doc *doc, enum ir_step_type type);
+/* Append step to a list (the document's, or a group's); -1 if no memory. */
+int ir_doc_append(struct ir_doc *doc, struct ir_step *step);
+int ir_group_append(struct ir_doc *doc, struct ir_step *group,
+    struct ir_step *step);
+
+/* NULL if key is well-formed, else why not (for E_IR_BAD_KEY). */
+const char *ir_key_problem(const char *key, size_t len);
+/* NULL if s is a valid environment variable name, else why not. */
+const char *ir_env_name_problem(const char *s, size_t len);
+/* NULL if s is a valid target name ([A-Za-z0-9_][A-Za-z0-9_.-]*), else why. */
+const char *ir_target_name_problem(const char *s, size_t len);
+
+const char *ir_cache_policy_name(enum ir_cache_policy p);
+const char *ir_cont_name(enum ir_cont c);	/* "join", "each", NULL */
+
+/* Lookup by key after ir_check: a command or group step, or NULL. */
+struct ir_step *ir_find(const struct ir_doc *doc, const char *key);
+
+#endif

@@ -1,0 +1,119 @@
+/* hm: shared tool helpers: messages, exits, memory that dies on failure. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tool.h"
+
+const char *tool_name = "hm";
+
+static void
+vwarnf(const char *fmt, va_list ap)
+{
+	int saved = errno;
+	size_t len = strlen(fmt);
+
+	fprintf(stderr, "%s: ", tool_name);
+	vfprintf(stderr, fmt, ap);
+	if (len > 0 && fmt[len - 1] == ':')
+		fprintf(stderr, " %s", strerror(saved));
+	fputc('\n', stderr);
+}
+
+void
+warnf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarnf(fmt, ap);
+	va_end(ap);
+}
+
+void
+dief(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarnf(fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		dief(EXIT_SOFTWARE, "out of memory");
+	return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		dief(EXIT_SOFTWARE, "out of memory");
+	return p;
+}
+
+void *
+xreallocarray(void *p, size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		dief(EXIT_SOFTWARE, "out of memory");
+	p = realloc(p, n * size ? n * size : 1);
+	if (!p)
+		dief(EXIT_SOFTWARE, "out of memory");
+	return p;
+}
+
+char *
+xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	return memcpy(xmalloc(n), s, n);
+}
+
+size_t
+diag_print_all(const struct diag_list *l, FILE *f)
+{
+	size_t i;
+	char *s;
+
+	for (i = 0; i < l->n; i++) {
+		s = diag_string(&l->items[i], tool_name);
+		if (s) {
+			fprintf(f, "%s\n", s);
+			free(s);
+		} else {
+			fprintf(f, "%s: error: out of memory\n", tool_name);
+		}
+	}
+	if (l->dropped)
+		fprintf(f, "%s: note: %zu more diagnostics not shown\n",
+		    tool_name, l->dropped);
+	return l->errors;
+}
+
+int
+close_stdout(void)
+{
+	int bad = ferror(stdout);
+
+	if (fclose(stdout) != 0 || bad) {
+		if (bad && errno == 0)
+			errno = EIO;
+		warnf("write error:");
+		return EXIT_IOERR;
+	}
+	return 0;
+}
