@@ -160,6 +160,10 @@ struct ir_step {
 	/* group */
 	struct ir_step **steps;
 	size_t nsteps;
+
+	/* set by ir_check */
+	uint32_t id;			/* preorder number, doc->all[id] */
+	bool followed;			/* another member of its group follows it */
 };
 
 struct ir_doc {
@@ -181,8 +185,11 @@ struct ir_doc {
 	struct ir_ref continue_in;
 	struct srcpos cont_pos;
 
-	/* built by ir_check: every command and group step by key */
+	/* built by ir_check: every command and group step by key, and
+	 * every step in preorder */
 	struct ir_index *index;
+	struct ir_step **all;
+	uint32_t nall;
 };
 
 /* A new empty v1 document with its own arena; NULL if memory ran out. */

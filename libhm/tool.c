@@ -69,7 +69,7 @@ xreallocarray(void *p, size_t n, size_t size)
 {
 	if (size && n > SIZE_MAX / size)
 		dief(EXIT_SOFTWARE, "out of memory");
-	p = realloc(p, n * size ? n * size : 1);
+	p = realloc(p, n * size > 0 ? n * size : 1);
 	if (!p)
 		dief(EXIT_SOFTWARE, "out of memory");
 	return p;

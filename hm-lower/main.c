@@ -1,0 +1,219 @@
+/* hm: hm-lower: IR in any version, canonical IR v1 out; --check lints, --dot draws. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "ir.h"
+#include "ir_check.h"
+#include "ir_dot.h"
+#include "ir_load.h"
+#include "ir_write.h"
+#include "jsonw.h"
+#include "tool.h"
+
+/*
+ * Reads the whole input, builds the IR model (migrating v0), validates it,
+ * and writes one of: nothing (--check), DOT (--dot), canonical IR v1.
+ * Diagnostics go to stderr once, at the end of each stage; output is
+ * written only for a valid document, to a temporary file renamed over
+ * -o FILE so that a failed run never leaves half a file behind.
+ */
+
+enum mode {
+	MODE_LOWER,
+	MODE_CHECK,
+	MODE_DOT
+};
+
+static _Noreturn void
+usage(void)
+{
+	fprintf(stderr, "usage: %s [--check | --dot] [--compact] "
+	    "[--pipeline SLUG] [-o FILE] [FILE | -]\n", tool_name);
+	exit(EXIT_USAGE);
+}
+
+static void
+help(void)
+{
+	printf("usage: %s [--check | --dot] [--compact] [--pipeline SLUG] "
+	    "[-o FILE] [FILE | -]\n\n"
+	    "Read an IR document (v1, legacy v0, or an envelope), validate it\n"
+	    "and write it as canonical IR v1.\n\n"
+	    "  --check           validate only; print diagnostics\n"
+	    "  --dot             write a Graphviz DOT graph\n"
+	    "  --compact         write the IR on one line\n"
+	    "  -p, --pipeline SLUG  the envelope's pipeline to read\n"
+	    "  -o FILE           write to FILE instead of standard output\n"
+	    "  -h, --help        show this help\n\n"
+	    "Exit status: 0 ok, 64 usage, 65 invalid input, 66 cannot open,\n"
+	    "74 I/O error. See hm-lower(1).\n", tool_name);
+}
+
+/* Takes an option's argument from "--opt=ARG", "--opt ARG" or "-oARG". */
+static const char *
+optarg_of(char **argv, int *i, const char *arg, size_t namelen)
+{
+	if (arg[namelen] == '=')
+		return arg + namelen + 1;
+	if (arg[namelen] != '\0')
+		return arg + namelen;
+	if (!argv[*i + 1]) {
+		warnf("option '%.*s' needs an argument", (int)namelen, arg);
+		usage();
+	}
+	return argv[++*i];
+}
+
+static int
+write_output(const struct ir_doc *doc, enum mode mode, int compact, int fd)
+{
+	struct jsonw w;
+	FILE *f;
+
+	if (mode == MODE_DOT) {
+		f = fdopen(dup(fd), "w");
+		if (!f)
+			return -1;
+		if (ir_dot(doc, f) < 0) {
+			int e = errno;
+
+			fclose(f);
+			errno = e;
+			return -1;
+		}
+		return fclose(f) == 0 ? 0 : -1;
+	}
+	jsonw_init(&w, fd, compact ? 0 : 2);
+	ir_write(doc, &w);
+	return jsonw_finish(&w, NULL, NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *file = NULL, *out = NULL, *name;
+	struct ir_load_opts opts = { NULL };
+	struct diag_list diags = DIAG_LIST_INIT;
+	enum mode mode = MODE_LOWER;
+	int compact = 0, fd, io_error, i, status = 0;
+	struct ir_doc *doc;
+	char *tmp = NULL;
+
+	tool_name = "hm-lower";
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (a[0] != '-' || strcmp(a, "-") == 0)
+			break;
+		if (strcmp(a, "--check") == 0 || strcmp(a, "-c") == 0) {
+			if (mode == MODE_DOT)
+				usage();
+			mode = MODE_CHECK;
+		} else if (strcmp(a, "--dot") == 0) {
+			if (mode == MODE_CHECK)
+				usage();
+			mode = MODE_DOT;
+		} else if (strcmp(a, "--compact") == 0) {
+			compact = 1;
+		} else if (strncmp(a, "--pipeline", 10) == 0 &&
+		    (a[10] == '\0' || a[10] == '=')) {
+			opts.pipeline = optarg_of(argv, &i, a, 10);
+		} else if (strncmp(a, "-p", 2) == 0) {
+			opts.pipeline = optarg_of(argv, &i, a, 2);
+		} else if (strncmp(a, "-o", 2) == 0) {
+			out = optarg_of(argv, &i, a, 2);
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			help();
+			return close_stdout();
+		} else {
+			warnf("unknown option '%s'", a);
+			usage();
+		}
+	}
+	if (argc - i > 1) {
+		warnf("too many arguments: one input file at most");
+		usage();
+	}
+	if (i < argc)
+		file = argv[i];
+	/* a closed pipe is a write error to report, not a silent death */
+	signal(SIGPIPE, SIG_IGN);
+
+	if (!file || strcmp(file, "-") == 0) {
+		fd = STDIN_FILENO;
+		name = "<stdin>";
+	} else {
+		fd = open(file, O_RDONLY);
+		if (fd < 0) {
+			warnf("cannot open %s:", file);
+			return EXIT_NOINPUT;
+		}
+		name = file;
+	}
+	doc = ir_load_fd(fd, name, &opts, &diags, &io_error);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	if (!doc) {
+		diag_print_all(&diags, stderr);
+		diag_list_release(&diags);
+		return io_error ? EXIT_IOERR : EXIT_DATAERR;
+	}
+	if (ir_check(doc, mode == MODE_CHECK ? IR_CHECK_LINT : 0,
+	    &diags) < 0)
+		status = EXIT_DATAERR;
+	diag_print_all(&diags, stderr);
+	diag_list_release(&diags);
+	if (status || mode == MODE_CHECK) {
+		ir_doc_free(doc);
+		return status ? status : close_stdout();
+	}
+
+	if (out) {
+		size_t n = strlen(out) + 16;
+
+		tmp = xmalloc(n);
+		snprintf(tmp, n, "%s.tmpXXXXXX", out);
+		fd = mkstemp(tmp);
+		if (fd < 0) {
+			warnf("cannot create %s:", tmp);
+			free(tmp);
+			ir_doc_free(doc);
+			return EXIT_IOERR;
+		}
+	} else {
+		fd = STDOUT_FILENO;
+	}
+	if (write_output(doc, mode, compact, fd) < 0) {
+		warnf("write error%s%s:", out ? " on " : "", out ? out : "");
+		status = EXIT_IOERR;
+	}
+	if (out) {
+		if (status == 0 && (fsync(fd) < 0 || close(fd) < 0)) {
+			warnf("write error on %s:", out);
+			status = EXIT_IOERR;
+		} else if (status != 0) {
+			close(fd);
+		}
+		if (status == 0 && rename(tmp, out) < 0) {
+			warnf("cannot rename %s to %s:", tmp, out);
+			status = EXIT_IOERR;
+		}
+		if (status != 0)
+			unlink(tmp);
+		free(tmp);
+	}
+	ir_doc_free(doc);
+	if (status == 0)
+		status = close_stdout();
+	return status;
+}

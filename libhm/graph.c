@@ -1,0 +1,621 @@
+/* hm: the run graph: what waits for what, derived from a checked IR document. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "graph.h"
+#include "ir.h"
+#include "ir_check.h"
+#include "ir_index.h"
+
+/*
+ * Nodes are laid out in document order: a wait, a command (or its
+ * replicas, consecutive), a group's ENTER, its members, its EXIT. Edges are
+ * collected as (to, from, kind) triples and bucketed by 'to' at the end,
+ * so building is linear in steps + edges.
+ */
+struct triple {
+	uint32_t to, from, kind;
+};
+
+struct builder {
+	struct graph *g;
+	struct ir_doc *doc;
+	struct diag_list *diags;
+	size_t errors;
+	/* per step id */
+	uint32_t *first;	/* command/dynamic/wait node; group ENTER */
+	uint32_t *count;	/* nodes of a command: 1, or its replicas */
+	uint32_t *exit;		/* group EXIT */
+	struct ir_step **rep_group;	/* the 'each' group a replicated step
+					   follows (directly or by chain) */
+	struct triple *t;
+	size_t nt, capt;
+	uint32_t cap;
+};
+
+static int
+add_edge(struct builder *B, uint32_t to, uint32_t from, enum gedge_kind k)
+{
+	if (B->nt == B->capt) {
+		size_t cap = B->capt ? 2 * B->capt : 256;
+		struct triple *t = realloc(B->t, cap * sizeof(*t));
+
+		if (!t)
+			return -1;
+		B->t = t;
+		B->capt = cap;
+	}
+	B->t[B->nt].to = to;
+	B->t[B->nt].from = from;
+	B->t[B->nt].kind = k;
+	B->nt++;
+	return 0;
+}
+
+static uint32_t
+new_node(struct builder *B, enum gnode_kind kind, struct ir_step *s,
+    const char *key)
+{
+	struct gnode *n;
+
+	if (B->g->n == B->cap) {
+		uint32_t cap = B->cap ? 2 * B->cap : 64;
+		struct gnode *v = realloc(B->g->nodes, cap * sizeof(*v));
+
+		if (!v)
+			return GRAPH_NONE;
+		B->g->nodes = v;
+		B->cap = cap;
+	}
+	n = &B->g->nodes[B->g->n];
+	memset(n, 0, sizeof(*n));
+	n->kind = kind;
+	n->step = s;
+	n->key = key;
+	n->replica_of = GRAPH_NONE;
+	n->state_from = GRAPH_NONE;
+	return B->g->n++;
+}
+
+/* The node that stands for a finished step (a group's EXIT). */
+static uint32_t
+done_node(struct builder *B, const struct ir_step *s)
+{
+	return s->type == IR_GROUP ? B->exit[s->id] : B->first[s->id];
+}
+
+/* Edges from every node of step s (all replicas) to node 'to'. */
+static int
+edges_from_step(struct builder *B, uint32_t to, const struct ir_step *s,
+    enum gedge_kind k)
+{
+	uint32_t i, first = done_node(B, s);
+	uint32_t n = s->type == IR_GROUP ? 1 : B->count[s->id];
+
+	for (i = 0; i < n; i++)
+		if (add_edge(B, to, first + i, k) < 0)
+			return -1;
+	return 0;
+}
+
+/*
+ * Which steps are replicated: those that build in an 'each' group, and
+ * everything that builds in a replicated step, transitively. Chains are
+ * walked with an explicit stack, never recursion: they can be 100,000
+ * steps long.
+ */
+static int
+find_replicas(struct builder *B)
+{
+	struct ir_doc *doc = B->doc;
+	struct ir_step **stack;
+	unsigned char *known;
+	uint32_t i, n;
+
+	stack = calloc((size_t)doc->nall + 1, sizeof(*stack));
+	known = calloc((size_t)doc->nall + 1, 1);
+	if (!stack || !known) {
+		free(stack);
+		free(known);
+		return -1;
+	}
+	for (i = 0; i < doc->nall; i++) {
+		struct ir_step *c = doc->all[i], *b, *val = NULL;
+
+		for (n = 0; c && !known[c->id]; c = b) {
+			known[c->id] = 2;	/* on the stack */
+			stack[n++] = c;
+			b = c->type != IR_WAIT &&
+			    c->builds_in_kind == IR_BUILDS_IN_KEY ?
+			    c->builds_in.step : NULL;
+			if (b && b->type == IR_GROUP) {
+				val = b->cont == IR_CONT_EACH ? b : NULL;
+				b = NULL;
+			}
+		}
+		/* stopped at a known step: inherit; on a cycle: nothing */
+		if (c && known[c->id] == 1)
+			val = B->rep_group[c->id];
+		while (n > 0) {
+			c = stack[--n];
+			B->rep_group[c->id] = val;
+			known[c->id] = 1;
+		}
+	}
+	free(stack);
+	free(known);
+	for (i = 0; i < doc->nall; i++) {
+		struct ir_step *s = doc->all[i], *t = B->rep_group[i];
+		size_t k;
+
+		if (!t)
+			continue;
+		if (s->type != IR_COMMAND || s->eval == IR_EVAL_DYNAMIC) {
+			diag_report(B->diags, E_IR_EACH_TARGET,
+			    s->builds_in.pos, s->type == IR_GROUP ? "group" :
+			    "dynamic step", s->key, s->builds_in.key);
+			B->errors++;
+			continue;
+		}
+		if (s->builds_in.step != t)
+			continue;
+		/* the leaves of an 'each' group must not be replicas */
+		for (k = 0; k < t->nsteps; k++) {
+			struct ir_step *m = t->steps[k];
+
+			if (m->type != IR_WAIT && !m->followed &&
+			    B->rep_group[m->id]) {
+				diag_report(B->diags, E_IR_EACH_NESTED,
+				    s->builds_in.pos, s->key, t->key);
+				B->errors++;
+				break;
+			}
+		}
+	}
+	return B->errors ? -1 : 0;
+}
+
+/* The k-th leaf of group t. */
+static struct ir_step *
+nth_leaf(const struct ir_step *t, uint32_t r)
+{
+	size_t k;
+	uint32_t seen = 0;
+
+	for (k = 0; k < t->nsteps; k++) {
+		struct ir_step *m = t->steps[k];
+
+		if (m->type == IR_WAIT || m->followed)
+			continue;
+		if (seen++ == r)
+			return m;
+	}
+	return NULL;
+}
+
+static int
+make_nodes(struct builder *B, struct ir_step **v, size_t n)
+{
+	struct arena *a = B->g->arena;
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		struct ir_step *s = v[i];
+		uint32_t id = s->id;
+
+		switch (s->type) {
+		case IR_WAIT: {
+			const char *key = s->parent ?
+			    arena_printf(a, "%s#%zu", s->parent->key, s->index) :
+			    arena_printf(a, "#%zu", s->index);
+
+			B->first[id] = new_node(B, GN_WAIT, s, key);
+			B->count[id] = 1;
+			break;
+		}
+		case IR_COMMAND: {
+			enum gnode_kind kind = s->eval == IR_EVAL_DYNAMIC ?
+			    GN_DYNAMIC : GN_COMMAND;
+			struct ir_step *t = B->rep_group[id];
+
+			if (!t) {
+				B->first[id] = new_node(B, kind, s, s->key);
+				B->count[id] = 1;
+				break;
+			}
+			B->first[id] = B->g->n;
+			B->count[id] = 0;
+			for (k = 0; k < t->nsteps; k++) {
+				struct ir_step *m = t->steps[k];
+
+				if (m->type == IR_WAIT || m->followed)
+					continue;
+				if (new_node(B, kind, s, arena_printf(a,
+				    "%s%c%s", s->key, IR_REPLICA_SEP,
+				    m->key)) == GRAPH_NONE)
+					return -1;
+				B->count[id]++;
+			}
+			break;
+		}
+		case IR_GROUP:
+			B->first[id] = new_node(B, GN_ENTER, s, s->key);
+			B->count[id] = 1;
+			if (make_nodes(B, s->steps, s->nsteps) < 0)
+				return -1;
+			B->exit[id] = new_node(B, GN_EXIT, s, s->key);
+			break;
+		}
+		if (B->first[id] == GRAPH_NONE)
+			return -1;
+	}
+	return 0;
+}
+
+/* Edges into step s's nodes from what it names and where it stands. */
+static int
+step_edges(struct builder *B, struct ir_step *s, uint32_t wait_before)
+{
+	uint32_t first = B->first[s->id], n = B->count[s->id], r, to;
+	size_t d;
+
+	for (r = 0; r < n; r++) {
+		to = first + r;
+		if (s->builds_in_kind == IR_BUILDS_IN_KEY && s->builds_in.step) {
+			struct ir_step *b = s->builds_in.step;
+
+			if (B->rep_group[s->id] == b) {
+				/* replica r follows leaf r only */
+				if (add_edge(B, to, B->g->nodes[to].replica_of,
+				    GE_STATE) < 0)
+					return -1;
+			} else if (B->rep_group[s->id]) {
+				/* a replica of a chain: the same replica */
+				if (add_edge(B, to, done_node(B, b) + r,
+				    GE_STATE) < 0)
+					return -1;
+			} else if (edges_from_step(B, to, b, GE_STATE) < 0) {
+				return -1;
+			}
+		}
+		for (d = 0; d < s->ndepends_on; d++)
+			if (s->depends_on[d].step &&
+			    edges_from_step(B, to, s->depends_on[d].step,
+			    GE_ORDER) < 0)
+				return -1;
+		if (s->parent && add_edge(B, to, B->first[s->parent->id],
+		    GE_ORDER) < 0)
+			return -1;
+		if (wait_before != GRAPH_NONE &&
+		    add_edge(B, to, wait_before, GE_ORDER) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+list_edges(struct builder *B, struct ir_step **v, size_t n)
+{
+	uint32_t wait_before = GRAPH_NONE;
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		struct ir_step *s = v[i];
+
+		if (s->type == IR_WAIT) {
+			uint32_t w = B->first[s->id];
+			enum gedge_kind k = s->continue_on_failure ? GE_ANY :
+			    GE_BARRIER;
+
+			/* everything since the previous wait, and that wait */
+			for (j = i; j-- > 0 && v[j]->type != IR_WAIT;)
+				if (edges_from_step(B, w, v[j], k) < 0)
+					return -1;
+			if (wait_before != GRAPH_NONE &&
+			    add_edge(B, w, wait_before, k) < 0)
+				return -1;
+			if (s->parent && add_edge(B, w,
+			    B->first[s->parent->id], GE_ORDER) < 0)
+				return -1;
+			wait_before = w;
+			continue;
+		}
+		if (step_edges(B, s, wait_before) < 0)
+			return -1;
+		if (s->type == IR_GROUP) {
+			if (list_edges(B, s->steps, s->nsteps) < 0)
+				return -1;
+			for (j = 0; j < s->nsteps; j++)
+				if (s->steps[j]->type != IR_WAIT &&
+				    edges_from_step(B, B->exit[s->id],
+				    s->steps[j], GE_ORDER) < 0)
+					return -1;
+		}
+	}
+	return 0;
+}
+
+/* Bucket the triples by 'to' into preds, then derive succs. */
+static int
+finish_edges(struct builder *B)
+{
+	struct graph *g = B->g;
+	uint32_t *cnt, i;
+	size_t k;
+	struct gedge *pool;
+	uint32_t *spool;
+
+	cnt = calloc((size_t)g->n + 1, sizeof(*cnt));
+	pool = arena_calloc(g->arena, B->nt + 1, sizeof(*pool));
+	spool = arena_calloc(g->arena, B->nt + 1, sizeof(*spool));
+	if (!cnt || !pool || !spool) {
+		free(cnt);
+		return -1;
+	}
+	for (k = 0; k < B->nt; k++) {
+		g->nodes[B->t[k].to].npreds++;
+		g->nodes[B->t[k].from].nsuccs++;
+	}
+	for (i = 0; i < g->n; i++) {
+		g->nodes[i].preds = pool;
+		pool += g->nodes[i].npreds;
+		g->nodes[i].npreds = 0;
+		g->nodes[i].succs = spool;
+		spool += g->nodes[i].nsuccs;
+		g->nodes[i].nsuccs = 0;
+	}
+	for (k = 0; k < B->nt; k++) {
+		struct gnode *to = &g->nodes[B->t[k].to];
+		struct gnode *from = &g->nodes[B->t[k].from];
+
+		to->preds[to->npreds].node = B->t[k].from;
+		to->preds[to->npreds].kind = B->t[k].kind;
+		to->npreds++;
+		from->succs[from->nsuccs++] = B->t[k].to;
+	}
+	free(cnt);
+	return 0;
+}
+
+/* The node whose state replica r of s continues in. */
+static uint32_t
+state_of_step(struct builder *B, const struct ir_step *s, uint32_t r)
+{
+	const struct ir_step *b, *p;
+	bool amb;
+
+	if (s->builds_in_kind != IR_BUILDS_IN_KEY || !s->builds_in.step)
+		/* a root: the enclosing group's start state */
+		return s->parent ?
+		    B->g->nodes[B->first[s->parent->id]].state_from :
+		    GRAPH_NONE;
+	b = s->builds_in.step;
+	if (B->rep_group[s->id] == b)
+		return B->g->nodes[B->first[s->id] + r].replica_of;
+	if (b->type != IR_GROUP)
+		return done_node(B, b) + (B->rep_group[s->id] ? r : 0);
+	/* a group: its continuation member, or its start */
+	p = ir_group_continuation(b, &amb);
+	if (p && p->type != IR_GROUP)
+		return done_node(B, p);
+	if (p)
+		return B->exit[p->id];
+	return B->g->nodes[B->first[b->id]].state_from;
+}
+
+static void
+set_states(struct builder *B)
+{
+	uint32_t i, r;
+
+	/* document order puts a group's ENTER before its members */
+	for (i = 0; i < B->doc->nall; i++) {
+		struct ir_step *s = B->doc->all[i];
+
+		if (s->type == IR_WAIT)
+			continue;
+		for (r = 0; r < B->count[i]; r++)
+			B->g->nodes[B->first[i] + r].state_from =
+			    state_of_step(B, s, r);
+	}
+	/* a group's EXIT carries the state its dependents continue in */
+	for (i = B->doc->nall; i-- > 0;) {
+		struct ir_step *s = B->doc->all[i], *p;
+		bool amb;
+
+		if (s->type != IR_GROUP)
+			continue;
+		p = ir_group_continuation(s, &amb);
+		B->g->nodes[B->exit[i]].state_from = p ?
+		    (p->type == IR_GROUP ? B->g->nodes[B->exit[p->id]]
+		    .state_from : done_node(B, p)) :
+		    B->g->nodes[B->first[i]].state_from;
+	}
+}
+
+static const char *
+node_name(struct graph *g, uint32_t i)
+{
+	struct gnode *n = &g->nodes[i];
+
+	if (n->kind == GN_WAIT)
+		return arena_printf(g->arena, "wait (%u:%u)", n->step->pos.line,
+		    n->step->pos.col);
+	return arena_printf(g->arena, "%s'%s' (%u:%u)",
+	    n->kind == GN_EXIT ? "group " : "", n->key,
+	    n->step->key_pos.line, n->step->key_pos.col);
+}
+
+/* The first predecessor of node i that Kahn's algorithm left over. */
+static uint32_t
+left_pred(struct graph *g, const uint32_t *indeg, uint32_t i)
+{
+	uint32_t k;
+
+	for (k = 0; k < g->nodes[i].npreds; k++)
+		if (indeg[g->nodes[i].preds[k].node])
+			return g->nodes[i].preds[k].node;
+	return GRAPH_NONE;
+}
+
+/*
+ * Kahn's algorithm; every node left over has a left-over predecessor.
+ * Walking back through them must repeat a node: the walk from there back
+ * to itself is a cycle, printed forwards (in the order things run).
+ */
+static int
+find_cycle(struct builder *B)
+{
+	struct graph *g = B->g;
+	uint32_t *indeg, *queue, *mark, head = 0, tail = 0, i, k, cur, nloop;
+	char *path = "";
+	struct srcpos p = { NULL, 0, 0 };
+	int ret = -1;
+
+	indeg = calloc((size_t)g->n + 1, sizeof(*indeg));
+	queue = calloc((size_t)g->n + 1, sizeof(*queue));
+	mark = calloc((size_t)g->n + 1, sizeof(*mark));
+	if (!indeg || !queue || !mark)
+		goto out;
+	for (i = 0; i < g->n; i++) {
+		indeg[i] = g->nodes[i].npreds;
+		if (!indeg[i])
+			queue[tail++] = i;
+	}
+	while (head < tail) {
+		struct gnode *n = &g->nodes[queue[head++]];
+
+		for (k = 0; k < n->nsuccs; k++)
+			if (--indeg[n->succs[k]] == 0)
+				queue[tail++] = n->succs[k];
+	}
+	if (tail == g->n) {
+		ret = 0;
+		goto out;
+	}
+	for (cur = 0; !indeg[cur]; cur++)
+		;
+	while (!mark[cur]) {
+		mark[cur] = 1;
+		cur = left_pred(g, indeg, cur);
+	}
+	nloop = 0;
+	i = cur;
+	do {
+		queue[nloop++] = i;
+		i = left_pred(g, indeg, i);
+	} while (i != cur && nloop < g->n);
+	/* queue[] holds the loop backwards; ENTER nodes say nothing new */
+	for (k = nloop; k-- > 0 && path;) {
+		struct gnode *n = &g->nodes[queue[k]];
+
+		if (n->kind == GN_ENTER)
+			continue;
+		if (!p.line) {
+			p = n->kind == GN_WAIT ? n->step->pos : n->step->key_pos;
+			mark[0] = queue[k];
+		}
+		path = arena_printf(g->arena, "%s%s -> ", path,
+		    node_name(g, queue[k]));
+	}
+	if (path && p.line)
+		path = arena_printf(g->arena, "%s%s", path,
+		    node_name(g, mark[0]));
+	diag_report(B->diags, E_IR_CYCLE, p, path ? path : "?");
+	B->errors++;
+out:
+	free(indeg);
+	free(queue);
+	free(mark);
+	return ret;
+}
+
+int
+graph_build(struct graph *g, struct ir_doc *doc, struct diag_list *diags)
+{
+	struct builder B = { 0 };
+	size_t n = (size_t)doc->nall + 1;
+	struct ir_index *map;
+	uint32_t i;
+	int ret = -1;
+
+	memset(g, 0, sizeof(*g));
+	g->doc = doc;
+	g->arena = arena_new();
+	B.g = g;
+	B.doc = doc;
+	B.diags = diags;
+	B.first = calloc(n, sizeof(*B.first));
+	B.count = calloc(n, sizeof(*B.count));
+	B.exit = calloc(n, sizeof(*B.exit));
+	B.rep_group = calloc(n, sizeof(*B.rep_group));
+	if (!g->arena || !B.first || !B.count || !B.exit || !B.rep_group)
+		goto nomem;
+	if (find_replicas(&B) < 0)
+		goto out;
+	if (make_nodes(&B, doc->steps, doc->nsteps) < 0)
+		goto nomem;
+	for (i = 0; i < doc->nall; i++) {
+		struct ir_step *t = B.rep_group[i];
+		uint32_t r;
+
+		for (r = 0; t && r < B.count[i]; r++) {
+			struct ir_step *leaf = nth_leaf(t, r);
+
+			g->nodes[B.first[i] + r].replica_of = leaf ?
+			    done_node(&B, leaf) : GRAPH_NONE;
+		}
+	}
+	if (list_edges(&B, doc->steps, doc->nsteps) < 0 ||
+	    finish_edges(&B) < 0)
+		goto nomem;
+	/* the key map: commands, replicas and group EXITs */
+	map = ir_index_new(g->n);
+	if (!map)
+		goto nomem;
+	g->map = map;
+	for (i = 0; i < g->n; i++) {
+		struct gnode *nd = &g->nodes[i];
+
+		if (nd->kind == GN_COMMAND || nd->kind == GN_DYNAMIC ||
+		    nd->kind == GN_EXIT)
+			if (ir_index_put(map, nd->key,
+			    (struct ir_step *)(uintptr_t)(i + 1), NULL) < 0)
+				goto nomem;
+	}
+	if (find_cycle(&B) < 0)
+		goto out;
+	set_states(&B);
+	ret = 0;
+	goto out;
+nomem:
+	diag_report(diags, E_NOMEM, (struct srcpos){ doc->file, 0, 0 });
+out:
+	free(B.first);
+	free(B.count);
+	free(B.exit);
+	free(B.rep_group);
+	free(B.t);
+	return ret;
+}
+
+void
+graph_release(struct graph *g)
+{
+	ir_index_free(g->map);
+	free(g->nodes);
+	arena_free(g->arena);
+	memset(g, 0, sizeof(*g));
+}
+
+uint32_t
+graph_find(const struct graph *g, const char *key)
+{
+	struct ir_step *v;
+
+	if (!g->map)
+		return GRAPH_NONE;
+	v = ir_index_get(g->map, key);
+	return v ? (uint32_t)((uintptr_t)v - 1) : GRAPH_NONE;
+}

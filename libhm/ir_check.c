@@ -1,0 +1,426 @@
+/* hm: IR validation: keys, references, groups, continuation, cycles. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "graph.h"
+#include "ir.h"
+#include "ir_check.h"
+#include "ir_index.h"
+
+/*
+ * Three passes: number every step and index the keys (duplicates), resolve
+ * every reference and mark which group members are followed (leaves),
+ * then the continuation rules; last, graph_build finds cycles through
+ * every kind of edge, waits and groups included.
+ */
+struct checker {
+	struct ir_doc *doc;
+	struct diag_list *diags;
+	unsigned flags;
+	size_t errors;
+};
+
+static int
+fail(struct checker *C)
+{
+	C->errors++;
+	return -1;
+}
+
+/* Count steps so the arrays can be sized once. */
+static uint32_t
+count_steps(struct ir_step **v, size_t n)
+{
+	uint32_t total = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		total++;
+		if (v[i]->type == IR_GROUP)
+			total += count_steps(v[i]->steps, v[i]->nsteps);
+	}
+	return total;
+}
+
+static void
+number_steps(struct checker *C, struct ir_step **v, size_t n,
+    struct ir_step *parent, uint32_t *next)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct ir_step *s = v[i];
+
+		s->parent = parent;
+		s->index = i;
+		s->id = (*next)++;
+		s->followed = false;
+		C->doc->all[s->id] = s;
+		if (s->type == IR_GROUP)
+			number_steps(C, s->steps, s->nsteps, s, next);
+	}
+}
+
+static void
+index_keys(struct checker *C)
+{
+	uint32_t i;
+
+	for (i = 0; i < C->doc->nall; i++) {
+		struct ir_step *s = C->doc->all[i], *old = NULL;
+		int r;
+
+		if (s->type == IR_WAIT || !s->key)
+			continue;
+		r = ir_index_put(C->doc->index, s->key, s, &old);
+		if (r == 1) {
+			diag_report(C->diags, E_IR_DUP_KEY, s->key_pos, s->key,
+			    old->key_pos.line, old->key_pos.col);
+			fail(C);
+		} else if (r < 0) {
+			diag_report(C->diags, E_NOMEM, s->pos);
+			fail(C);
+		}
+	}
+}
+
+static bool
+is_ancestor(const struct ir_step *a, const struct ir_step *s)
+{
+	for (; s; s = s->parent)
+		if (s == a)
+			return true;
+	return false;
+}
+
+/*
+ * X refers to Y: at their lowest common group, the member holding Y is
+ * followed by the member holding X, so it is not a leaf there.
+ */
+static void
+mark_followed(struct ir_step *x, struct ir_step *y)
+{
+	struct ir_step *ya, *xa;
+
+	for (ya = y; ya; ya = ya->parent) {
+		for (xa = x; xa; xa = xa->parent)
+			if (xa->parent == ya->parent)
+				break;
+		if (xa && xa->parent == ya->parent) {
+			if (xa != ya)
+				ya->followed = true;
+			return;
+		}
+	}
+}
+
+static int
+resolve(struct checker *C, struct ir_step *s, struct ir_ref *ref,
+    const char *field)
+{
+	struct ir_step *t = ir_index_get(C->doc->index, ref->key);
+
+	ref->step = NULL;
+	if (!t) {
+		diag_report(C->diags, E_IR_UNKNOWN_REF, ref->pos, field,
+		    s->key, ref->key);
+		return fail(C);
+	}
+	if (t == s) {
+		diag_report(C->diags, E_IR_SELF_REF, ref->pos, s->key, field);
+		return fail(C);
+	}
+	if (is_ancestor(t, s)) {
+		diag_report(C->diags, E_IR_MEMBER_REF_GROUP, ref->pos, s->key,
+		    t->key, field);
+		return fail(C);
+	}
+	ref->step = t;
+	mark_followed(s, t);
+	return 0;
+}
+
+static void
+resolve_refs(struct checker *C)
+{
+	uint32_t i;
+	size_t d;
+
+	for (i = 0; i < C->doc->nall; i++) {
+		struct ir_step *s = C->doc->all[i];
+
+		if (s->type == IR_WAIT || !s->key)
+			continue;
+		if (s->builds_in_kind == IR_BUILDS_IN_KEY)
+			resolve(C, s, &s->builds_in, "builds_in");
+		for (d = 0; d < s->ndepends_on; d++)
+			resolve(C, s, &s->depends_on[d], "depends_on");
+	}
+}
+
+/* Members before a wait that has a member after it are followed. */
+static void
+mark_waits(struct ir_step **v, size_t n)
+{
+	size_t i, last_wait = n;
+
+	for (i = n; i-- > 0;) {
+		if (v[i]->type == IR_WAIT) {
+			/* a wait counts only if something stands after it */
+			size_t j;
+
+			for (j = i + 1; j < n; j++)
+				if (v[j]->type != IR_WAIT)
+					break;
+			if (j < n) {
+				last_wait = i;
+				break;
+			}
+		}
+	}
+	for (i = 0; i < last_wait && i < n; i++)
+		if (v[i]->type != IR_WAIT)
+			v[i]->followed = true;
+}
+
+size_t
+ir_group_leaves(const struct ir_step *group, struct ir_step **out)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < group->nsteps; i++) {
+		struct ir_step *m = group->steps[i];
+
+		if (m->type != IR_WAIT && !m->followed)
+			out[n++] = m;
+	}
+	return n;
+}
+
+struct ir_step *
+ir_group_continuation(const struct ir_step *group, bool *ambiguous)
+{
+	size_t i, n = 0;
+	struct ir_step *leaf = NULL;
+
+	*ambiguous = false;
+	if (group->cont == IR_CONT_IN)
+		return group->continue_in.step;
+	if (group->cont != IR_CONT_NONE)
+		return NULL;
+	for (i = 0; i < group->nsteps; i++) {
+		struct ir_step *m = group->steps[i];
+
+		if (m->type != IR_WAIT && !m->followed) {
+			leaf = m;
+			n++;
+		}
+	}
+	if (n > 1) {
+		*ambiguous = true;
+		return NULL;
+	}
+	return leaf;
+}
+
+static bool
+has_command(const struct ir_step *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->nsteps; i++) {
+		if (g->steps[i]->type == IR_COMMAND)
+			return true;
+		if (g->steps[i]->type == IR_GROUP && has_command(g->steps[i]))
+			return true;
+	}
+	return false;
+}
+
+/* "a/b" is under prefix "a" */
+static bool
+key_under(const char *key, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return strncmp(key, prefix, n) == 0 && key[n] == IR_KEY_SEP &&
+	    key[n + 1] != '\0';
+}
+
+static void
+leaf_names(struct checker *C, const struct ir_step *g, char **out)
+{
+	size_t i, n = 0;
+	char *s = "";
+
+	for (i = 0; i < g->nsteps; i++) {
+		struct ir_step *m = g->steps[i];
+
+		if (m->type == IR_WAIT || m->followed)
+			continue;
+		if (n == 4) {
+			s = arena_printf(C->doc->arena, "%s, ...", s);
+			break;
+		}
+		s = arena_printf(C->doc->arena, "%s%s'%s'", s, n ? ", " : "",
+		    m->key);
+		if (!s) {
+			s = "";
+			break;
+		}
+		n++;
+	}
+	*out = s;
+}
+
+static void
+check_groups(struct checker *C)
+{
+	uint32_t i;
+
+	for (i = 0; i < C->doc->nall; i++) {
+		struct ir_step *s = C->doc->all[i];
+
+		if (s->type == IR_GROUP) {
+			if (!has_command(s)) {
+				diag_report(C->diags, E_IR_GROUP_EMPTY,
+				    s->pos, s->key);
+				fail(C);
+			}
+			if (s->cont == IR_CONT_IN) {
+				struct ir_step *k = ir_index_get(C->doc->index,
+				    s->continue_in.key);
+
+				if (!k || k->parent != s) {
+					diag_report(C->diags,
+					    E_IR_CONTINUE_IN_MEMBER,
+					    s->continue_in.pos, s->key,
+					    s->continue_in.key);
+					fail(C);
+				}
+				s->continue_in.step = k && k->parent == s ?
+				    k : NULL;
+			}
+		}
+		if (s->type == IR_COMMAND && s->eval == IR_EVAL_DYNAMIC &&
+		    s->cont == IR_CONT_IN && s->key &&
+		    !key_under(s->continue_in.key, s->key)) {
+			diag_report(C->diags, E_IR_PLACEHOLDER_CONTINUE_IN,
+			    s->continue_in.pos, s->key, s->continue_in.key,
+			    s->key);
+			fail(C);
+		}
+	}
+	if (C->doc->cont == IR_CONT_IN) {
+		struct ir_step *k = ir_index_get(C->doc->index,
+		    C->doc->continue_in.key);
+
+		if (!k || k->parent) {
+			diag_report(C->diags, E_IR_DOC_CONTINUE_IN,
+			    C->doc->continue_in.pos, C->doc->continue_in.key);
+			fail(C);
+		}
+		C->doc->continue_in.step = k && !k->parent ? k : NULL;
+	}
+}
+
+/* What builds in a group must know in which state it continues. */
+static void
+check_continuations(struct checker *C)
+{
+	uint32_t i;
+
+	for (i = 0; i < C->doc->nall; i++) {
+		struct ir_step *s = C->doc->all[i], *b;
+		bool ambiguous;
+
+		if (s->type == IR_WAIT || s->builds_in_kind != IR_BUILDS_IN_KEY)
+			continue;
+		b = s->builds_in.step;
+		if (!b)
+			continue;
+		if (b->type == IR_GROUP) {
+			ir_group_continuation(b, &ambiguous);
+			if (ambiguous) {
+				char *names;
+				size_t n = 0, k;
+
+				for (k = 0; k < b->nsteps; k++)
+					if (b->steps[k]->type != IR_WAIT &&
+					    !b->steps[k]->followed)
+						n++;
+				leaf_names(C, b, &names);
+				diag_report(C->diags, E_IR_AMBIGUOUS,
+				    s->builds_in.pos, s->key, b->key, n,
+				    names, b->pos.line, b->pos.col);
+				fail(C);
+			}
+			if (b->cont == IR_CONT_EACH && (s->type != IR_COMMAND ||
+			    s->eval == IR_EVAL_DYNAMIC)) {
+				diag_report(C->diags, E_IR_EACH_TARGET,
+				    s->builds_in.pos, s->type == IR_GROUP ?
+				    "group" : "dynamic step", s->key, b->key);
+				fail(C);
+			}
+		} else if (b->type == IR_COMMAND &&
+		    b->eval == IR_EVAL_DYNAMIC && b->cont == IR_CONT_NONE &&
+		    (C->flags & IR_CHECK_LINT)) {
+			diag_report(C->diags, W_IR_DYNAMIC_NO_CONTINUE,
+			    s->builds_in.pos, s->key, b->key, b->pos.line,
+			    b->pos.col);
+		}
+	}
+}
+
+static void
+lint_waits(struct checker *C, struct ir_step **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (v[i]->type == IR_GROUP)
+			lint_waits(C, v[i]->steps, v[i]->nsteps);
+		if (v[i]->type != IR_WAIT)
+			continue;
+		if (i == 0)
+			diag_report(C->diags, W_IR_WAIT_LEADING, v[i]->pos);
+		else if (i == n - 1)
+			diag_report(C->diags, W_IR_WAIT_TRAILING, v[i]->pos);
+	}
+}
+
+int
+ir_check(struct ir_doc *doc, unsigned flags, struct diag_list *diags)
+{
+	struct checker C = { doc, diags, flags, 0 };
+	uint32_t n, next = 0, i;
+	struct graph g;
+
+	n = count_steps(doc->steps, doc->nsteps);
+	doc->all = arena_calloc(doc->arena, (size_t)n + 1, sizeof(*doc->all));
+	ir_index_free(doc->index);
+	doc->index = ir_index_new(n);
+	if (!doc->all || !doc->index) {
+		diag_report(diags, E_NOMEM, (struct srcpos){ doc->file, 0, 0 });
+		return -1;
+	}
+	doc->nall = n;
+	number_steps(&C, doc->steps, doc->nsteps, NULL, &next);
+	index_keys(&C);
+	resolve_refs(&C);
+	for (i = 0; i < n; i++)
+		if (doc->all[i]->type == IR_GROUP)
+			mark_waits(doc->all[i]->steps, doc->all[i]->nsteps);
+	check_groups(&C);
+	check_continuations(&C);
+	if (flags & IR_CHECK_LINT)
+		lint_waits(&C, doc->steps, doc->nsteps);
+	if (C.errors)
+		return -1;
+	/* cycles: through every edge kind, so only on a resolved graph */
+	if (graph_build(&g, doc, diags) < 0)
+		C.errors++;
+	graph_release(&g);
+	return C.errors ? -1 : 0;
+}

@@ -1,0 +1,280 @@
+/* hm: canonical IR v1 output. */
+#include <string.h>
+
+#include "ir.h"
+#include "ir_write.h"
+#include "json.h"
+#include "jsonw.h"
+
+/*
+ * The field order here is the contract's (ir-spec/README.md); changing it
+ * changes every golden file. Optional fields are written exactly when the
+ * input had them, so lowering twice gives the same bytes.
+ */
+
+/* Free-form JSON, copied node by node: numbers keep their text. */
+static void
+write_any(const struct json_doc *j, uint32_t i, struct jsonw *w)
+{
+	uint32_t k;
+	size_t len;
+	const char *s;
+
+	switch (json_type(j, i)) {
+	case JSON_NULL:
+		jsonw_null(w);
+		break;
+	case JSON_FALSE:
+		jsonw_bool(w, 0);
+		break;
+	case JSON_TRUE:
+		jsonw_bool(w, 1);
+		break;
+	case JSON_NUMBER:
+		s = json_num(j, i, &len);
+		jsonw_num(w, s, len);
+		break;
+	case JSON_STRING:
+		s = json_str(j, i, &len);
+		jsonw_strn(w, s, len);
+		break;
+	case JSON_ARRAY:
+		jsonw_arr_begin(w);
+		for (k = json_first(j, i); k; k = json_next_elem(j, i, k))
+			write_any(j, k, w);
+		jsonw_arr_end(w);
+		break;
+	case JSON_OBJECT:
+		jsonw_obj_begin(w);
+		for (k = json_first(j, i); k; k = json_next_member(j, i, k)) {
+			s = json_str(j, k, &len);
+			/* keys never hold NUL here: the reader decoded them
+			 * and the writer takes C strings for keys */
+			jsonw_key(w, s);
+			write_any(j, k + 1, w);
+		}
+		jsonw_obj_end(w);
+		break;
+	}
+}
+
+static void
+write_env(const struct ir_env *env, struct jsonw *w)
+{
+	size_t i;
+
+	jsonw_key(w, "env");
+	jsonw_obj_begin(w);
+	for (i = 0; i < env->n; i++) {
+		jsonw_key(w, env->names[i]);
+		jsonw_str(w, env->values[i]);
+	}
+	jsonw_obj_end(w);
+}
+
+static void
+write_strlist(const char *name, const struct ir_strlist *l, struct jsonw *w)
+{
+	size_t i;
+
+	jsonw_key(w, name);
+	jsonw_arr_begin(w);
+	for (i = 0; i < l->n; i++)
+		jsonw_str(w, l->v[i]);
+	jsonw_arr_end(w);
+}
+
+static void
+write_cache(const struct ir_cache *c, struct jsonw *w)
+{
+	size_t i;
+
+	jsonw_obj_begin(w);
+	jsonw_key(w, "policy");
+	jsonw_str(w, ir_cache_policy_name(c->policy));
+	if (c->duration_seconds) {
+		jsonw_key(w, "duration_seconds");
+		jsonw_num(w, c->duration_seconds, strlen(c->duration_seconds));
+	}
+	if (c->env_keys.present)
+		write_strlist("env_keys", &c->env_keys, w);
+	if (c->paths.present)
+		write_strlist("paths", &c->paths, w);
+	if (c->has_sub_policies) {
+		jsonw_key(w, "sub_policies");
+		jsonw_arr_begin(w);
+		for (i = 0; i < c->nsub; i++)
+			write_cache(c->sub_policies[i], w);
+		jsonw_arr_end(w);
+	}
+	if (c->key) {
+		jsonw_key(w, "key");
+		jsonw_str(w, c->key);
+	}
+	jsonw_obj_end(w);
+}
+
+static void
+write_cont(enum ir_cont cont, const struct ir_ref *in, struct jsonw *w)
+{
+	if (cont == IR_CONT_JOIN || cont == IR_CONT_EACH) {
+		jsonw_key(w, "continue");
+		jsonw_str(w, ir_cont_name(cont));
+	} else if (cont == IR_CONT_IN) {
+		jsonw_key(w, "continue_in");
+		jsonw_str(w, in->key);
+	}
+}
+
+static void
+write_edges(const struct ir_step *s, struct jsonw *w)
+{
+	size_t i;
+
+	if (s->builds_in_kind != IR_BUILDS_IN_ABSENT) {
+		jsonw_key(w, "builds_in");
+		if (s->builds_in_kind == IR_BUILDS_IN_KEY)
+			jsonw_str(w, s->builds_in.key);
+		else
+			jsonw_null(w);
+	}
+	if (s->has_depends_on) {
+		jsonw_key(w, "depends_on");
+		jsonw_arr_begin(w);
+		for (i = 0; i < s->ndepends_on; i++)
+			jsonw_str(w, s->depends_on[i].key);
+		jsonw_arr_end(w);
+	}
+}
+
+static void
+write_steps(struct ir_step *const *v, size_t n, struct jsonw *w)
+{
+	size_t i;
+
+	jsonw_key(w, "steps");
+	jsonw_arr_begin(w);
+	for (i = 0; i < n; i++)
+		ir_write_step(v[i], w);
+	jsonw_arr_end(w);
+}
+
+void
+ir_write_step(const struct ir_step *s, struct jsonw *w)
+{
+	jsonw_obj_begin(w);
+	jsonw_key(w, "type");
+	switch (s->type) {
+	case IR_WAIT:
+		jsonw_str(w, "wait");
+		if (s->has_continue_on_failure) {
+			jsonw_key(w, "continue_on_failure");
+			jsonw_bool(w, s->continue_on_failure);
+		}
+		break;
+	case IR_GROUP:
+		jsonw_str(w, "group");
+		jsonw_key(w, "key");
+		jsonw_str(w, s->key);
+		if (s->label) {
+			jsonw_key(w, "label");
+			jsonw_str(w, s->label);
+		}
+		if (s->target_name) {
+			jsonw_key(w, "target_name");
+			jsonw_str(w, s->target_name);
+		}
+		write_edges(s, w);
+		write_cont(s->cont, &s->continue_in, w);
+		write_steps(s->steps, s->nsteps, w);
+		break;
+	case IR_COMMAND:
+		jsonw_str(w, "command");
+		jsonw_key(w, "key");
+		jsonw_str(w, s->key);
+		if (s->label) {
+			jsonw_key(w, "label");
+			jsonw_str(w, s->label);
+		}
+		jsonw_key(w, "eval");
+		jsonw_obj_begin(w);
+		jsonw_key(w, "type");
+		if (s->eval == IR_EVAL_CMD) {
+			jsonw_str(w, "cmd");
+			jsonw_key(w, "cmd");
+			jsonw_str(w, s->cmd);
+		} else {
+			jsonw_str(w, "dynamic");
+			jsonw_key(w, "target_name");
+			jsonw_str(w, s->target_name);
+			write_cont(s->cont, &s->continue_in, w);
+		}
+		jsonw_obj_end(w);
+		write_edges(s, w);
+		if (s->env.present)
+			write_env(&s->env, w);
+		if (s->has_timeout) {
+			jsonw_key(w, "timeout_seconds");
+			jsonw_int(w, s->timeout_seconds);
+		}
+		if (s->has_soft_fail) {
+			jsonw_key(w, "soft_fail");
+			jsonw_bool(w, s->soft_fail);
+		}
+		if (s->has_retry) {
+			jsonw_key(w, "retry");
+			jsonw_int(w, s->retry);
+		}
+		if (s->cache) {
+			jsonw_key(w, "cache");
+			write_cache(s->cache, w);
+		}
+		if (s->image) {
+			jsonw_key(w, "image");
+			jsonw_str(w, s->image);
+		}
+		if (s->runner) {
+			jsonw_key(w, "runner");
+			jsonw_str(w, s->runner);
+		}
+		if (s->runner_args.doc) {
+			jsonw_key(w, "runner_args");
+			write_any(s->runner_args.doc, s->runner_args.node, w);
+		}
+		if (s->secret_env.present)
+			write_strlist("secret_env", &s->secret_env, w);
+		break;
+	}
+	jsonw_obj_end(w);
+}
+
+void
+ir_write(const struct ir_doc *doc, struct jsonw *w)
+{
+	jsonw_obj_begin(w);
+	jsonw_key(w, "version");
+	jsonw_str(w, "1");
+	if (doc->has_source) {
+		jsonw_key(w, "source");
+		jsonw_obj_begin(w);
+		if (doc->source_definition) {
+			jsonw_key(w, "definition");
+			jsonw_str(w, doc->source_definition);
+		}
+		if (doc->source_pipeline) {
+			jsonw_key(w, "pipeline");
+			jsonw_str(w, doc->source_pipeline);
+		}
+		jsonw_obj_end(w);
+	}
+	if (doc->env.present)
+		write_env(&doc->env, w);
+	if (doc->default_image) {
+		jsonw_key(w, "default_image");
+		jsonw_str(w, doc->default_image);
+	}
+	write_cont(doc->cont, &doc->continue_in, w);
+	write_steps(doc->steps, doc->nsteps, w);
+	jsonw_obj_end(w);
+	jsonw_newline(w);
+}
