@@ -43,6 +43,16 @@ struct json_node {
 	uint32_t next;		/* index just past this node's subtree */
 };
 
+/*
+ * A string whose escapes were decoded in place: its bytes no longer show
+ * its source, so the line:column cursor steps from its opening quote at
+ * off to its closing quote at end, counting cols characters between them
+ * (a string's source never contains a newline).
+ */
+struct json_span {
+	uint32_t off, end, cols;
+};
+
 struct json_doc {
 	const char *file;	/* name used in diagnostics */
 	char *text;		/* owned; decoded strings live here */
@@ -54,6 +64,8 @@ struct json_doc {
 	 * millions of values on line 1) */
 	size_t cur_off;
 	unsigned cur_line, cur_col;
+	struct json_span *spans;	/* owned, in increasing order */
+	uint32_t nspans, spancap;
 };
 
 /*
@@ -72,7 +84,12 @@ int json_read_fd(int fd, char **text, size_t *size);
 
 /* The position of node i (its first byte). */
 struct srcpos json_pos(struct json_doc *doc, uint32_t i);
-/* The position of byte offset off. */
+/*
+ * The position of byte offset off. Offsets asked for in increasing order
+ * cost O(input) in all; a smaller offset costs the distance back on the
+ * same line, or a rescan from the start across lines. An offset inside a
+ * string that had escapes maps to its opening quote (its bytes are gone).
+ */
 struct srcpos json_pos_at(struct json_doc *doc, size_t off);
 
 static inline enum json_type
