@@ -1,0 +1,265 @@
+/* hm: dynamic steps: run the baker, read its fragment, splice it in. */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exec.h"
+#include "ir_check.h"
+#include "ir_load.h"
+#include "ir_splice.h"
+#include "tool.h"
+
+/*
+ * The baker contract (hm-exec(1)): BAKE DEF --target NAME --key-prefix
+ * KEY, run as an argument vector; stdout is an IR v1 fragment, stderr
+ * goes to the step's log. The fragment is loaded and checked by the IR
+ * core, spliced into the document in place of the placeholder (which
+ * becomes a group), and the whole document is checked and its graph
+ * built again; run state carries over by key. Whatever goes wrong puts
+ * the placeholder back and fails the step, with every diagnostic in its
+ * log.
+ */
+
+char *
+exec_msg(enum diag_code code, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, code);
+	vsnprintf(buf, sizeof(buf), diag_format(code), ap);
+	va_end(ap);
+	return xstrdup(buf);
+}
+
+int
+bake_depth(const struct srec *rec)
+{
+	const struct ir_step *p;
+	int d = 1;
+
+	for (p = rec->step ? rec->step->parent : NULL; p; p = p->parent)
+		if (p->type == IR_GROUP && p->target_name)
+			d++;
+	return d;
+}
+
+/* hm-bake beside our own binary, or NULL. */
+static char *
+bake_beside(void)
+{
+	char self[PATH_MAX], *slash, *s;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		return NULL;
+	self[n] = '\0';
+	if (!(slash = strrchr(self, '/')))
+		return NULL;
+	slash[1] = '\0';
+	s = xmalloc(strlen(self) + sizeof("hm-bake"));
+	strcpy(s, self);
+	strcat(s, "hm-bake");
+	if (access(s, X_OK) == 0)
+		return s;
+	free(s);
+	return NULL;
+}
+
+char **
+bake_argv(struct run *r, struct srec *rec, char **why)
+{
+	const char *def = r->o.definition, *env = getenv("HM_BAKE");
+	char **argv, *bake;
+
+	if (strchr(rec->key, IR_REPLICA_SEP)) {
+		*why = exec_msg(E_EXEC_REPLICA, rec->key);
+		return NULL;
+	}
+	if (!def)
+		def = r->doc->source_definition;
+	if (!def) {
+		*why = exec_msg(E_EXEC_NO_DEFINITION, rec->key);
+		return NULL;
+	}
+	if (r->o.bake)
+		bake = xstrdup(r->o.bake);
+	else if (env && *env)
+		bake = xstrdup(env);
+	else if (!(bake = bake_beside()))
+		bake = xstrdup("hm-bake");
+	argv = xcalloc(7, sizeof(*argv));
+	argv[0] = bake;
+	argv[1] = (char *)def;
+	argv[2] = "--target";
+	argv[3] = (char *)rec->step->target_name;
+	argv[4] = "--key-prefix";
+	argv[5] = rec->key;
+	argv[6] = NULL;
+	return argv;
+}
+
+static void
+log_diags(struct job *j, const struct diag_list *dl)
+{
+	size_t i;
+	char *s;
+
+	for (i = 0; i < dl->n; i++) {
+		if ((s = diag_string(&dl->items[i], tool_name))) {
+			out_log_line(j, "%s", s);
+			free(s);
+		}
+	}
+}
+
+static bool
+under(const char *key, const char *prefix, size_t plen)
+{
+	return strncmp(key, prefix, plen) == 0 && key[plen] == IR_KEY_SEP;
+}
+
+/*
+ * Fragment steps may refer to existing steps, but not to one downstream
+ * of the placeholder: that would be a cycle, and this says why.
+ */
+static void
+check_refs(struct run *r, struct srec *rec, struct ir_step **steps, size_t n,
+    const uint8_t *down, struct diag_list *dl)
+{
+	size_t i, k, plen = strlen(rec->key);
+	uint32_t node;
+
+	for (i = 0; i < n; i++) {
+		struct ir_step *s = steps[i];
+
+		if (s->type == IR_WAIT)
+			continue;
+		for (k = 0; k <= s->ndepends_on; k++) {
+			const struct ir_ref *ref = k < s->ndepends_on ?
+			    &s->depends_on[k] : &s->builds_in;
+
+			if (k == s->ndepends_on &&
+			    s->builds_in_kind != IR_BUILDS_IN_KEY)
+				continue;
+			if (!ref->key || under(ref->key, rec->key, plen))
+				continue;
+			node = graph_find(&r->plan.g, ref->key);
+			if (node != GRAPH_NONE && down[node])
+				diag_report(dl, E_IR_FRAGMENT_REF, ref->pos,
+				    s->key, ref->key, rec->key);
+		}
+		if (s->type == IR_GROUP)
+			check_refs(r, rec, s->steps, s->nsteps, down, dl);
+	}
+}
+
+static void
+collect_keys(struct ir_step **steps, size_t n, const char ***keys,
+    size_t *nkeys, size_t *cap)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (steps[i]->type == IR_WAIT)
+			continue;
+		if (*nkeys == *cap) {
+			*cap = *cap ? 2 * *cap : 16;
+			*keys = xreallocarray(*keys, *cap, sizeof(**keys));
+		}
+		(*keys)[(*nkeys)++] = steps[i]->key;
+		if (steps[i]->type == IR_GROUP)
+			collect_keys(steps[i]->steps, steps[i]->nsteps, keys,
+			    nkeys, cap);
+	}
+}
+
+static int
+bake_fail(struct srec *rec, struct job *j, char *why)
+{
+	free(rec->reason);
+	rec->reason = why;
+	out_log_line(j, "hm-exec: %s", why);
+	return -1;
+}
+
+int
+bake_expand(struct run *r, struct srec *rec, struct job *j)
+{
+	struct diag_list dl = DIAG_LIST_INIT, scratch = DIAG_LIST_INIT;
+	struct ir_splice sp;
+	struct ir_doc *frag;
+	char *path;
+	uint8_t *down;
+	uint32_t *stack, n, sn = 0, k;
+	const char **keys = NULL;
+	size_t nkeys = 0, cap = 0, nerr;
+
+	/* the fragment is kept beside the log, and named in diagnostics */
+	path = log_file(r, rec->key, ".fragment.json");
+	if (write_atomic(path, j->frag ? j->frag : "", j->nfrag) < 0)
+		warnf("cannot write '%s':", path);
+	frag = ir_load_buf(j->frag ? j->frag : "", j->nfrag, path, NULL, &dl);
+	free(path);
+	if (!frag) {
+		log_diags(j, &dl);
+		nerr = dl.errors;
+		diag_list_release(&dl);
+		return bake_fail(rec, j, exec_msg(E_EXEC_FRAGMENT_INVALID,
+		    rec->key, nerr));
+	}
+
+	/* what stands downstream of the placeholder */
+	down = xcalloc(r->plan.g.n + 1, 1);
+	stack = xcalloc(r->plan.g.n + 1, sizeof(*stack));
+	if (rec->node != GRAPH_NONE) {
+		stack[sn++] = rec->node;
+		down[rec->node] = 1;
+	}
+	while (sn > 0) {
+		n = stack[--sn];
+		for (k = 0; k < r->plan.g.nodes[n].nsuccs; k++) {
+			uint32_t s = r->plan.g.nodes[n].succs[k];
+
+			if (!down[s]) {
+				down[s] = 1;
+				stack[sn++] = s;
+			}
+		}
+	}
+	check_refs(r, rec, frag->steps, frag->nsteps, down, &dl);
+	free(down);
+	free(stack);
+	if (dl.errors || ir_splice(r->doc, rec->step, frag, &sp, &dl) < 0)
+		goto fail;
+	if (ir_check(r->doc, 0, &dl) < 0 || plan_build(r, &dl) < 0) {
+		ir_splice_undo(&sp);
+		if (ir_check(r->doc, 0, &scratch) < 0)
+			dief(EXIT_SOFTWARE, "internal error: the document no "
+			    "longer checks after undoing '%s'", rec->key);
+		diag_list_release(&scratch);
+		goto fail;
+	}
+	log_diags(j, &dl);
+	diag_list_release(&dl);
+	rec->expanded = true;
+	r->nexpanded++;
+	r->frags = xreallocarray(r->frags, r->nfrags + 1, sizeof(*r->frags));
+	r->frags[r->nfrags++] = frag;
+	collect_keys(sp.group->steps, sp.group->nsteps, &keys, &nkeys, &cap);
+	out_log_line(j, "hm-exec: '%s' expanded into %zu steps", rec->key,
+	    nkeys);
+	events_expanded(r, rec, keys, nkeys);
+	free(keys);
+	return 0;
+fail:
+	log_diags(j, &dl);
+	nerr = dl.errors;
+	diag_list_release(&dl);
+	ir_doc_free(frag);
+	return bake_fail(rec, j, exec_msg(E_EXEC_FRAGMENT_SPLICE, rec->key,
+	    nerr));
+}

@@ -1,0 +1,174 @@
+/* hm: step outputs: HM_OUTPUT files, HM_OUT_<KEY>_<NAME>, HM_OUTPUTS. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exec.h"
+#include "jsonw.h"
+#include "tool.h"
+
+#define OUTPUT_MAX	(1u << 20)	/* bytes read from one HM_OUTPUT */
+
+static void
+map_name(char *dst, const char *s)
+{
+	for (; *s; s++)
+		*dst++ = isalnum((unsigned char)*s) && !((unsigned char)*s &
+		    0x80) ? (char)toupper((unsigned char)*s) : '_';
+	*dst = '\0';
+}
+
+char *
+outputs_var(const char *key, const char *name)
+{
+	size_t kl = strlen(key), nl = strlen(name);
+	char *s = xmalloc(7 + kl + 1 + nl + 1);
+
+	memcpy(s, "HM_OUT_", 7);
+	map_name(s + 7, key);
+	s[7 + kl] = '_';
+	map_name(s + 8 + kl, name);
+	return s;
+}
+
+static bool
+name_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' &&
+		    s[i] != '-' && s[i] != '.')
+			return false;
+	return true;
+}
+
+static void
+outputs_set(struct run *r, const char *key, const char *name, size_t nl,
+    const char *value, size_t vl)
+{
+	struct output_kv *kv;
+	size_t i;
+
+	for (i = 0; i < r->nouts; i++) {
+		kv = &r->outs[i];
+		if (strcmp(kv->key, key) == 0 && strlen(kv->name) == nl &&
+		    memcmp(kv->name, name, nl) == 0) {
+			free(kv->value);
+			kv->value = xmalloc(vl + 1);
+			memcpy(kv->value, value, vl);
+			kv->value[vl] = '\0';
+			return;
+		}
+	}
+	if (r->nouts == r->capouts) {
+		r->capouts = r->capouts ? 2 * r->capouts : 16;
+		r->outs = xreallocarray(r->outs, r->capouts, sizeof(*r->outs));
+	}
+	kv = &r->outs[r->nouts++];
+	kv->key = xstrdup(key);
+	kv->name = xmalloc(nl + 1);
+	memcpy(kv->name, name, nl);
+	kv->name[nl] = '\0';
+	kv->value = xmalloc(vl + 1);
+	memcpy(kv->value, value, vl);
+	kv->value[vl] = '\0';
+}
+
+void
+outputs_collect(struct run *r, struct srec *rec)
+{
+	struct diag_list dl = DIAG_LIST_INIT;
+	char *buf, *p, *end, *nl, *eq;
+	unsigned line = 0;
+	size_t n = 0;
+	ssize_t k;
+	int fd;
+
+	fd = open(rec->out_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	buf = xmalloc(OUTPUT_MAX + 1);
+	while (n < OUTPUT_MAX && (k = read(fd, buf + n, OUTPUT_MAX - n)) != 0) {
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			break;
+		n += (size_t)k;
+	}
+	close(fd);
+	if (n == OUTPUT_MAX) {
+		struct srcpos pos = { rec->out_path, 0, 0 };
+
+		diag_report(&dl, W_EXEC_OUTPUT_SIZE, pos, OUTPUT_MAX);
+	}
+	buf[n] = '\0';
+	end = buf + n;
+	for (p = buf; p < end; p = nl + 1) {
+		line++;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			nl = end;
+		if (nl == p)
+			continue;
+		eq = memchr(p, '=', (size_t)(nl - p));
+		if (!eq || !name_ok(p, (size_t)(eq - p)) ||
+		    memchr(p, '\0', (size_t)(nl - p))) {
+			struct srcpos pos = { rec->out_path, line, 1 };
+
+			diag_report(&dl, W_EXEC_OUTPUT_LINE, pos);
+			continue;
+		}
+		outputs_set(r, rec->key, p, (size_t)(eq - p), eq + 1,
+		    (size_t)(nl - eq - 1));
+		r->outputs_dirty = true;
+	}
+	free(buf);
+	if (dl.n) {
+		out_status_clear(r);
+		fflush(r->out);
+		diag_print_all(&dl, stderr);
+	}
+	diag_list_release(&dl);
+}
+
+int
+outputs_flush(struct run *r)
+{
+	struct jsonw w;
+	char *s = NULL;
+	size_t i, len = 0;
+	int ret;
+
+	if (!r->outputs_dirty)
+		return 0;
+	r->outputs_dirty = false;
+	jsonw_init(&w, -1, 2);
+	jsonw_obj_begin(&w);
+	for (i = 0; i < r->nouts; i++) {
+		if (i == 0 || strcmp(r->outs[i - 1].key, r->outs[i].key) != 0) {
+			if (i > 0)
+				jsonw_obj_end(&w);
+			jsonw_key(&w, r->outs[i].key);
+			jsonw_obj_begin(&w);
+		}
+		jsonw_key(&w, r->outs[i].name);
+		jsonw_str(&w, r->outs[i].value);
+	}
+	if (r->nouts)
+		jsonw_obj_end(&w);
+	jsonw_obj_end(&w);
+	jsonw_newline(&w);
+	if (jsonw_finish(&w, &s, &len) < 0) {
+		free(s);
+		return -1;
+	}
+	ret = write_atomic(r->outputs_path, s, len);
+	free(s);
+	return ret;
+}
