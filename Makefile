@@ -32,11 +32,11 @@ endif
 
 LIB_HDR = $(wildcard libhm/*.h) libhm/diag.def
 LIB_SRC = $(filter-out libhm/tool.c,$(wildcard libhm/*.c))
-LIB_OBJ = $(LIB_SRC:%.c=$(O)/%.o)
-TOOL_OBJ = $(O)/libhm/tool.o
-LOWER_OBJ = $(patsubst %.c,$(O)/%.o,$(wildcard hm-lower/*.c))
-BAKE_OBJ = $(patsubst %.c,$(O)/%.o,$(wildcard hm-bake/*.c))
-EXEC_OBJ = $(patsubst %.c,$(O)/%.o,$(wildcard hm-exec/*.c))
+LIB_OBJ = $(LIB_SRC:%.c=$(O)/obj/%.o)
+TOOL_OBJ = $(O)/obj/libhm/tool.o
+LOWER_OBJ = $(patsubst %.c,$(O)/obj/%.o,$(wildcard hm-lower/*.c))
+BAKE_OBJ = $(patsubst %.c,$(O)/obj/%.o,$(wildcard hm-bake/*.c))
+EXEC_OBJ = $(patsubst %.c,$(O)/obj/%.o,$(wildcard hm-exec/*.c))
 BAKE_HDR = $(wildcard hm-bake/*.h)
 EXEC_HDR = $(wildcard hm-exec/*.h)
 LOWER_HDR = $(wildcard hm-lower/*.h)
@@ -47,19 +47,19 @@ MAN = $(wildcard man/*.1 man/*.5)
 
 all: $(BIN)
 
-$(O)/%.o: %.c $(LIB_HDR)
+$(O)/obj/%.o: %.c $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
-$(O)/hm-bake/%.o: hm-bake/%.c $(LIB_HDR) $(BAKE_HDR)
+$(O)/obj/hm-bake/%.o: hm-bake/%.c $(LIB_HDR) $(BAKE_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(YAML_CFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
-$(O)/hm-exec/%.o: hm-exec/%.c $(LIB_HDR) $(EXEC_HDR)
+$(O)/obj/hm-exec/%.o: hm-exec/%.c $(LIB_HDR) $(EXEC_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
-$(O)/hm-lower/%.o: hm-lower/%.c $(LIB_HDR) $(LOWER_HDR)
+$(O)/obj/hm-lower/%.o: hm-lower/%.c $(LIB_HDR) $(LOWER_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
