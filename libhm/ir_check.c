@@ -163,7 +163,7 @@ resolve_refs(struct checker *C)
 static void
 mark_waits(struct ir_step **v, size_t n)
 {
-	size_t i, last_wait = n;
+	size_t i, last_wait = 0;
 
 	for (i = n; i-- > 0;) {
 		if (v[i]->type == IR_WAIT) {

@@ -118,6 +118,40 @@ dot_steps(FILE *out, struct ir_step *const *v, size_t n, int depth)
 	}
 }
 
+/*
+ * An edge to or from a group is clipped at its cluster's border (lhead,
+ * ltail), so it reads as "the whole group", not as its anchor point.
+ */
+static void
+edge(FILE *out, const struct ir_step *from, const struct ir_step *to,
+    const char *style)
+{
+	char buf[IR_KEY_MAX + 16];
+	int attrs = 0;
+
+	fputs("  ", out);
+	node_name(out, from);
+	fputs(" -> ", out);
+	node_name(out, to);
+	if (style) {
+		fprintf(out, " [style=%s", style);
+		attrs = 1;
+	}
+	if (from->type == IR_GROUP) {
+		snprintf(buf, sizeof(buf), "cluster_%s", from->key);
+		fputs(attrs ? ", ltail=" : " [ltail=", out);
+		dot_str(out, buf);
+		attrs = 1;
+	}
+	if (to->type == IR_GROUP) {
+		snprintf(buf, sizeof(buf), "cluster_%s", to->key);
+		fputs(attrs ? ", lhead=" : " [lhead=", out);
+		dot_str(out, buf);
+		attrs = 1;
+	}
+	fputs(attrs ? "];\n" : ";\n", out);
+}
+
 static void
 dot_edges(FILE *out, struct ir_step *const *v, size_t n)
 {
@@ -128,36 +162,17 @@ dot_edges(FILE *out, struct ir_step *const *v, size_t n)
 
 		if (s->type == IR_WAIT) {
 			/* the barrier: what stands before it, and after it */
-			for (j = i; j-- > 0 && v[j]->type != IR_WAIT;) {
-				fputs("  ", out);
-				node_name(out, v[j]);
-				fputs(" -> ", out);
-				node_name(out, s);
-				fputs(" [style=dotted];\n", out);
-			}
-			for (j = i + 1; j < n && v[j]->type != IR_WAIT; j++) {
-				fputs("  ", out);
-				node_name(out, s);
-				fputs(" -> ", out);
-				node_name(out, v[j]);
-				fputs(" [style=dotted];\n", out);
-			}
+			for (j = i; j-- > 0 && v[j]->type != IR_WAIT;)
+				edge(out, v[j], s, "dotted");
+			for (j = i + 1; j < n && v[j]->type != IR_WAIT; j++)
+				edge(out, s, v[j], "dotted");
 			continue;
 		}
-		if (s->builds_in_kind == IR_BUILDS_IN_KEY) {
-			fputs("  ", out);
-			dot_str(out, s->builds_in.key);
-			fputs(" -> ", out);
-			dot_str(out, s->key);
-			fputs(";\n", out);
-		}
-		for (d = 0; d < s->ndepends_on; d++) {
-			fputs("  ", out);
-			dot_str(out, s->depends_on[d].key);
-			fputs(" -> ", out);
-			dot_str(out, s->key);
-			fputs(" [style=dashed];\n", out);
-		}
+		if (s->builds_in_kind == IR_BUILDS_IN_KEY && s->builds_in.step)
+			edge(out, s->builds_in.step, s, NULL);
+		for (d = 0; d < s->ndepends_on; d++)
+			if (s->depends_on[d].step)
+				edge(out, s->depends_on[d].step, s, "dashed");
 		if (s->type == IR_GROUP)
 			dot_edges(out, s->steps, s->nsteps);
 	}
@@ -166,7 +181,7 @@ dot_edges(FILE *out, struct ir_step *const *v, size_t n)
 int
 ir_dot(const struct ir_doc *doc, FILE *out)
 {
-	fputs("digraph hm {\n  rankdir=LR;\n"
+	fputs("digraph hm {\n  rankdir=LR;\n  compound=true;\n"
 	    "  node [shape=box, fontname=\"Helvetica\"];\n", out);
 	dot_steps(out, doc->steps, doc->nsteps, 1);
 	dot_edges(out, doc->steps, doc->nsteps);

@@ -83,14 +83,41 @@ xstrdup(const char *s)
 	return memcpy(xmalloc(n), s, n);
 }
 
+/* Order: by file as first seen, then line and column; stable. */
+static const struct diag_list *sort_list;
+
+static int
+diag_cmp(const void *a, const void *b)
+{
+	const struct diag *x = &sort_list->items[*(const size_t *)a];
+	const struct diag *y = &sort_list->items[*(const size_t *)b];
+	int fx = x->pos.file ? 1 : 0, fy = y->pos.file ? 1 : 0;
+
+	if (fx != fy || (fx && strcmp(x->pos.file, y->pos.file) != 0))
+		return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+	if (x->pos.line != y->pos.line)
+		return x->pos.line < y->pos.line ? -1 : 1;
+	if (x->pos.col != y->pos.col)
+		return x->pos.col < y->pos.col ? -1 : 1;
+	return *(const size_t *)a < *(const size_t *)b ? -1 :
+	    *(const size_t *)a > *(const size_t *)b;
+}
+
 size_t
 diag_print_all(const struct diag_list *l, FILE *f)
 {
-	size_t i;
+	size_t i, *order;
 	char *s;
 
+	/* Messages come out in input order, as a reader goes through the
+	 * file, whatever order the checks found them in. */
+	order = xcalloc(l->n + 1, sizeof(*order));
+	for (i = 0; i < l->n; i++)
+		order[i] = i;
+	sort_list = l;
+	qsort(order, l->n, sizeof(*order), diag_cmp);
 	for (i = 0; i < l->n; i++) {
-		s = diag_string(&l->items[i], tool_name);
+		s = diag_string(&l->items[order[i]], tool_name);
 		if (s) {
 			fprintf(f, "%s\n", s);
 			free(s);
@@ -98,6 +125,7 @@ diag_print_all(const struct diag_list *l, FILE *f)
 			fprintf(f, "%s: error: out of memory\n", tool_name);
 		}
 	}
+	free(order);
 	if (l->dropped)
 		fprintf(f, "%s: note: %zu more diagnostics not shown\n",
 		    tool_name, l->dropped);
