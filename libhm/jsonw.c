@@ -1,0 +1,323 @@
+/* hm: a JSON writer with canonical escaping. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jsonw.h"
+
+#define JSONW_BUF (64 * 1024)
+
+/* Write all of p[0..n) to fd, through EINTR and partial writes. */
+static void
+fd_write(struct jsonw *w, const char *p, size_t n)
+{
+	ssize_t k;
+
+	while (n > 0) {
+		k = write(w->fd, p, n);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			w->err = errno;
+			return;
+		}
+		if (k == 0) {
+			w->err = EIO;
+			return;
+		}
+		p += k;
+		n -= (size_t)k;
+	}
+}
+
+static void
+flush(struct jsonw *w)
+{
+	if (w->fd >= 0 && w->len > 0 && !w->err)
+		fd_write(w, w->buf, w->len);
+	if (w->fd >= 0)
+		w->len = 0;
+}
+
+/* Make room for n more bytes; 0, or -1 with the error recorded. */
+static int
+reserve(struct jsonw *w, size_t n)
+{
+	size_t cap;
+	char *b;
+
+	if (w->err)
+		return -1;
+	if (w->cap - w->len > n)	/* keep one byte for a NUL */
+		return 0;
+	if (w->fd >= 0) {
+		flush(w);
+		if (w->err)
+			return -1;
+		if (w->cap - w->len > n)
+			return 0;
+	}
+	cap = w->cap ? w->cap : JSONW_BUF;
+	while (cap - w->len <= n) {
+		if (cap > SIZE_MAX / 2) {
+			w->err = ENOMEM;
+			return -1;
+		}
+		cap *= 2;
+	}
+	if (!(b = realloc(w->buf, cap))) {
+		w->err = ENOMEM;
+		return -1;
+	}
+	w->buf = b;
+	w->cap = cap;
+	return 0;
+}
+
+static void
+put(struct jsonw *w, const char *p, size_t n)
+{
+	if (w->fd >= 0 && n >= JSONW_BUF) {
+		/* a long run goes straight out, not through the buffer */
+		flush(w);
+		if (!w->err)
+			fd_write(w, p, n);
+		return;
+	}
+	if (reserve(w, n) < 0)
+		return;
+	memcpy(w->buf + w->len, p, n);
+	w->len += n;
+}
+
+static void
+put_char(struct jsonw *w, char c)
+{
+	if (reserve(w, 1) < 0)
+		return;
+	w->buf[w->len++] = c;
+}
+
+static void
+newline_indent(struct jsonw *w)
+{
+	size_t n = (size_t)w->indent * w->depth;
+
+	if (reserve(w, n + 1) < 0)
+		return;
+	w->buf[w->len++] = '\n';
+	memset(w->buf + w->len, ' ', n);
+	w->len += n;
+}
+
+/* Separate the value about to be written from what came before it. */
+static void
+value_begin(struct jsonw *w)
+{
+	if (w->after_key) {
+		w->after_key = 0;
+		return;
+	}
+	if (w->depth == 0)
+		return;
+	if (!w->first)
+		put_char(w, ',');
+	if (w->indent)
+		newline_indent(w);
+	w->first = 0;
+}
+
+void
+jsonw_init(struct jsonw *w, int fd, int indent)
+{
+	memset(w, 0, sizeof(*w));
+	w->fd = fd;
+	w->indent = indent < 0 ? 0 : indent;
+}
+
+static void
+container_open(struct jsonw *w, char c)
+{
+	if (w->err)
+		return;
+	value_begin(w);
+	put_char(w, c);
+	w->depth++;
+	w->first = 1;
+}
+
+static void
+container_close(struct jsonw *w, char c)
+{
+	if (w->err || w->depth == 0)
+		return;
+	w->depth--;
+	if (!w->first && w->indent)
+		newline_indent(w);
+	put_char(w, c);
+	w->first = 0;
+}
+
+void
+jsonw_obj_begin(struct jsonw *w)
+{
+	container_open(w, '{');
+}
+
+void
+jsonw_obj_end(struct jsonw *w)
+{
+	container_close(w, '}');
+}
+
+void
+jsonw_arr_begin(struct jsonw *w)
+{
+	container_open(w, '[');
+}
+
+void
+jsonw_arr_end(struct jsonw *w)
+{
+	container_close(w, ']');
+}
+
+void
+jsonw_escape(struct jsonw *w, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i, run = 0;
+	char esc[6] = { '\\', 'u', '0', '0', 0, 0 };
+
+	put_char(w, '"');
+	for (i = 0; i < n; i++) {
+		unsigned char c = p[i];
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		put(w, s + run, i - run);
+		run = i + 1;
+		switch (c) {
+		case '"': put(w, "\\\"", 2); break;
+		case '\\': put(w, "\\\\", 2); break;
+		case '\b': put(w, "\\b", 2); break;
+		case '\f': put(w, "\\f", 2); break;
+		case '\n': put(w, "\\n", 2); break;
+		case '\r': put(w, "\\r", 2); break;
+		case '\t': put(w, "\\t", 2); break;
+		default:
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			put(w, esc, 6);
+		}
+	}
+	put(w, s + run, n - run);
+	put_char(w, '"');
+}
+
+void
+jsonw_key(struct jsonw *w, const char *key)
+{
+	if (w->err)
+		return;
+	value_begin(w);
+	jsonw_escape(w, key, strlen(key));
+	if (w->indent)
+		put(w, ": ", 2);
+	else
+		put_char(w, ':');
+	w->after_key = 1;
+}
+
+void
+jsonw_strn(struct jsonw *w, const char *s, size_t n)
+{
+	if (w->err)
+		return;
+	value_begin(w);
+	jsonw_escape(w, s, n);
+}
+
+void
+jsonw_str(struct jsonw *w, const char *s)
+{
+	jsonw_strn(w, s, strlen(s));
+}
+
+void
+jsonw_num(struct jsonw *w, const char *text, size_t n)
+{
+	if (w->err)
+		return;
+	value_begin(w);
+	put(w, text, n);
+}
+
+void
+jsonw_int(struct jsonw *w, long long v)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%lld", v);
+
+	jsonw_num(w, buf, (size_t)n);
+}
+
+void
+jsonw_bool(struct jsonw *w, int v)
+{
+	if (v)
+		jsonw_num(w, "true", 4);
+	else
+		jsonw_num(w, "false", 5);
+}
+
+void
+jsonw_null(struct jsonw *w)
+{
+	jsonw_num(w, "null", 4);
+}
+
+void
+jsonw_newline(struct jsonw *w)
+{
+	if (w->err || w->depth > 0)
+		return;
+	put_char(w, '\n');
+}
+
+int
+jsonw_finish(struct jsonw *w, char **out, size_t *outlen)
+{
+	int err;
+
+	if (out)
+		*out = NULL;
+	if (outlen)
+		*outlen = 0;
+	if (w->fd >= 0) {
+		flush(w);
+		free(w->buf);
+	} else if (!w->err && reserve(w, 0) == 0) {
+		w->buf[w->len] = '\0';
+		if (out) {
+			*out = w->buf;
+			w->buf = NULL;
+		}
+		if (outlen)
+			*outlen = w->len;
+	}
+	if (w->fd < 0)
+		free(w->buf);
+	err = w->err;
+	memset(w, 0, sizeof(*w));
+	w->fd = -1;
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,614 @@
+/* hm: unit tests for the JSON reader; also a driver for the shell tests. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "json.h"
+
+/* Parse s[0..n) (n = -1: strlen) into doc; returns json_parse's result. */
+static int
+parse(const char *s, size_t n, struct json_doc *doc, struct diag_list *l)
+{
+	char *text;
+
+	if (n == (size_t)-1)
+		n = strlen(s);
+	text = malloc(n + 2);
+	assert_non_null(text);
+	memcpy(text, s, n);
+	return json_parse(doc, "t.json", text, n, l);
+}
+
+/* The n-th diagnostic as "LINE:COL: MESSAGE". */
+static const char *
+diag_at(const struct diag_list *l, size_t i)
+{
+	static char buf[512];
+
+	assert_true(i < l->n);
+	snprintf(buf, sizeof(buf), "%u:%u: %s", l->items[i].pos.line,
+	    l->items[i].pos.col, l->items[i].msg);
+	return buf;
+}
+
+/* s must be rejected with exactly one error, want. */
+static void
+reject(const char *s, size_t n, const char *want)
+{
+	struct diag_list l = DIAG_LIST_INIT;
+	struct json_doc doc;
+
+	assert_int_equal(parse(s, n, &doc, &l), -1);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(diag_at(&l, 0), want);
+	json_doc_release(&doc);
+	diag_list_release(&l);
+}
+
+static void
+accept(const char *s, size_t n)
+{
+	struct diag_list l = DIAG_LIST_INIT;
+	struct json_doc doc;
+	int r = parse(s, n, &doc, &l);
+
+	if (r != 0)
+		fail_msg("rejected %s: %s", s, diag_at(&l, 0));
+	assert_int_equal(l.n, 0);
+	json_doc_release(&doc);
+	diag_list_release(&l);
+}
+
+/* Every input that strict jsmn accepts although it is not JSON. */
+static void
+test_jsmn_false_accepts(void **state)
+{
+	(void)state;
+	reject("[1,,3]", -1, "1:4: expected a value, found ','");
+	reject("{\"a\":1,}", -1, "1:8: expected a string key, found '}'");
+	reject("{,}", -1, "1:2: expected a string key or '}', found ','");
+	reject("{\"a\"}", -1, "1:5: expected ':', found '}'");
+	reject("{\"a\": 1, \"b\"}", -1, "1:13: expected ':', found '}'");
+	reject("[\"a\": 1]", -1, "1:5: expected ',' or ']', found ':'");
+	reject("{\"a\":\"b\":\"c\"}", -1,
+	    "1:9: expected ',' or '}', found ':'");
+	reject("[01]", -1, "1:2: invalid number '01'");
+	reject("[1.2.3]", -1, "1:2: invalid number '1.2.3'");
+	reject("[tru]", -1, "1:2: invalid literal 'tru'");
+	reject("[1 2]", -1, "1:4: expected ',' or ']', found a number");
+	reject("{\"a\":1}{\"b\":2}", -1,
+	    "1:8: expected the end of input after the JSON value, found '{'");
+	reject("[\"\xff\"]", -1, "1:3: invalid UTF-8 byte sequence");
+	reject("[1,]", -1, "1:4: expected a value, found ']'");
+	/* and the two that jsmn does reject, with a better message */
+	reject("[10}", -1, "1:4: expected ',' or ']', found '}'");
+	reject("\"\\x\"", -1, "1:2: invalid escape sequence '\\x' in string");
+}
+
+static void
+test_structure_errors(void **state)
+{
+	(void)state;
+	reject("", 0, "1:1: empty input: expected a JSON value");
+	reject(" \n\t\r\n ", -1, "3:2: empty input: expected a JSON value");
+	reject("{\"a\": [1, 2", -1,
+	    "1:7: unclosed array: expected ']' before the end of input");
+	reject("[{\"a\": 1}, {", -1,
+	    "1:12: unclosed object: expected '}' before the end of input");
+	reject("[\"abc", -1, "1:2: unterminated string");
+	reject("\"a\\", -1, "1:1: unterminated string");
+	reject("]", -1, "1:1: expected a value, found ']'");
+	reject("[1]]", -1,
+	    "1:4: expected the end of input after the JSON value, found ']'");
+	reject("{\"a\" 1}", -1, "1:6: expected ':', found a number");
+	reject("{1:2}", -1, "1:2: expected a string key or '}', found a number");
+	reject("{\"a\":}", -1, "1:6: expected a value, found '}'");
+	reject("[#]", -1, "1:2: unexpected character '#'");
+	reject("['a']", -1, "1:2: unexpected character \"'\"");
+	reject("[True]", -1, "1:2: invalid literal 'True'");
+	reject("[nulls]", -1, "1:2: invalid literal 'nulls'");
+	reject("[-]", -1, "1:2: invalid number '-'");
+	reject("[1.]", -1, "1:2: invalid number '1.'");
+	reject("[.5]", -1, "1:2: invalid number '.5'");
+	reject("[1e]", -1, "1:2: invalid number '1e'");
+	reject("[+1]", -1, "1:2: invalid number '+1'");
+	reject("[1\"a\"]", -1, "1:3: expected ',' or ']', found a string");
+	reject("[\x0c]", -1, "1:2: unexpected character U+000C");
+	reject("[1]\x0b", -1,
+	    "1:4: expected the end of input after the JSON value, found U+000B");
+	reject("\xef\xbb\xbf{}", -1,
+	    "1:1: UTF-8 byte order mark: JSON text must be UTF-8 without one");
+	reject("\xff\xfe[\0]\0", 6,
+	    "1:1: UTF-16LE byte order mark: JSON text must be UTF-8 without one");
+	reject("[1,\n  2,\n  x]", -1, "3:3: invalid literal 'x'");
+	reject("[\xc3\xa9]", -1, "1:2: unexpected character U+00E9");
+	reject("[1]\xff", -1, "1:4: invalid UTF-8 byte sequence");
+}
+
+static void
+test_nul(void **state)
+{
+	(void)state;
+	reject("[1,\0 2]", 7, "1:4: NUL byte in input");
+	reject("[\"a\0\"]", 6, "1:4: NUL byte in input");
+	reject("\0", 1, "1:1: NUL byte in input");
+	reject("{}\0", 3, "1:3: NUL byte in input");
+	reject("[\"\\\0\"]", 6, "1:4: NUL byte in input");
+}
+
+static void
+test_scalars_and_roots(void **state)
+{
+	struct diag_list l = DIAG_LIST_INIT;
+	struct json_doc doc;
+	size_t n;
+
+	(void)state;
+	/* a bare root primitive at the end of input, jsmn's PART quirk */
+	accept("1", -1);
+	accept("-0", -1);
+	accept("true", -1);
+	accept("null", -1);
+	accept(" \"x\" ", -1);
+	accept("[]", -1);
+	accept("{}", -1);
+	accept(" \t\r\n[ ]\r\n", -1);
+	assert_int_equal(parse("1E400", -1, &doc, &l), 0);
+	assert_int_equal(json_type(&doc, 0), JSON_NUMBER);
+	assert_memory_equal(json_num(&doc, 0, &n), "1E400", 5);
+	assert_int_equal(n, 5);
+	json_doc_release(&doc);
+	assert_int_equal(parse("[-0, 0.5e-7, 123456789012345678901234567890]",
+	    -1, &doc, &l), 0);
+	assert_memory_equal(json_num(&doc, 1, &n), "-0", 2);
+	assert_int_equal(n, 2);
+	assert_memory_equal(json_num(&doc, 2, &n), "0.5e-7", 6);
+	assert_int_equal(n, 6);
+	assert_int_equal(doc.nodes[3].len, 30);
+	json_doc_release(&doc);
+	assert_int_equal(l.n, 0);
+}
+
+static void
+test_escapes(void **state)
+{
+	static const char want[] = "\"\\/\b\f\n\r\tA\xc3\xa9\xe2\x82\xac"
+	    "\xf0\x9f\x98\x80\xef\xbf\xbf";
+	struct diag_list l = DIAG_LIST_INIT;
+	struct json_doc doc;
+	const char *s;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(parse("[\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u0041\\u00e9"
+	    "\\u20AC\\ud83d\\uDE00\\uffff\", \"plain\", \"\\u0000x\"]", -1,
+	    &doc, &l), 0);
+	s = json_str(&doc, 1, &n);
+	assert_int_equal(n, sizeof(want) - 1);
+	assert_memory_equal(s, want, n);
+	assert_int_equal(s[n], '\0');
+	s = json_str(&doc, 2, &n);
+	assert_int_equal(n, 5);
+	assert_string_equal(s, "plain");
+	s = json_str(&doc, 3, &n);
+	assert_int_equal(n, 2);
+	assert_memory_equal(s, "\0x", 3);
+	json_doc_release(&doc);
+	reject("[\"\\a\"]", -1, "1:3: invalid escape sequence '\\a' in string");
+	reject("[\"\\u12\"]", -1,
+	    "1:3: invalid escape sequence '\\u12' in string");
+	reject("[\"\\u12G4\"]", -1,
+	    "1:3: invalid escape sequence '\\u12G4' in string");
+	reject("[\"\\U0041\"]", -1,
+	    "1:3: invalid escape sequence '\\U' in string");
+	reject("[\"\\\xc3\xa9\"]", -1,
+	    "1:3: invalid escape sequence '\\\xc3\xa9' in string");
+	reject("[\"\\\t\"]", -1,
+	    "1:4: unescaped control character U+0009 in string");
+}
+
+static void
+test_surrogates(void **state)
+{
+	(void)state;
+	reject("[\"\\ud800\"]", -1,
+	    "1:3: unpaired UTF-16 surrogate '\\ud800' in string");
+	reject("[\"\\uDC00\"]", -1,
+	    "1:3: unpaired UTF-16 surrogate '\\uDC00' in string");
+	reject("[\"ab\\ud800\\u0041\"]", -1,
+	    "1:5: unpaired UTF-16 surrogate '\\ud800' in string");
+	reject("[\"\\udc00\\ud800\"]", -1,
+	    "1:3: unpaired UTF-16 surrogate '\\udc00' in string");
+	reject("[\"\\ud800\\ud800\"]", -1,
+	    "1:3: unpaired UTF-16 surrogate '\\ud800' in string");
+	reject("[\"\\ud800\\n\"]", -1,
+	    "1:3: unpaired UTF-16 surrogate '\\ud800' in string");
+	reject("[\"\\ud800", -1,
+	    "1:3: unpaired UTF-16 surrogate '\\ud800' in string");
+	accept("[\"\\udbff\\udfff\"]", -1);
+}
+
+static void
+test_utf8(void **state)
+{
+	(void)state;
+	/* overlong forms, surrogates, beyond U+10FFFF, stray bytes */
+	reject("[\"\xc0\x80\"]", -1, "1:3: invalid UTF-8 byte sequence");
+	reject("[\"\xc1\xbf\"]", -1, "1:3: invalid UTF-8 byte sequence");
+	reject("[\"\xe0\x80\x80\"]", -1, "1:3: invalid UTF-8 byte sequence");
+	reject("[\"\xe0\x9f\xbf\"]", -1, "1:3: invalid UTF-8 byte sequence");
+	reject("[\"\xed\xa0\x80\"]", -1, "1:3: invalid UTF-8 byte sequence");
+	reject("[\"\xed\xbf\xbf\"]", -1, "1:3: invalid UTF-8 byte sequence");
+	reject("[\"\xf0\x80\x80\x80\"]", -1, "1:3: invalid UTF-8 byte sequence");
+	reject("[\"\xf4\x90\x80\x80\"]", -1, "1:3: invalid UTF-8 byte sequence");
+	reject("[\"\xf5\x80\x80\x80\"]", -1, "1:3: invalid UTF-8 byte sequence");
+	reject("[\"\x80\"]", -1, "1:3: invalid UTF-8 byte sequence");
+	reject("[\"ab\xe2\x82\"]", -1, "1:5: invalid UTF-8 byte sequence");
+	reject("[\"\xe2\x82", -1, "1:3: invalid UTF-8 byte sequence");
+	reject("[\"\xf0\x9f\x98", -1, "1:3: invalid UTF-8 byte sequence");
+	reject("[\"\xfc\x83\xbf\xbf\xbf\xbf\"]", -1,
+	    "1:3: invalid UTF-8 byte sequence");
+	reject("[\"\xc3\xa9\xff\"]", -1, "1:4: invalid UTF-8 byte sequence");
+	/* the edges that are valid */
+	accept("[\"\xc2\x80\xdf\xbf\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80"
+	    "\xef\xbf\xbf\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\x7f\"]", -1);
+	/* raw control characters */
+	reject("[\"a\tb\"]", -1,
+	    "1:4: unescaped control character U+0009 in string");
+	reject("[\"a\nb\"]", -1,
+	    "1:4: unescaped control character U+000A in string");
+	reject("[\"\x1f\"]", -1,
+	    "1:3: unescaped control character U+001F in string");
+}
+
+static void
+test_dupkeys(void **state)
+{
+	struct diag_list l = DIAG_LIST_INIT;
+	struct json_doc doc;
+	char *big, *p;
+	int i;
+
+	(void)state;
+	assert_int_equal(parse("{\"a\":1,\"b\":2,\"a\":3,\n\"a\":4}", -1, &doc,
+	    &l), -1);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(diag_at(&l, 0),
+	    "1:14: duplicate object key 'a' (first at 1:2)");
+	assert_string_equal(diag_at(&l, 1),
+	    "2:1: duplicate object key 'a' (first at 1:2)");
+	json_doc_release(&doc);
+	diag_list_release(&l);
+	/* equal after decoding; nested objects are separate scopes */
+	reject("{\"a\":1,\"\\u0061\":2}", -1,
+	    "1:8: duplicate object key 'a' (first at 1:2)");
+	accept("{\"a\":{\"a\":1},\"b\":{\"a\":2}}", -1);
+	reject("{\"\\u0000\":1,\"\\u0000\":2}", -1,
+	    "1:13: duplicate object key '\\x00' (first at 1:2)");
+	accept("{\"a\":1,\"a\\u0000\":2,\"A\":3}", -1);
+	/* a big object goes through the hash table: two duplicates */
+	big = malloc(20000 * 16);
+	assert_non_null(big);
+	p = big;
+	*p++ = '{';
+	for (i = 0; i < 20000; i++)
+		p += sprintf(p, "%s\"k%d\":%d", i ? "," : "", i % 19999 == 0 &&
+		    i ? 0 : i, i);
+	p += sprintf(p, ",\"k7\":0}");
+	assert_int_equal(parse(big, (size_t)(p - big), &doc, &l), -1);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(diag_at(&l, 0) + strcspn(diag_at(&l, 0), " "),
+	    " duplicate object key 'k0' (first at 1:2)");
+	assert_string_equal(diag_at(&l, 1) + strcspn(diag_at(&l, 1), " "),
+	    " duplicate object key 'k7' (first at 1:51)");
+	json_doc_release(&doc);
+	diag_list_release(&l);
+	free(big);
+}
+
+static char *
+nested(int depth, size_t *n)
+{
+	char *s = malloc(2 * (size_t)depth + 1);
+	int i;
+
+	assert_non_null(s);
+	for (i = 0; i < depth; i++) {
+		s[i] = '[';
+		s[2 * depth - 1 - i] = ']';
+	}
+	*n = 2 * (size_t)depth;
+	return s;
+}
+
+static void
+test_depth(void **state)
+{
+	char *s;
+	size_t n;
+
+	(void)state;
+	s = nested(JSON_MAX_DEPTH, &n);
+	accept(s, n);
+	free(s);
+	s = nested(JSON_MAX_DEPTH + 1, &n);
+	reject(s, n, "1:1001: nesting deeper than 1000 levels");
+	free(s);
+	/* deep enough to crash anything recursive, both closed and not */
+	s = nested(100000, &n);
+	reject(s, n, "1:1001: nesting deeper than 1000 levels");
+	reject(s, n / 2, "1:1001: nesting deeper than 1000 levels");
+	memset(s, '{', n / 2);
+	reject(s, 1, "1:1: unclosed object: expected '}' before the end of input");
+	reject(s, 2, "1:2: expected a string key or '}', found '{'");
+	free(s);
+}
+
+static void
+test_positions(void **state)
+{
+	struct diag_list l = DIAG_LIST_INIT;
+	struct json_doc doc;
+	struct srcpos p;
+	const char *in =
+	    "{\r\n"
+	    "  \"\xc3\xa9t\xc3\xa9\": [\"\xe2\x82\xac\", 1],\r\n"
+	    "\t\"b\\n\\u00e9\": \"x\", \"c\": true\n"
+	    "}";
+
+	(void)state;
+	assert_int_equal(parse(in, -1, &doc, &l), 0);
+	assert_int_equal(doc.n, 9);
+	/* 0 { 1 "été" 2 [ 3 "€" 4 1 5 "b\né" 6 "x" 7 "c" 8 true */
+	p = json_pos(&doc, 0);
+	assert_string_equal(p.file, "t.json");
+	assert_int_equal(p.line, 1);
+	assert_int_equal(p.col, 1);
+	p = json_pos(&doc, 1);
+	assert_int_equal(p.line, 2);
+	assert_int_equal(p.col, 3);
+	p = json_pos(&doc, 2);
+	assert_int_equal(p.col, 10);
+	p = json_pos(&doc, 4);
+	assert_int_equal(p.col, 16);
+	/* after a string whose escapes were decoded in place */
+	p = json_pos(&doc, 6);
+	assert_int_equal(p.line, 3);
+	assert_int_equal(p.col, 15);
+	p = json_pos(&doc, 8);
+	assert_int_equal(p.line, 3);
+	assert_int_equal(p.col, 25);
+	/* out of order: back on the same line, then across lines */
+	p = json_pos(&doc, 5);
+	assert_int_equal(p.line, 3);
+	assert_int_equal(p.col, 2);
+	p = json_pos(&doc, 3);
+	assert_int_equal(p.line, 2);
+	assert_int_equal(p.col, 11);
+	p = json_pos(&doc, 8);
+	assert_int_equal(p.line, 3);
+	assert_int_equal(p.col, 25);
+	/* the end, and an offset inside the decoded string */
+	p = json_pos_at(&doc, doc.size);
+	assert_int_equal(p.line, 4);
+	assert_int_equal(p.col, 2);
+	p = json_pos_at(&doc, doc.nodes[5].off + 3);
+	assert_int_equal(p.line, 3);
+	assert_int_equal(p.col, 2);
+	json_doc_release(&doc);
+	/* an error after an escaped string on the same line */
+	reject("[\"\\u00e9\\n\", \"\xc3\xa9\", x]", -1,
+	    "1:19: invalid literal 'x'");
+	reject("[\"\\u00e9\", \"\\ud800\"]", -1,
+	    "1:13: unpaired UTF-16 surrogate '\\ud800' in string");
+	assert_int_equal(l.n, 0);
+}
+
+static void
+test_tree(void **state)
+{
+	struct diag_list l = DIAG_LIST_INIT;
+	struct json_doc doc;
+	uint32_t k, e, v;
+	size_t n;
+	int i;
+
+	(void)state;
+	assert_int_equal(parse("{\"a\": [1, [2, 3], {}], \"b\": {\"c\": null},"
+	    " \"d\": []}", -1, &doc, &l), 0);
+	assert_int_equal(doc.n, 14);
+	assert_int_equal(json_type(&doc, 0), JSON_OBJECT);
+	assert_int_equal(doc.nodes[0].len, 3);
+	assert_int_equal(doc.nodes[0].next, 14);
+	/* members */
+	k = json_first(&doc, 0);
+	assert_int_equal(k, 1);
+	assert_string_equal(json_str(&doc, k, NULL), "a");
+	k = json_next_member(&doc, 0, k);
+	assert_string_equal(json_str(&doc, k, NULL), "b");
+	k = json_next_member(&doc, 0, k);
+	assert_string_equal(json_str(&doc, k, &n), "d");
+	assert_int_equal(n, 1);
+	assert_int_equal(json_next_member(&doc, 0, k), 0);
+	/* elements of "a" */
+	v = json_get(&doc, 0, "a");
+	assert_int_equal(v, 2);
+	assert_int_equal(doc.nodes[v].len, 3);
+	i = 0;
+	for (e = json_first(&doc, v); e; e = json_next_elem(&doc, v, e))
+		i++;
+	assert_int_equal(i, 3);
+	e = json_next_elem(&doc, v, json_first(&doc, v));
+	assert_int_equal(json_type(&doc, e), JSON_ARRAY);
+	assert_int_equal(doc.nodes[e].next, 7);
+	v = json_get(&doc, 0, "b");
+	assert_int_equal(json_type(&doc, json_get(&doc, v, "c")), JSON_NULL);
+	assert_int_equal(json_get(&doc, 0, "zz"), 0);
+	assert_int_equal(json_get(&doc, 0, ""), 0);
+	v = json_get(&doc, 0, "d");
+	assert_int_equal(json_first(&doc, v), 0);
+	assert_int_equal(json_get(&doc, 2, "a"), 0);
+	assert_string_equal(json_type_name(JSON_OBJECT), "an object");
+	assert_string_equal(json_type_name(JSON_TRUE), "a boolean");
+	assert_string_equal(json_type_name(JSON_NULL), "null");
+	json_doc_release(&doc);
+	/* nodes are 16 bytes, like jsmn's tokens */
+	assert_int_equal(sizeof(struct json_node), 16);
+}
+
+static void
+test_int(void **state)
+{
+	struct diag_list l = DIAG_LIST_INIT;
+	struct json_doc doc;
+	long long v = 7;
+
+	(void)state;
+	assert_int_equal(parse("[42, -1, 1.0, 1e2, 9223372036854775807,"
+	    " -9223372036854775808, 9223372036854775808,"
+	    " -9223372036854775809, -0, \"5\", 100000000000000000000]", -1,
+	    &doc, &l), 0);
+	assert_int_equal(json_int(&doc, 1, 0, 100, &v), 0);
+	assert_int_equal(v, 42);
+	assert_int_equal(json_int(&doc, 1, 0, 41, &v), -1);
+	assert_int_equal(json_int(&doc, 1, 43, 100, &v), -1);
+	assert_int_equal(json_int(&doc, 2, 0, 100, &v), -1);
+	assert_int_equal(json_int(&doc, 2, -1, 100, &v), 0);
+	assert_int_equal(v, -1);
+	assert_int_equal(json_int(&doc, 3, 0, 100, &v), -1);
+	assert_int_equal(json_int(&doc, 4, 0, 1000, &v), -1);
+	assert_int_equal(json_int(&doc, 5, 0, LLONG_MAX, &v), 0);
+	assert_true(v == LLONG_MAX);
+	assert_int_equal(json_int(&doc, 6, LLONG_MIN, 0, &v), 0);
+	assert_true(v == LLONG_MIN);
+	assert_int_equal(json_int(&doc, 6, LLONG_MIN + 1, 0, &v), -1);
+	assert_int_equal(json_int(&doc, 7, LLONG_MIN, LLONG_MAX, &v), -1);
+	assert_int_equal(json_int(&doc, 8, LLONG_MIN, LLONG_MAX, &v), -1);
+	assert_int_equal(json_int(&doc, 9, 0, 0, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(json_int(&doc, 10, LLONG_MIN, LLONG_MAX, &v), -1);
+	assert_int_equal(json_int(&doc, 11, LLONG_MIN, LLONG_MAX, &v), -1);
+	json_doc_release(&doc);
+}
+
+static void
+test_read_fd(void **state)
+{
+	char path[] = "/tmp/hm-json-XXXXXX";
+	struct diag_list l = DIAG_LIST_INIT;
+	struct json_doc doc;
+	char *text, *big;
+	size_t n, i;
+	int fd, p[2];
+
+	(void)state;
+	/* a regular file bigger than the first guess */
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	n = 300001;
+	big = malloc(n);
+	assert_non_null(big);
+	big[0] = '[';
+	for (i = 1; i < n - 1; i += 2) {
+		big[i] = '0';
+		big[i + 1] = ',';
+	}
+	big[n - 1] = ']';
+	assert_int_equal(write(fd, big, n), (ssize_t)n);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(json_read_fd(fd, &text, &n), 0);
+	assert_int_equal(n, 300001);
+	assert_memory_equal(text, big, n);
+	assert_int_equal(json_parse(&doc, "big", text, n, &l), 0);
+	assert_int_equal(doc.nodes[0].len, 150000);
+	json_doc_release(&doc);
+	close(fd);
+	free(big);
+	/* a pipe */
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], "{\"x\": 1}\n", 9), 9);
+	close(p[1]);
+	assert_int_equal(json_read_fd(p[0], &text, &n), 0);
+	close(p[0]);
+	assert_int_equal(n, 9);
+	assert_int_equal(json_parse(&doc, "-", text, n, &l), 0);
+	json_doc_release(&doc);
+	/* a bad descriptor */
+	assert_int_equal(json_read_fd(-1, &text, &n), -1);
+	assert_int_equal(errno, EBADF);
+	assert_int_equal(l.n, 0);
+}
+
+/*
+ * The driver for tests/t-json-suite.sh: --parse FILE... prints "accept
+ * NAME" or "reject NAME" per file; --errors FILE prints each diagnostic
+ * as "LINE:COL: LEVEL: MESSAGE". The exit status is 0 unless a file
+ * cannot be read (2).
+ */
+static int
+drive(int argc, char **argv)
+{
+	int errors = strcmp(argv[1], "--errors") == 0, i, fd, r;
+	struct json_doc doc;
+	size_t n, k;
+	char *text;
+
+	for (i = 2; i < argc; i++) {
+		struct diag_list l = DIAG_LIST_INIT;
+
+		if ((fd = open(argv[i], O_RDONLY)) < 0 ||
+		    json_read_fd(fd, &text, &n) < 0) {
+			fprintf(stderr, "%s: %s\n", argv[i], strerror(errno));
+			return 2;
+		}
+		close(fd);
+		r = json_parse(&doc, argv[i], text, n, &l);
+		if (!errors)
+			printf("%s %s\n", r == 0 ? "accept" : "reject",
+			    argv[i]);
+		for (k = 0; errors && k < l.n; k++)
+			printf("%u:%u: %s: %s\n", l.items[k].pos.line,
+			    l.items[k].pos.col, diag_level_name(
+			    diag_level(l.items[k].code)), l.items[k].msg);
+		json_doc_release(&doc);
+		diag_list_release(&l);
+	}
+	return fflush(stdout) == 0 ? 0 : 2;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_jsmn_false_accepts),
+		cmocka_unit_test(test_structure_errors),
+		cmocka_unit_test(test_nul),
+		cmocka_unit_test(test_scalars_and_roots),
+		cmocka_unit_test(test_escapes),
+		cmocka_unit_test(test_surrogates),
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_dupkeys),
+		cmocka_unit_test(test_depth),
+		cmocka_unit_test(test_positions),
+		cmocka_unit_test(test_tree),
+		cmocka_unit_test(test_int),
+		cmocka_unit_test(test_read_fd),
+	};
+
+	if (argc > 1 && (!strcmp(argv[1], "--parse") ||
+	    !strcmp(argv[1], "--errors")))
+		return drive(argc, argv);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
