@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "exec.h"
 #include "ir_check.h"
 #include "ir_load.h"
@@ -192,7 +193,7 @@ bake_expand(struct run *r, struct srec *rec, struct job *j)
 	struct diag_list dl = DIAG_LIST_INIT, scratch = DIAG_LIST_INIT;
 	struct ir_splice sp;
 	struct ir_doc *frag;
-	char *path;
+	char *path, *name;
 	uint8_t *down;
 	uint32_t *stack, n, sn = 0, k;
 	const char **keys = NULL;
@@ -202,8 +203,11 @@ bake_expand(struct run *r, struct srec *rec, struct job *j)
 	path = log_file(r, rec->key, ".fragment.json");
 	if (write_atomic(path, j->frag ? j->frag : "", j->nfrag) < 0)
 		warnf("cannot write '%s':", path);
-	frag = ir_load_buf(j->frag ? j->frag : "", j->nfrag, path, NULL, &dl);
 	free(path);
+	/* positions name it; it lives in the run's document */
+	name = arena_printf(r->doc->arena, "%s (fragment)", rec->key);
+	frag = ir_load_buf(j->frag ? j->frag : "", j->nfrag,
+	    name ? name : rec->key, NULL, &dl);
 	if (!frag) {
 		log_diags(j, &dl);
 		nerr = dl.errors;

@@ -111,7 +111,7 @@ events_step_finished(struct run *r, struct srec *rec)
 	ev_begin(r, &w, "step_finished");
 	ev_step(&w, rec);
 	jsonw_key(&w, "status");
-	jsonw_str(&w, st_name(rec->status));
+	jsonw_str(&w, rec_status(rec));
 	if (rec->attempt > 0) {
 		jsonw_key(&w, "attempt");
 		jsonw_int(&w, rec->attempt);

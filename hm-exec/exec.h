@@ -35,7 +35,10 @@ enum st {
 	ST_SOFT_FAILED,		/* failed with soft_fail: counts as passed */
 	ST_FAILED,
 	ST_SKIPPED,		/* a predecessor edge was not satisfied */
-	ST_CANCELED		/* never started: the run was stopping */
+	ST_CANCELED,		/* never started: the run was stopping */
+	ST_DIRTY		/* waits only: a continue_on_failure wait that
+				   lets what follows run although something
+				   before it did not pass */
 };
 #define ST_FINAL(s)	((s) >= ST_PASSED)
 #define ST_OK(s)	((s) == ST_PASSED || (s) == ST_SOFT_FAILED)
@@ -218,6 +221,8 @@ void out_log_line(struct job *j, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* The status name for events and reports. */
 const char *st_name(enum st s);
+/* rec's status name: st_name, or "timed_out" for a timed-out failure. */
+const char *rec_status(const struct srec *rec);
 /* A new string: the log file name of key under dir, with suffix. */
 char *log_file(const struct run *r, const char *key, const char *suffix);
 /* Write data to path through a temporary file and rename; -1 + errno. */

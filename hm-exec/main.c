@@ -256,7 +256,7 @@ main(int argc, char **argv)
 {
 	struct diag_list dl = DIAG_LIST_INIT;
 	struct ir_load_opts lo = { NULL };
-	struct run r;
+	static struct run r;	/* static: reachable to the end, for LSan */
 	int fd, io_error = 0, code;
 
 	tool_name = "hm-exec";

@@ -37,8 +37,17 @@ st_name(enum st s)
 	case ST_FAILED:		return "failed";
 	case ST_SKIPPED:	return "skipped";
 	case ST_CANCELED:	return "canceled";
+	case ST_DIRTY:		return "released";
 	}
 	return "?";
+}
+
+const char *
+rec_status(const struct srec *rec)
+{
+	if (rec->status == ST_FAILED && rec->timed_out)
+		return "timed_out";
+	return st_name(rec->status);
 }
 
 char *
@@ -311,7 +320,7 @@ out_finished(struct run *r, struct srec *rec, struct job *j)
 {
 	const char *col = "", *off = r->colour ? C_OFF : "";
 	char how[600], dur[32] = "";
-	const char *what = st_name(rec->status);
+	const char *what = rec_status(rec);
 
 	if (j) {
 		free(rec->tail);
@@ -326,6 +335,8 @@ out_finished(struct run *r, struct srec *rec, struct job *j)
 		    rec->status == ST_FAILED ? C_RED : C_DIM;
 	if (rec->status == ST_SOFT_FAILED)
 		what = "soft-failed";
+	else if (rec->status == ST_FAILED && rec->timed_out)
+		what = "timed-out";
 	how[0] = '\0';
 	if (j && rec->status != ST_PASSED) {
 		char h[512];

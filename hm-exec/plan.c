@@ -105,19 +105,29 @@ evaluate(struct run *r, uint32_t n)
 {
 	struct plan *p = &r->plan;
 	const struct gnode *gn = &p->g.nodes[n];
-	bool sat = true;
-	uint32_t i;
+	bool sat = true, clean = true;
+	uint32_t i, k;
 
 	if (node_status(p, n) != ST_WAITING)
 		return;
-	for (i = 0; i < gn->npreds && sat; i++) {
+	for (i = 0; i < gn->npreds; i++) {
 		enum st ps = node_status(p, gn->preds[i].node);
 
-		if (gn->preds[i].kind != GE_ANY && !ST_OK(ps))
+		k = gn->preds[i].kind;
+		if (!ST_OK(ps))
+			clean = false;
+		/*
+		 * A wait with continue_on_failure lets the steps after it
+		 * run (GE_ORDER from the wait), but a later plain wait
+		 * (GE_BARRIER) still sees that something failed.
+		 */
+		if (k != GE_ANY && !ST_OK(ps) &&
+		    !(ps == ST_DIRTY && k == GE_ORDER))
 			sat = false;
 	}
 	if (!p->rec[n]) {
-		p->vst[n] = sat ? ST_PASSED : ST_SKIPPED;
+		p->vst[n] = !sat ? ST_SKIPPED : gn->kind == GN_WAIT && !clean ?
+		    ST_DIRTY : ST_PASSED;
 		push_work(p, n);
 		return;
 	}

@@ -142,7 +142,9 @@ walk_steps(struct walk *w, struct ir_step **steps, size_t n, int depth)
 		    secrets_inherit(w->doc->arena, &s->secret_env,
 		    &w->ph->secret_env) < 0)
 			w->ret = diag_report(w->diags, E_NOMEM, none);
-		if (w->ph->soft_fail) {
+		if (!s->image && w->frag->default_image)
+			s->image = w->frag->default_image;
+		if (w->ph->soft_fail && !s->has_soft_fail) {
 			s->soft_fail = true;
 			s->has_soft_fail = true;
 		}

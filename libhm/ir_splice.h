@@ -18,8 +18,9 @@ struct ir_splice {
  * are frag's steps; the continuation is frag's top-level one if given,
  * else ph's. Every key in frag must be under "KEY/" and new to doc.
  * ph's env and secret_env are inherited by every command of the
- * expansion (a member's own entries win), and so is soft_fail; frag's
- * own top-level env sits between the two. The new group lives in doc's
+ * expansion (a member's own entries win), and so is soft_fail unless
+ * the member sets its own; frag's top-level env sits between the two,
+ * and its default_image becomes the image of members that have none. The new group lives in doc's
  * arena and points into frag, which must outlive doc. Run ir_check on
  * doc afterwards. Returns 0, or -1 after recording errors (doc is then
  * unchanged).
