@@ -28,8 +28,13 @@ BENCH_CFLAGS="-std=c11 -O2 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wshadow
 bench_cc() {
 	_dir=${2:-$BENCH_BIN}
 	_src="$BENCH_TOP/bench/$1.c"
+	if [ ! -f "$_src" ]; then
+		echo "bench: $_src: not found" >&2
+		return 1
+	fi
 	mkdir -p "$_dir" || return 1
-	if [ -x "$_dir/$1" ] && [ ! "$_src" -nt "$_dir/$1" ]; then
+	if [ -x "$_dir/$1" ] &&
+	   [ -z "$(find "$_src" -newer "$_dir/$1" 2>/dev/null)" ]; then
 		return 0
 	fi
 	# shellcheck disable=SC2086 # the flags are words

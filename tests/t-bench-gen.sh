@@ -33,6 +33,7 @@ for c in gcc clang; do
 	same "$TMP/v1.json" "$TMP/$c.json" "gen-ir built with $c differs"
 done
 "$GEN" 1000 2 >"$TMP/seed2.json"
+# shellcheck disable=SC2016 # expanded by the inner shell
 check "seed 2 gives another document" \
 	sh -c '! cmp -s "$1" "$2"' sh "$TMP/v1.json" "$TMP/seed2.json"
 must_fail 64 "gen-ir -x is a usage error" "$GEN" -x 2>/dev/null
@@ -40,8 +41,10 @@ must_fail 64 "gen-ir abc is a usage error" "$GEN" abc 2>/dev/null
 
 # Valid JSON, exactly 1000 step objects, unique keys, every reference
 # resolving (checked with jq, independently of hm-lower).
+# shellcheck disable=SC2016 # jq variables
 count='[.. | objects | select(.type == "command" or .type == "wait" or
 	.type == "group")] | length'
+# shellcheck disable=SC2016 # jq variables
 refs='[.. | objects | select(.type == "command" or .type == "group")] as $s
 	| ($s | map(.key)) as $k
 	| (($k | unique | length) == ($k | length)) and
