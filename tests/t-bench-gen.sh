@@ -2,7 +2,8 @@
 # hm: the bench generator (bench/gen-ir.c) builds without warnings under
 # gcc and clang, is deterministic, writes exactly STEPS steps with the
 # promised mix, and its output (1,000 steps, v1 and v0) is valid JSON
-# with unique keys and resolving references that hm-lower --check accepts.
+# with unique keys and resolving references, valid against the JSON
+# Schemas, that hm-lower --check accepts.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/bench/lib.sh"
 
@@ -84,6 +85,17 @@ done
 check "v0: cmd at top level, no groups, no depends_on" jq -e '
 	all(.steps[]; .type == "wait" or (.cmd and (.eval | not) and
 	    (.depends_on | not)))' "$TMP/v0.json" >/dev/null
+
+# The JSON Schemas of ir-spec/ accept both (when setup installed ajv).
+AJV="$TOP/.deps/node_modules/.bin/ajv"
+if [ -x "$AJV" ]; then
+	for f in v1 v0; do
+		check "the $f document is valid against hm-ir-$f.schema.json" \
+			"$AJV" validate --spec=draft2020 --strict=false \
+			-c ajv-formats -s "$TOP/ir-spec/hm-ir-$f.schema.json" \
+			-d "$TMP/$f.json" >/dev/null 2>&1
+	done
+fi
 
 # hm-lower accepts both, silently; its canonical compact form is jq's
 # (the generator writes the canonical field order).
