@@ -799,6 +799,11 @@ parse_all(struct reader *r)
 			p = r->size;
 			if (ex == EX_END)
 				return 0;
+			/* cut inside a member or after a comma: say so there */
+			if (ex == EX_ARR_VALUE || ex == EX_OBJ_KEY ||
+			    ex == EX_OBJ_COLON || ex == EX_OBJ_VALUE)
+				return diag_report(r->diags, E_JSON_EOF,
+				    json_pos_at(r->doc, p), expect_what[ex]);
 			if (r->depth)
 				return unclosed(r);
 			return diag_report(r->diags, E_JSON_EMPTY,

@@ -107,6 +107,10 @@ test_structure_errors(void **state)
 	reject("[{\"a\": 1}, {", -1,
 	    "1:12: unclosed object: expected '}' before the end of input");
 	reject("[\"abc", -1, "1:2: unterminated string");
+	reject("[1,", -1, "1:4: unexpected end of input: expected a value");
+	reject("{\"a\"", -1, "1:5: unexpected end of input: expected ':'");
+	reject("{\"a\":1,\n", -1,
+	    "2:1: unexpected end of input: expected a string key");
 	reject("\"a\\", -1, "1:1: unterminated string");
 	reject("]", -1, "1:1: expected a value, found ']'");
 	reject("[1]]", -1,
