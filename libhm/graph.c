@@ -552,6 +552,14 @@ graph_build(struct graph *g, struct ir_doc *doc, struct diag_list *diags)
 	B.rep_group = calloc(n, sizeof(*B.rep_group));
 	if (!g->arena || !B.first || !B.count || !B.exit || !B.rep_group)
 		goto nomem;
+	/* room for the usual case, one node per step and a group's EXIT,
+	 * and a few edges a step; both grow if replicas need more */
+	B.cap = doc->nall + doc->nall / 8 + 16;
+	B.capt = 3 * (size_t)doc->nall + 16;
+	g->nodes = malloc((size_t)B.cap * sizeof(*g->nodes));
+	B.t = malloc(B.capt * sizeof(*B.t));
+	if (!g->nodes || !B.t)
+		goto nomem;
 	if (find_replicas(&B) < 0)
 		goto out;
 	if (make_nodes(&B, doc->steps, doc->nsteps) < 0)

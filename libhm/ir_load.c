@@ -111,7 +111,8 @@ fields(struct loader *L, uint32_t obj, const struct fieldset *fs,
 		const char *name = json_str(L->j, k, NULL);
 
 		for (i = 0; i < MAXFIELDS && fs->names[i]; i++)
-			if (strcmp(name, fs->names[i]) == 0)
+			if (name[0] == fs->names[i][0] &&
+			    strcmp(name, fs->names[i]) == 0)
 				break;
 		if (i < MAXFIELDS && fs->names[i]) {
 			vals[i] = k + 1;
@@ -1204,6 +1205,55 @@ load_envelope(struct loader *L, uint32_t root, const char *want)
 	return load_document(L, pv[4]);
 }
 
+/*
+ * A copy of the subtree at node i, as a document of its own sharing the
+ * text: free-form values (runner_args) outlive the token array, which is
+ * freed after loading because it is as large as the input.
+ */
+static struct json_doc *
+subtree_copy(struct arena *a, const struct json_doc *j, uint32_t i)
+{
+	struct json_doc *sub = arena_calloc(a, 1, sizeof(*sub));
+	uint32_t n = j->nodes[i].next - i, k;
+
+	if (!sub)
+		return NULL;
+	sub->nodes = arena_calloc(a, n, sizeof(*sub->nodes));
+	if (!sub->nodes)
+		return NULL;
+	for (k = 0; k < n; k++) {
+		sub->nodes[k] = j->nodes[i + k];
+		sub->nodes[k].next -= i;
+	}
+	sub->n = n;
+	sub->file = j->file;
+	sub->text = j->text;
+	sub->size = j->size;
+	return sub;
+}
+
+static int
+detach_any(struct ir_doc *doc, struct ir_step **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct ir_step *s = v[i];
+
+		if (s->type == IR_GROUP && detach_any(doc, s->steps,
+		    s->nsteps) < 0)
+			return -1;
+		if (s->runner_args.doc == doc->json) {
+			s->runner_args.doc = subtree_copy(doc->arena, doc->json,
+			    s->runner_args.node);
+			s->runner_args.node = 0;
+			if (!s->runner_args.doc)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 struct ir_doc *
 ir_load(struct json_doc *json, const struct ir_load_opts *opts,
     struct diag_list *diags)
@@ -1235,6 +1285,14 @@ ir_load(struct json_doc *json, const struct ir_load_opts *opts,
 		ir_doc_free(doc);
 		return NULL;
 	}
+	if (detach_any(doc, doc->steps, doc->nsteps) < 0) {
+		diag_report(diags, E_NOMEM, (struct srcpos){ json->file, 0, 0 });
+		ir_doc_free(doc);
+		return NULL;
+	}
+	free(json->nodes);
+	json->nodes = NULL;
+	json->n = 0;
 	return doc;
 }
 
