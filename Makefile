@@ -76,14 +76,26 @@ $(O)/hm-bake: $(BAKE_OBJ) $(TOOL_OBJ) $(O)/libhm.a
 $(O)/hm-exec: $(EXEC_OBJ) $(TOOL_OBJ) $(O)/libhm.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(EXEC_OBJ) $(TOOL_OBJ) $(O)/libhm.a
 
-# Unit tests link the library plus, for a tool's modules, that tool's
-# objects other than main.o.
-$(O)/tests/%: tests/unit/%.c $(O)/libhm.a $(TOOL_OBJ) $(filter-out %/main.o,$(BAKE_OBJ) $(EXEC_OBJ))
+# Unit tests link the library; test_bake_* and test_exec_* also link that
+# tool's modules (everything but main.o). GNU make picks the pattern with
+# the shortest stem, so the tool rules win over the plain one.
+TEST_CC = $(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes $(ALL_LDFLAGS)
+BAKE_MODS = $(filter-out %/main.o,$(BAKE_OBJ))
+EXEC_MODS = $(filter-out %/main.o,$(EXEC_OBJ))
+
+$(O)/tests/test_bake_%: tests/unit/test_bake_%.c $(O)/libhm.a $(TOOL_OBJ) $(BAKE_MODS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CPPFLAGS) $(YAML_CFLAGS) -Ihm-bake -Ihm-exec $(ALL_CFLAGS) \
-		-Wno-missing-prototypes $(ALL_LDFLAGS) -o $@ $< \
-		$(filter-out %/main.o,$(BAKE_OBJ) $(EXEC_OBJ)) $(TOOL_OBJ) \
+	$(TEST_CC) $(YAML_CFLAGS) -Ihm-bake -o $@ $< $(BAKE_MODS) $(TOOL_OBJ) \
 		$(O)/libhm.a $(CMOCKA_LIBS) $(YAML_LIBS)
+
+$(O)/tests/test_exec_%: tests/unit/test_exec_%.c $(O)/libhm.a $(TOOL_OBJ) $(EXEC_MODS)
+	@mkdir -p $(@D)
+	$(TEST_CC) -Ihm-exec -o $@ $< $(EXEC_MODS) $(TOOL_OBJ) $(O)/libhm.a \
+		$(CMOCKA_LIBS)
+
+$(O)/tests/test_%: tests/unit/test_%.c $(O)/libhm.a $(TOOL_OBJ)
+	@mkdir -p $(@D)
+	$(TEST_CC) -o $@ $< $(TOOL_OBJ) $(O)/libhm.a $(CMOCKA_LIBS)
 
 # Every header must compile on its own.
 $(O)/headers.ok: $(LIB_HDR) $(BAKE_HDR) $(EXEC_HDR) $(LOWER_HDR)
