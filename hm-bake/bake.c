@@ -1,0 +1,1651 @@
+/* hm: baking a definition into IR v1: the evaluator, placement and keys. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "bake.h"
+#include "def.h"
+#include "diag.h"
+#include "ir.h"
+#include "proc.h"
+#include "strmap.h"
+#include "yaml.h"
+
+/*
+ * Steps are built first and keyed afterwards, scope by scope (a target, a
+ * group, a fragment): a bnode shadows each step with what keying needs.
+ * References between steps hold the step (ir_ref.step) until the keys
+ * are known.
+ */
+struct bnode {
+	struct ir_step *st;
+	struct bnode **kids;		/* a scope's members, in order */
+	size_t nkids;
+	const char *xkey;		/* explicit local key */
+	struct srcpos xkey_pos;
+	const char *label;		/* slugified for a key */
+	const char *base;		/* before the fallback (calls) */
+	const char *fallback;		/* target name: NAME-INDEX */
+	const char *cont_in;		/* local member name */
+	struct srcpos cont_pos;
+	struct bnode *builds_in;	/* the step it builds in, if ours */
+	bool followed;			/* a member builds in it */
+	bool fixed;			/* st->key is set already */
+	bool check_members;		/* cont_in must name a kid */
+};
+
+/* What a chain continues from. */
+enum tail_kind {
+	TAIL_NONE,
+	TAIL_STEP,
+	TAIL_FORKED
+};
+
+struct tail {
+	enum tail_kind kind;
+	struct bnode *bn;
+};
+
+/* Evaluation context: one per target, extended by groups and matrices. */
+struct ctx {
+	struct target *t;
+	const struct binding *m;
+	struct ir_env env;		/* inherited by every command */
+	struct ir_strlist secret_env;
+	char ***envp;			/* the target's child environment */
+	int depth;
+};
+
+static int place(struct bake *b, struct target *t);
+static int eval_chain(struct bake *b, const struct ctx *c,
+    const struct chain *ch, struct bnode *scope, struct tail *tail);
+
+void
+bake_init(struct bake *b, struct def *def, struct ir_doc *doc,
+    struct diag_list *diags, char **environ)
+{
+	memset(b, 0, sizeof(*b));
+	b->def = def;
+	b->doc = doc;
+	b->diags = diags;
+	b->environ = environ;
+}
+
+void
+bake_release(struct bake *b)
+{
+	strmap_release(&b->keys);
+}
+
+static int
+nomem(struct bake *b, struct srcpos p)
+{
+	b->stop = true;
+	return diag_report(b->diags, E_NOMEM, p);
+}
+
+size_t
+bake_slugify(const char *s, char *out, size_t max)
+{
+	size_t n = 0;
+	int dash = 0;
+
+	for (; *s && n < max; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+			if (dash && n > 0 && n + 1 < max)
+				out[n++] = '-';
+			dash = 0;
+			out[n++] = (char)c;
+		} else {
+			dash = 1;
+		}
+	}
+	out[n] = '\0';
+	return n;
+}
+
+const char *
+bake_subst(struct arena *a, const char *s, const struct binding *m,
+    const char **bad)
+{
+	const char *p = strstr(s, "${{"), *q, *name, *end;
+	size_t len = 0, cap;
+	char *out;
+
+	if (!p)
+		return s;
+	cap = strlen(s) + 1;
+	for (q = p; q; q = strstr(q + 3, "${{")) {
+		const struct binding *bi;
+
+		for (bi = m; bi; bi = bi->next)
+			cap += strlen(bi->value);
+	}
+	out = arena_alloc(a, cap);
+	if (!out)
+		return NULL;
+	while (p) {
+		const struct binding *bi;
+		size_t nl;
+
+		memcpy(out + len, s, (size_t)(p - s));
+		len += (size_t)(p - s);
+		name = p + 3;
+		while (*name == ' ')
+			name++;
+		end = strstr(name, "}}");
+		if (!end || strncmp(name, "matrix.", 7) != 0)
+			goto unknown;
+		name += 7;
+		for (nl = 0; (name[nl] >= 'a' && name[nl] <= 'z') ||
+		    (name[nl] >= 'A' && name[nl] <= 'Z') ||
+		    (name[nl] >= '0' && name[nl] <= '9') || name[nl] == '_';
+		    nl++)
+			;
+		for (q = name + nl; *q == ' '; q++)
+			;
+		if (q != end || nl == 0)
+			goto unknown;
+		for (bi = m; bi; bi = bi->next)
+			if (strlen(bi->name) == nl &&
+			    !strncmp(bi->name, name, nl))
+				break;
+		if (!bi)
+			goto unknown;
+		memcpy(out + len, bi->value, strlen(bi->value));
+		len += strlen(bi->value);
+		s = end + 2;
+		p = strstr(s, "${{");
+	}
+	strcpy(out + len, s);
+	return out;
+unknown:
+	end = strstr(p, "}}");
+	*bad = arena_strndup(a, p, end ? (size_t)(end + 2 - p) : strlen(p));
+	return NULL;
+}
+
+/* Substitute a text field; NULL after an error. */
+static const char *
+text(struct bake *b, const struct ctx *c, const struct ynode *n)
+{
+	const char *bad = NULL, *s;
+
+	if (!n)
+		return NULL;
+	s = bake_subst(b->doc->arena, n->u.s, c->m, &bad);
+	if (!s) {
+		if (bad)
+			diag_report(b->diags, E_BAKE_MATRIX_VAR,
+			    ynode_pos(b->def->file, n), bad);
+		else
+			nomem(b, ynode_pos(b->def->file, n));
+	}
+	return s;
+}
+
+static const char *
+text_at(struct bake *b, const struct ctx *c, const char *s, struct srcpos p)
+{
+	const char *bad = NULL, *r = bake_subst(b->doc->arena, s, c->m, &bad);
+
+	if (!r) {
+		if (bad)
+			diag_report(b->diags, E_BAKE_MATRIX_VAR, p, bad);
+		else
+			nomem(b, p);
+	}
+	return r;
+}
+
+/*
+ * The environment: the target's env, then (static bake) the pipeline's,
+ * then the bake's own.
+ */
+static const char *
+env_lookup(const struct bake *b, const struct ctx *c, const char *name)
+{
+	size_t i, nl = strlen(name);
+	char **e;
+
+	for (i = c->env.n; i-- > 0;)
+		if (!strcmp(c->env.names[i], name))
+			return c->env.values[i];
+	if (b->pl)
+		for (i = b->pl->env.n; i-- > 0;)
+			if (!strcmp(b->pl->env.names[i], name))
+				return b->pl->env.values[i];
+	for (e = b->environ; e && *e; e++)
+		if (!strncmp(*e, name, nl) && (*e)[nl] == '=')
+			return *e + nl + 1;
+	return NULL;
+}
+
+/* NAME=VALUE strings for a child: the bake's env under the overlays. */
+static char **
+child_env(struct bake *b, const struct ctx *c)
+{
+	size_t n = 0, i, k = 0;
+	char **e, **v;
+
+	if (*c->envp)
+		return *c->envp;
+	for (e = b->environ; e && *e; e++)
+		n++;
+	n += c->env.n + (b->pl ? b->pl->env.n : 0);
+	v = arena_calloc(b->doc->arena, n + 1, sizeof(*v));
+	if (!v)
+		return NULL;
+	for (e = b->environ; e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		char *name;
+
+		if (!eq)
+			continue;
+		name = arena_strndup(b->doc->arena, *e, (size_t)(eq - *e));
+		if (!name)
+			return NULL;
+		if (env_lookup(b, c, name) == eq + 1)
+			v[k++] = *e;
+	}
+	/* names set by the overlays, each once, innermost value */
+	for (i = 0; b->pl && i < b->pl->env.n; i++) {
+		const char *name = b->pl->env.names[i];
+		const char *val = env_lookup(b, c, name);
+		size_t j;
+
+		for (j = 0; j < c->env.n; j++)
+			if (!strcmp(c->env.names[j], name))
+				break;
+		if (j < c->env.n || val != b->pl->env.values[i])
+			continue;
+		v[k++] = arena_printf(b->doc->arena, "%s=%s", name, val);
+	}
+	for (i = 0; i < c->env.n; i++) {
+		const char *name = c->env.names[i];
+
+		if (env_lookup(b, c, name) != c->env.values[i])
+			continue;
+		v[k++] = arena_printf(b->doc->arena, "%s=%s", name,
+		    c->env.values[i]);
+	}
+	for (i = 0; i < k; i++)
+		if (!v[i])
+			return NULL;
+	*c->envp = v;
+	return v;
+}
+
+/* Run a construct's command; 0 and r filled, or -1 after reporting. */
+static int
+run(struct bake *b, const struct ctx *c, const char *what, const char *cmd,
+    long long timeout, bool capture, struct srcpos p, struct proc_result *r)
+{
+	char **envp = child_env(b, c), buf[128];
+
+	if (!envp)
+		return nomem(b, p);
+	if (proc_run(cmd, envp, timeout, capture, BAKE_MAX_OUTPUT, r)) {
+		snprintf(buf, sizeof(buf), "cannot run /bin/sh: %s",
+		    strerror(errno));
+		return diag_report(b->diags, E_BAKE_RUN, p, what, c->t->name,
+		    buf);
+	}
+	if (r->too_big) {
+		free(r->out);
+		return diag_report(b->diags, E_BAKE_RUN_OUTPUT, p, what,
+		    c->t->name, BAKE_MAX_OUTPUT);
+	}
+	return 0;
+}
+
+static struct bnode *
+bnode_new(struct bake *b, struct ir_step *st, struct srcpos p)
+{
+	struct bnode *n = arena_calloc(b->doc->arena, 1, sizeof(*n));
+
+	if (!n) {
+		nomem(b, p);
+		return NULL;
+	}
+	n->st = st;
+	return n;
+}
+
+static int
+bnode_add(struct bake *b, struct bnode *scope, struct bnode *kid)
+{
+	struct bnode **v;
+
+	if ((scope->nkids & (scope->nkids - 1)) == 0) {
+		size_t cap = scope->nkids ? 2 * scope->nkids : 4;
+
+		v = arena_alloc(b->doc->arena, cap * sizeof(*v));
+		if (!v)
+			return nomem(b, kid->st->pos);
+		if (scope->nkids)
+			memcpy(v, scope->kids, scope->nkids * sizeof(*v));
+		scope->kids = v;
+	}
+	scope->kids[scope->nkids++] = kid;
+	if (scope->st)
+		return ir_group_append(b->doc, scope->st, kid->st) ?
+		    nomem(b, kid->st->pos) : 0;
+	return ir_doc_append(b->doc, kid->st) ? nomem(b, kid->st->pos) : 0;
+}
+
+static struct ir_step *
+step_new(struct bake *b, enum ir_step_type type, struct srcpos p)
+{
+	struct ir_step *st;
+
+	if (++b->nsteps > BAKE_MAX_STEPS) {
+		if (!b->stop)
+			diag_report(b->diags, E_BAKE_TOO_MANY_STEPS, p,
+			    BAKE_MAX_STEPS);
+		b->stop = true;
+		return NULL;
+	}
+	st = ir_step_new(b->doc, type);
+	if (!st) {
+		nomem(b, p);
+		return NULL;
+	}
+	st->pos = p;
+	return st;
+}
+
+/* env: inherited first, then own entries (an own value wins in place). */
+static int
+env_merge(struct bake *b, const struct ctx *c, const struct ir_env *inh,
+    const struct ir_env *own, struct ir_env *out)
+{
+	size_t i, j, n = inh->n + own->n;
+
+	memset(out, 0, sizeof(*out));
+	if (!inh->present && !own->present)
+		return 0;
+	out->names = arena_calloc(b->doc->arena, n ? n : 1, sizeof(char *));
+	out->values = arena_calloc(b->doc->arena, n ? n : 1, sizeof(char *));
+	out->pos = arena_calloc(b->doc->arena, n ? n : 1, sizeof(*out->pos));
+	if (!out->names || !out->values || !out->pos)
+		return -1;
+	out->present = true;
+	for (i = 0; i < inh->n; i++) {
+		out->names[out->n] = inh->names[i];
+		out->values[out->n] = inh->values[i];
+		out->pos[out->n++] = inh->pos[i];
+	}
+	for (i = 0; i < own->n; i++) {
+		const char *v = text_at(b, c, own->values[i], own->pos[i]);
+
+		if (!v)
+			return -1;
+		for (j = 0; j < out->n; j++)
+			if (!strcmp(out->names[j], own->names[i]))
+				break;
+		if (j == out->n)
+			out->names[out->n++] = own->names[i];
+		out->values[j] = v;
+		out->pos[j] = own->pos[i];
+	}
+	return 0;
+}
+
+static int
+strlist_merge(struct bake *b, const struct ir_strlist *inh,
+    const struct ir_strlist *own, struct ir_strlist *out)
+{
+	size_t i, j, n = inh->n + own->n;
+
+	memset(out, 0, sizeof(*out));
+	if (!inh->present && !own->present)
+		return 0;
+	out->v = arena_calloc(b->doc->arena, n ? n : 1, sizeof(char *));
+	out->pos = arena_calloc(b->doc->arena, n ? n : 1, sizeof(*out->pos));
+	if (!out->v || !out->pos)
+		return -1;
+	out->present = true;
+	for (i = 0; i < n; i++) {
+		const char *s = i < inh->n ? inh->v[i] : own->v[i - inh->n];
+
+		for (j = 0; j < out->n; j++)
+			if (!strcmp(out->v[j], s))
+				break;
+		if (j < out->n)
+			continue;
+		out->pos[out->n] = i < inh->n ? inh->pos[i] :
+		    own->pos[i - inh->n];
+		out->v[out->n++] = s;
+	}
+	return 0;
+}
+
+/* The static key of a referenced target; in a static bake, place it. */
+static int
+target_ref(struct bake *b, const struct tref *r, struct ir_ref *out)
+{
+	out->key = r->t->key;
+	out->pos = r->pos;
+	out->step = NULL;
+	if (!b->fragment) {
+		if (place(b, r->t))
+			return -1;
+		out->step = r->t->step;
+	}
+	return 0;
+}
+
+static int
+set_depends(struct bake *b, struct ir_step *st, const struct opts *o1,
+    const struct opts *o2)
+{
+	size_t n = o1->ndepends_on + (o2 ? o2->ndepends_on : 0), i, k = 0;
+
+	if (!o1->ndepends_on && (!o2 || !o2->ndepends_on))
+		return 0;
+	st->depends_on = arena_calloc(b->doc->arena, n, sizeof(*st->depends_on));
+	if (!st->depends_on)
+		return nomem(b, st->pos);
+	for (i = 0; i < n; i++) {
+		const struct tref *r = i < o1->ndepends_on ? &o1->depends_on[i] :
+		    &o2->depends_on[i - o1->ndepends_on];
+		size_t j;
+
+		for (j = 0; j < k; j++)
+			if (st->depends_on[j].key == r->t->key)
+				break;
+		if (j < k)
+			continue;
+		if (target_ref(b, r, &st->depends_on[k]))
+			return -1;
+		k++;
+	}
+	st->ndepends_on = k;
+	st->has_depends_on = true;
+	return 0;
+}
+
+/* builds_in from the chain's tail, or from 'from' on a chain's first step. */
+static int
+set_builds_in(struct bake *b, struct bnode *bn, const struct opts *o,
+    const struct tail *tail, bool group)
+{
+	struct ir_step *st = bn->st;
+
+	if (o->from.name) {
+		if (tail->kind != TAIL_NONE)
+			return diag_report(b->diags, E_BAKE_FROM_NOT_FIRST,
+			    o->from.pos);
+		st->builds_in_kind = IR_BUILDS_IN_KEY;
+		if (target_ref(b, &o->from, &st->builds_in))
+			return -1;
+		bn->builds_in = b->fragment ? NULL : o->from.t->bn;
+		return 0;
+	}
+	switch (tail->kind) {
+	case TAIL_NONE:
+		st->builds_in_kind = group ? IR_BUILDS_IN_ABSENT :
+		    IR_BUILDS_IN_NULL;
+		return 0;
+	case TAIL_FORKED:
+		return diag_report(b->diags, E_BAKE_AFTER_FORK, st->pos);
+	default:
+		st->builds_in_kind = IR_BUILDS_IN_KEY;
+		st->builds_in.step = tail->bn->st;
+		st->builds_in.pos = st->pos;
+		bn->builds_in = tail->bn;
+		tail->bn->followed = true;
+		return 0;
+	}
+}
+
+static int
+eval_cmd(struct bake *b, const struct ctx *c, const struct item *it,
+    struct bnode *scope, struct tail *tail)
+{
+	const struct opts *o = &it->o;
+	struct ir_step *st = step_new(b, IR_COMMAND, it->pos);
+	struct bnode *bn;
+	const char *cmd;
+
+	if (!st)
+		return -1;
+	cmd = text(b, c, o->sh);
+	if (!cmd)
+		return -1;
+	if (o->cwd) {
+		/* IR v1 has no cwd: the command changes directory itself */
+		const char *dir = text(b, c, o->cwd), *p;
+		size_t extra = 0;
+		char *q, *s;
+
+		if (!dir)
+			return -1;
+		for (p = dir; *p; p++)
+			extra += *p == '\'' ? 4 : 1;
+		s = arena_alloc(b->doc->arena, extra + strlen(cmd) + 32);
+		if (!s)
+			return nomem(b, it->pos);
+		q = s + sprintf(s, "cd -- '");
+		for (p = dir; *p; p++) {
+			if (*p == '\'') {
+				memcpy(q, "'\\''", 4);
+				q += 4;
+			} else {
+				*q++ = *p;
+			}
+		}
+		sprintf(q, "' || exit\n%s", cmd);
+		cmd = s;
+	}
+	st->eval = IR_EVAL_CMD;
+	st->cmd = cmd;
+	if (o->label && !(st->label = text(b, c, o->label)))
+		return -1;
+	if (o->image && !(st->image = text(b, c, o->image)))
+		return -1;
+	if (env_merge(b, c, &c->env, &o->env, &st->env) ||
+	    strlist_merge(b, &c->secret_env, &o->secret_env, &st->secret_env))
+		return b->stop ? -1 : nomem(b, it->pos);
+	st->timeout_seconds = o->timeout;
+	st->has_timeout = o->has_timeout;
+	st->soft_fail = o->soft_fail;
+	st->has_soft_fail = o->has_soft_fail;
+	st->retry = o->retry;
+	st->has_retry = o->has_retry;
+	st->cache = o->cache;
+	bn = bnode_new(b, st, it->pos);
+	if (!bn)
+		return -1;
+	if (set_builds_in(b, bn, o, tail, false) || set_depends(b, st, o, NULL))
+		return -1;
+	if (o->key) {
+		if (!(bn->xkey = text(b, c, o->key)))
+			return -1;
+		bn->xkey_pos = ynode_pos(b->def->file, o->key);
+	}
+	bn->label = st->label;
+	bn->fallback = c->t->name;
+	if (bnode_add(b, scope, bn))
+		return -1;
+	tail->kind = TAIL_STEP;
+	tail->bn = bn;
+	return 0;
+}
+
+/* A group-like step (group, matrix): the step and its scope. */
+static struct bnode *
+group_new(struct bake *b, const struct ctx *c, const struct item *it,
+    const struct tail *tail)
+{
+	const struct opts *o = &it->o;
+	struct ir_step *st;
+	struct bnode *bn;
+
+	if (c->depth + 2 > IR_MAX_GROUP_DEPTH) {
+		diag_report(b->diags, E_BAKE_DEPTH, it->pos, IR_MAX_GROUP_DEPTH);
+		return NULL;
+	}
+	st = step_new(b, IR_GROUP, it->pos);
+	if (!st)
+		return NULL;
+	if (o->label && !(st->label = text(b, c, o->label)))
+		return NULL;
+	st->cont = o->cont;
+	st->cont_pos = o->cont_pos;
+	bn = bnode_new(b, st, it->pos);
+	if (!bn)
+		return NULL;
+	if (set_builds_in(b, bn, o, tail, true) || set_depends(b, st, o, NULL))
+		return NULL;
+	if (o->key) {
+		if (!(bn->xkey = text(b, c, o->key)))
+			return NULL;
+		bn->xkey_pos = ynode_pos(b->def->file, o->key);
+	}
+	if (o->cont == IR_CONT_IN) {
+		if (!(bn->cont_in = text(b, c, o->cont_in)))
+			return NULL;
+		bn->cont_pos = o->cont_pos;
+		bn->check_members = true;
+	}
+	bn->label = st->label;
+	bn->fallback = c->t->name;
+	return bn;
+}
+
+/* The group's members are in: add it to scope, or drop it if empty. */
+static int
+group_finish(struct bake *b, struct bnode *bn, struct bnode *scope,
+    struct tail *tail)
+{
+	size_t i;
+
+	for (i = 0; i < bn->nkids; i++)
+		if (bn->kids[i]->st->type != IR_WAIT)
+			break;
+	if (i == bn->nkids)
+		return 0;	/* an empty group disappears */
+	if (bnode_add(b, scope, bn))
+		return -1;
+	tail->kind = TAIL_STEP;
+	tail->bn = bn;
+	return 0;
+}
+
+static int
+sub_ctx(struct bake *b, const struct ctx *c, const struct opts *o,
+    struct ctx *sub)
+{
+	*sub = *c;
+	sub->depth = c->depth + 1;
+	if (o->env.present && env_merge(b, c, &c->env, &o->env, &sub->env))
+		return b->stop ? -1 : nomem(b, ynode_pos(b->def->file, NULL));
+	return 0;
+}
+
+static int
+eval_members(struct bake *b, const struct ctx *c, const struct item *it,
+    struct bnode *scope, const struct tail *start)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < it->nmembers && !b->stop; i++) {
+		const struct chain *ch = &it->members[i];
+		struct tail t = *start;
+
+		if (ch->n == 1 && ch->v[0]->kind == IT_WAIT) {
+			const struct item *w = ch->v[0];
+			struct ir_step *st = step_new(b, IR_WAIT, w->pos);
+			struct bnode *bn;
+
+			if (!st)
+				return -1;
+			st->continue_on_failure = w->continue_on_failure;
+			st->has_continue_on_failure = w->has_continue_on_failure;
+			bn = bnode_new(b, st, w->pos);
+			if (!bn || bnode_add(b, scope, bn))
+				return -1;
+			continue;
+		}
+		if (eval_chain(b, c, ch, scope, &t))
+			ret = -1;
+	}
+	return ret;
+}
+
+static int
+eval_group(struct bake *b, const struct ctx *c, const struct item *it,
+    struct bnode *scope, struct tail *tail)
+{
+	struct tail none = { TAIL_NONE, NULL };
+	struct bnode *bn = group_new(b, c, it, tail);
+	struct ctx sub;
+
+	if (!bn || sub_ctx(b, c, &it->o, &sub))
+		return -1;
+	if (eval_members(b, &sub, it, bn, &none))
+		return -1;
+	return group_finish(b, bn, scope, tail);
+}
+
+static int
+eval_fork(struct bake *b, const struct ctx *c, const struct item *it,
+    struct bnode *scope, struct tail *tail)
+{
+	if (tail->kind == TAIL_FORKED)
+		return diag_report(b->diags, E_BAKE_AFTER_FORK, it->pos);
+	if (eval_members(b, c, it, scope, tail))
+		return -1;
+	tail->kind = TAIL_FORKED;
+	tail->bn = NULL;
+	return 0;
+}
+
+static int
+branch_taken(struct bake *b, const struct ctx *c, const struct branch *br)
+{
+	const char *v;
+
+	switch (br->kind) {
+	case PRED_EQ:
+	case PRED_NE:
+		v = env_lookup(b, c, br->name);
+		if (!v)
+			v = "";
+		return (strcmp(v, br->value) == 0) == (br->kind == PRED_EQ);
+	case PRED_SET:
+		return env_lookup(b, c, br->name) != NULL;
+	case PRED_UNSET:
+		return env_lookup(b, c, br->name) == NULL;
+	case PRED_ELSE:
+		return 1;
+	case PRED_SH:
+		break;
+	}
+	{
+		struct proc_result r;
+		const char *cmd = text_at(b, c, br->sh->u.s, br->pos);
+		char buf[96];
+
+		if (!cmd)
+			return -1;
+		if (run(b, c, "predicate", cmd, br->timeout, false, br->pos, &r))
+			return -1;
+		free(r.out);
+		if (r.timed_out || r.signo || r.status >= 126)
+			return diag_report(b->diags, E_BAKE_RUN,
+			    ynode_pos(b->def->file, br->sh), "predicate",
+			    c->t->name, proc_describe(&r, br->timeout, buf,
+			    sizeof(buf)));
+		return r.status == 0;
+	}
+}
+
+static int
+eval_if(struct bake *b, const struct ctx *c, const struct item *it,
+    struct bnode *scope, struct tail *tail)
+{
+	size_t i;
+
+	for (i = 0; i < it->nbranches; i++) {
+		int taken = branch_taken(b, c, &it->branches[i]);
+
+		if (taken < 0)
+			return -1;
+		if (taken)
+			return eval_chain(b, c, &it->branches[i].then, scope,
+			    tail);
+	}
+	return 0;
+}
+
+static int
+eval_gen(struct bake *b, const struct ctx *c, const struct item *it,
+    struct bnode *scope, struct tail *tail)
+{
+	struct srcpos p = ynode_pos(b->def->file, it->gen);
+	struct proc_result r;
+	const struct ynode *root;
+	struct chain ch = { NULL, 0 };
+	const char *cmd, *file;
+	char buf[96];
+	int ret;
+
+	if (b->gen_depth >= BAKE_MAX_GEN_DEPTH)
+		return diag_report(b->diags, E_BAKE_DEPTH, it->pos,
+		    BAKE_MAX_GEN_DEPTH);
+	cmd = text(b, c, it->gen);
+	if (!cmd)
+		return -1;
+	if (run(b, c, "generator", cmd, it->gen_timeout, true, p, &r))
+		return -1;
+	if (!proc_ok(&r)) {
+		free(r.out);
+		return diag_report(b->diags, E_BAKE_RUN, p, "generator",
+		    c->t->name, proc_describe(&r, it->gen_timeout, buf,
+		    sizeof(buf)));
+	}
+	file = arena_printf(b->doc->arena, "<generator at %s:%u:%u>",
+	    p.file, p.line, p.col);
+	if (!file) {
+		free(r.out);
+		return nomem(b, p);
+	}
+	root = ytree_load(b->doc->arena, file, r.out, r.outlen, b->diags);
+	free(r.out);
+	if (!root)
+		return -1;
+	if (ynode_is_null(root))
+		return 0;	/* no output: no steps */
+	if (root->type == Y_SCALAR)
+		return diag_report(b->diags, E_BAKE_GEN_OUTPUT, p, c->t->name,
+		    "a scalar");
+	if (def_parse_chain(b->def, file, root, &ch, b->diags))
+		return -1;
+	b->gen_depth++;
+	ret = eval_chain(b, c, &ch, scope, tail);
+	b->gen_depth--;
+	return ret;
+}
+
+long
+bake_split_values(struct arena *a, const char *file, const char *s,
+    const char ***out, const char **why, struct diag_list *diags)
+{
+	const char **v;
+	size_t n = 0, cap = 8;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	if (*s == '[') {
+		const struct ynode *root = ytree_load(a, file, s, strlen(s),
+		    diags);
+		uint32_t i;
+
+		if (!root)
+			return -1;
+		if (root->type != Y_SEQ) {
+			*why = ynode_kind(root);
+			return -1;
+		}
+		v = arena_calloc(a, root->n ? root->n : 1, sizeof(*v));
+		if (!v)
+			return -1;
+		for (i = 0; i < root->n; i++) {
+			const struct ynode *e = root->u.v[i];
+
+			if (e->type != Y_SCALAR || memchr(e->u.s, 0, e->n)) {
+				*why = ynode_kind(e);
+				return -1;
+			}
+			v[i] = e->u.s;
+		}
+		*out = v;
+		return (long)root->n;
+	}
+	v = arena_calloc(a, cap, sizeof(*v));
+	while (v && *s) {
+		size_t len = strcspn(s, " \t\r\n,");
+
+		if (len) {
+			if (n == cap) {
+				const char **w = arena_calloc(a, 2 * cap,
+				    sizeof(*w));
+
+				if (!w)
+					return -1;
+				memcpy(w, v, n * sizeof(*v));
+				v = w;
+				cap *= 2;
+			}
+			v[n] = arena_strndup(a, s, len);
+			if (!v[n++])
+				return -1;
+		}
+		s += len;
+		if (*s)
+			s++;
+	}
+	if (!v)
+		return -1;
+	*out = v;
+	return (long)n;
+}
+
+static int
+axis_values(struct bake *b, const struct ctx *c, const struct axis *ax,
+    const char ***vals, size_t *n)
+{
+	const char *why = NULL, *src, *file;
+	struct proc_result r;
+	char buf[96];
+	long got;
+	uint32_t i;
+
+	switch (ax->kind) {
+	case AXIS_LIST:
+		*vals = arena_calloc(b->doc->arena, ax->list->n ? ax->list->n : 1,
+		    sizeof(**vals));
+		if (!*vals)
+			return nomem(b, ax->pos);
+		for (i = 0; i < ax->list->n; i++)
+			(*vals)[i] = ax->list->u.v[i]->u.s;
+		*n = ax->list->n;
+		return 0;
+	case AXIS_ENV:
+		src = env_lookup(b, c, ax->env);
+		if (!src)
+			src = "";
+		file = arena_printf(b->doc->arena, "<$%s>", ax->env);
+		break;
+	case AXIS_SH:
+	default:
+		src = text_at(b, c, ax->sh->u.s, ax->pos);
+		if (!src)
+			return -1;
+		if (run(b, c, "matrix axis command", src, ax->timeout, true,
+		    ynode_pos(b->def->file, ax->sh), &r))
+			return -1;
+		if (!proc_ok(&r)) {
+			free(r.out);
+			return diag_report(b->diags, E_BAKE_RUN,
+			    ynode_pos(b->def->file, ax->sh),
+			    "matrix axis command", c->t->name,
+			    proc_describe(&r, ax->timeout, buf, sizeof(buf)));
+		}
+		src = arena_strndup(b->doc->arena, r.out, r.outlen);
+		free(r.out);
+		file = arena_printf(b->doc->arena, "<matrix axis '%s' at %s:%u:%u>",
+		    ax->name, ax->pos.file, ax->pos.line, ax->pos.col);
+		break;
+	}
+	if (!src || !file)
+		return nomem(b, ax->pos);
+	got = bake_split_values(b->doc->arena, file, src, vals, &why, b->diags);
+	if (got < 0) {
+		if (why)
+			return diag_report(b->diags, E_BAKE_AXIS_VALUE, ax->pos,
+			    ax->name, why);
+		return -1;
+	}
+	*n = (size_t)got;
+	return 0;
+}
+
+static int
+eval_matrix(struct bake *b, const struct ctx *c, const struct item *it,
+    struct bnode *scope, struct tail *tail)
+{
+	const char ***vals;
+	size_t *nv, *idx, total = 1, i, k;
+	struct binding *bind;
+	struct bnode *bn;
+	struct ctx sub;
+
+	vals = arena_calloc(b->doc->arena, it->naxes, sizeof(*vals));
+	nv = arena_calloc(b->doc->arena, it->naxes, sizeof(*nv));
+	idx = arena_calloc(b->doc->arena, it->naxes, sizeof(*idx));
+	if (!vals || !nv || !idx)
+		return nomem(b, it->pos);
+	for (i = 0; i < it->naxes; i++) {
+		if (axis_values(b, c, &it->axes[i], &vals[i], &nv[i]))
+			return -1;
+		if (nv[i] == 0)
+			return 0;	/* no combinations: nothing at all */
+		if (total > BAKE_MAX_MATRIX / nv[i])
+			return diag_report(b->diags, E_BAKE_MATRIX_SIZE, it->pos,
+			    BAKE_MAX_MATRIX);
+		total *= nv[i];
+	}
+	bn = group_new(b, c, it, tail);
+	if (!bn || sub_ctx(b, c, &it->o, &sub))
+		return -1;
+	for (k = 0; k < total && !b->stop; k++) {
+		struct tail t = { TAIL_NONE, NULL };
+		const struct binding *m = c->m;
+		size_t r = k;
+
+		/* the first axis varies slowest */
+		for (i = it->naxes; i-- > 0;) {
+			idx[i] = r % nv[i];
+			r /= nv[i];
+		}
+		bind = arena_calloc(b->doc->arena, it->naxes, sizeof(*bind));
+		if (!bind)
+			return nomem(b, it->pos);
+		for (i = 0; i < it->naxes; i++) {
+			bind[i].name = it->axes[i].name;
+			bind[i].value = vals[i][idx[i]];
+			bind[i].next = m;
+			m = &bind[i];
+		}
+		sub.m = m;
+		if (eval_chain(b, &sub, &it->steps, bn, &t))
+			return -1;
+	}
+	return group_finish(b, bn, scope, tail);
+}
+
+/* A placeholder for a dynamic target (a call, or a top-level one). */
+static struct ir_step *
+placeholder(struct bake *b, const struct ctx *c, struct target *t,
+    const struct opts *call, struct srcpos p, struct bnode **out)
+{
+	struct ir_step *st = step_new(b, IR_COMMAND, p);
+	struct ir_env env;
+	struct bnode *bn;
+
+	if (!st)
+		return NULL;
+	st->eval = IR_EVAL_DYNAMIC;
+	st->target_name = t->name;
+	st->target_pos = p;
+	st->eval_pos = p;
+	if (call && call->label)
+		st->label = text(b, c, call->label);
+	else if (t->o.label)
+		st->label = t->o.label->u.s;
+	if (t->o.image)
+		st->image = t->o.image->u.s;
+	if (env_merge(b, c, &c->env, &t->o.env, &env))
+		return NULL;
+	if (call && call->env.present) {
+		if (env_merge(b, c, &env, &call->env, &st->env))
+			return NULL;
+	} else {
+		st->env = env;
+	}
+	if (strlist_merge(b, &c->secret_env, &t->o.secret_env,
+	    &st->secret_env)) {
+		nomem(b, p);
+		return NULL;
+	}
+	st->timeout_seconds = t->o.timeout;
+	st->has_timeout = t->o.has_timeout;
+	st->soft_fail = t->o.soft_fail;
+	st->has_soft_fail = t->o.has_soft_fail;
+	st->retry = t->o.retry;
+	st->has_retry = t->o.has_retry;
+	st->cont = t->o.cont;
+	st->cont_pos = t->o.cont_pos;
+	bn = bnode_new(b, st, p);
+	if (!bn)
+		return NULL;
+	if (t->o.cont == IR_CONT_IN) {
+		bn->cont_in = t->o.cont_in->u.s;
+		bn->cont_pos = t->o.cont_pos;
+	}
+	bn->label = st->label;
+	bn->fallback = c && c->t ? c->t->name : t->name;
+	*out = bn;
+	return st;
+}
+
+static int
+eval_call(struct bake *b, const struct ctx *c, const struct item *it,
+    struct bnode *scope, struct tail *tail)
+{
+	struct target *t = it->callee.t;
+	struct bnode *bn;
+	struct ir_step *st = placeholder(b, c, t, &it->o, it->pos, &bn);
+
+	if (!st)
+		return -1;
+	if (set_builds_in(b, bn, &it->o, tail, false) ||
+	    set_depends(b, st, &it->o, &t->o))
+		return -1;
+	if (it->o.key) {
+		if (!(bn->xkey = text(b, c, it->o.key)))
+			return -1;
+		bn->xkey_pos = ynode_pos(b->def->file, it->o.key);
+	}
+	bn->base = t->name;
+	if (bnode_add(b, scope, bn))
+		return -1;
+	tail->kind = TAIL_STEP;
+	tail->bn = bn;
+	return 0;
+}
+
+static int
+eval_chain(struct bake *b, const struct ctx *c, const struct chain *ch,
+    struct bnode *scope, struct tail *tail)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < ch->n && !b->stop; i++) {
+		const struct item *it = ch->v[i];
+		int r = 0;
+
+		if (tail->kind == TAIL_FORKED) {
+			diag_report(b->diags, E_BAKE_AFTER_FORK, it->pos);
+			return -1;
+		}
+		switch (it->kind) {
+		case IT_CMD:
+			r = eval_cmd(b, c, it, scope, tail);
+			break;
+		case IT_GROUP:
+			r = eval_group(b, c, it, scope, tail);
+			break;
+		case IT_FORK:
+			r = eval_fork(b, c, it, scope, tail);
+			break;
+		case IT_IF:
+			r = eval_if(b, c, it, scope, tail);
+			break;
+		case IT_GEN:
+			r = eval_gen(b, c, it, scope, tail);
+			break;
+		case IT_MATRIX:
+			r = eval_matrix(b, c, it, scope, tail);
+			break;
+		case IT_CALL:
+			r = eval_call(b, c, it, scope, tail);
+			break;
+		case IT_WAIT:
+			/* def_parse allows waits only among group members */
+			break;
+		}
+		if (r)
+			ret = -1;
+	}
+	return ret;
+}
+
+/* Evaluate t's body into scope; an empty body becomes one no-op step. */
+static int
+eval_body(struct bake *b, struct target *t, struct bnode *scope)
+{
+	struct tail tail = { TAIL_NONE, NULL };
+	char **envp = NULL;
+	struct ctx c;
+	size_t i;
+
+	memset(&c, 0, sizeof(c));
+	c.t = t;
+	c.env = t->o.env;
+	c.secret_env = t->o.secret_env;
+	c.envp = &envp;
+	c.depth = 1;
+	if (eval_chain(b, &c, &t->body, scope, &tail))
+		return -1;
+	for (i = 0; i < scope->nkids; i++)
+		if (scope->kids[i]->st->type != IR_WAIT)
+			return 0;
+	{
+		struct ir_step *st = step_new(b, IR_COMMAND, t->pos);
+		struct bnode *bn;
+
+		if (!st)
+			return -1;
+		st->cmd = "true";
+		bn = bnode_new(b, st, t->pos);
+		if (!bn)
+			return -1;
+		bn->xkey = "noop";
+		bn->xkey_pos = t->pos;
+		return bnode_add(b, scope, bn);
+	}
+}
+
+/* Bake t into the top level of a static bake. */
+static int
+bake_one(struct bake *b, struct target *t)
+{
+	struct bnode *bn;
+	struct ir_step *st;
+	struct ctx c;
+	char **envp = NULL;
+
+	memset(&c, 0, sizeof(c));
+	c.t = t;
+	c.envp = &envp;
+	if (t->dynamic) {
+		st = placeholder(b, &c, t, NULL, t->pos, &bn);
+		if (!st)
+			return -1;
+		st->builds_in_kind = IR_BUILDS_IN_NULL;
+	} else {
+		st = step_new(b, IR_GROUP, t->pos);
+		if (!st)
+			return -1;
+		bn = bnode_new(b, st, t->pos);
+		if (!bn)
+			return -1;
+		if (t->o.label)
+			st->label = t->o.label->u.s;
+		st->cont = t->o.cont;
+		st->cont_pos = t->o.cont_pos;
+		if (t->o.cont == IR_CONT_IN) {
+			bn->cont_in = t->o.cont_in->u.s;
+			bn->cont_pos = t->o.cont_pos;
+			bn->check_members = true;
+		}
+		st->builds_in_kind = IR_BUILDS_IN_ABSENT;
+	}
+	st->key = t->key;
+	st->key_pos = t->key_pos;
+	bn->fixed = true;
+	t->step = st;
+	t->bn = bn;
+	if (t->o.from.name) {
+		st->builds_in_kind = IR_BUILDS_IN_KEY;
+		if (target_ref(b, &t->o.from, &st->builds_in))
+			return -1;
+		bn->builds_in = t->o.from.t->bn;
+	}
+	if (set_depends(b, st, &t->o, NULL))
+		return -1;
+	if (!t->dynamic && eval_body(b, t, bn))
+		return -1;
+	return bnode_add(b, b->root, bn);
+}
+
+/*
+ * Place t (static bake): first every target its body refers to (all
+ * branches; a call's callee only for its own references), in post-order,
+ * iteratively; then t itself. Targets already placed are skipped.
+ */
+static int
+place(struct bake *b, struct target *t)
+{
+	struct {
+		struct target *t;
+		size_t next;
+	} *st;
+	size_t sp = 0, cap = 16;
+	int ret = 0;
+
+	if (t->state == 2)
+		return 0;
+	if (t->state == 1)
+		return 0;	/* being placed: def_parse found no cycle */
+	st = malloc(cap * sizeof(*st));
+	if (!st)
+		return nomem(b, t->pos);
+	st[0].t = t;
+	st[0].next = 0;
+	t->state = 1;
+	while (!b->stop) {
+		struct target *u = st[sp].t;
+
+		if (st[sp].next < u->nrefs) {
+			struct target *v = u->refs[st[sp].next++]->t;
+
+			if (v->state)
+				continue;
+			if (sp + 1 == cap) {
+				void *n = realloc(st, 2 * cap * sizeof(*st));
+
+				if (!n) {
+					ret = nomem(b, t->pos);
+					break;
+				}
+				st = n;
+				cap *= 2;
+			}
+			v->state = 1;
+			st[++sp].t = v;
+			st[sp].next = 0;
+			continue;
+		}
+		/* all references done: bake u (a callee only if needed) */
+		u->state = 2;
+		if (bake_one(b, u))
+			ret = -1;
+		if (sp == 0)
+			break;
+		sp--;
+	}
+	free(st);
+	return ret;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int
+register_key(struct bake *b, struct bnode *bn, struct srcpos p)
+{
+	struct bnode *o = strmap_get(&b->keys, bn->st->key);
+
+	if (o)
+		return diag_report(b->diags, E_BAKE_DUP_KEY, p, bn->st->key,
+		    o->xkey_pos.line ? o->xkey_pos.line : o->st->pos.line,
+		    o->xkey_pos.line ? o->xkey_pos.col : o->st->pos.col);
+	return strmap_put(&b->keys, bn->st->key, bn) ? nomem(b, p) : 0;
+}
+
+/* prefix/local as a key, checked; NULL after an error. */
+static char *
+join_key(struct bake *b, const char *prefix, const char *local,
+    struct srcpos p)
+{
+	char *k = *prefix ? arena_printf(b->doc->arena, "%s/%s", prefix,
+	    local) : arena_strdup(b->doc->arena, local);
+	const char *why;
+
+	if (!k) {
+		nomem(b, p);
+		return NULL;
+	}
+	if ((why = ir_key_problem(k, strlen(k)))) {
+		diag_report(b->diags, E_BAKE_BAD_KEY, p, k, why);
+		return NULL;
+	}
+	return k;
+}
+
+/* A derived key: prefix/base, truncated to fit, then -2, -3... if taken. */
+static int
+derive_key(struct bake *b, struct bnode *bn, const char *prefix,
+    const char *base)
+{
+	size_t pl = *prefix ? strlen(prefix) + 1 : 0, room, bl;
+	char buf[IR_KEY_MAX + 1];
+	unsigned n;
+
+	if (pl + 8 > IR_KEY_MAX)
+		return diag_report(b->diags, E_BAKE_KEY_TOO_LONG, bn->st->pos,
+		    prefix, IR_KEY_MAX);
+	room = IR_KEY_MAX - pl;
+	bl = strlen(base);
+	for (n = 1;; n++) {
+		char suffix[16] = "";
+		size_t sl, take;
+
+		if (n > 1)
+			sl = (size_t)snprintf(suffix, sizeof(suffix), "-%u", n);
+		else
+			sl = 0;
+		take = bl + sl > room ? room - sl : bl;
+		snprintf(buf, sizeof(buf), "%s%s%.*s%s", prefix,
+		    *prefix ? "/" : "", (int)take, base, suffix);
+		if (!strmap_get(&b->keys, buf))
+			break;
+	}
+	bn->st->key = arena_strdup(b->doc->arena, buf);
+	if (!bn->st->key)
+		return nomem(b, bn->st->pos);
+	return register_key(b, bn, bn->st->pos);
+}
+
+static int
+key_scope(struct bake *b, struct bnode *scope, const char *prefix)
+{
+	char slug[IR_KEY_MAX + 1];
+	size_t i;
+	int ret = 0;
+
+	/* explicit keys first: they never yield to derived ones */
+	for (i = 0; i < scope->nkids; i++) {
+		struct bnode *k = scope->kids[i];
+
+		if (k->st->type == IR_WAIT || k->fixed || !k->xkey)
+			continue;
+		k->st->key = join_key(b, prefix, k->xkey, k->xkey_pos);
+		if (!k->st->key || register_key(b, k, k->xkey_pos))
+			ret = -1;
+		k->st->key_pos = k->xkey_pos;
+	}
+	for (i = 0; i < scope->nkids; i++) {
+		struct bnode *k = scope->kids[i];
+		const char *base = NULL;
+
+		if (k->st->type == IR_WAIT || k->fixed || k->xkey)
+			continue;
+		if (k->base) {
+			base = k->base;
+		} else if (k->label && bake_slugify(k->label, slug,
+		    IR_KEY_MAX) > 0) {
+			base = slug;
+		} else {
+			char num[32];
+
+			bake_slugify(k->fallback, slug, IR_KEY_MAX - 32);
+			snprintf(num, sizeof(num), "%s%zu", *slug ? "-" : "step-",
+			    i + 1);
+			strcat(slug, num);
+			base = slug;
+		}
+		if (derive_key(b, k, prefix, base))
+			ret = -1;
+		k->st->key_pos = k->st->pos;
+	}
+	if (ret)
+		return ret;
+	for (i = 0; i < scope->nkids; i++) {
+		struct bnode *k = scope->kids[i];
+
+		if (k->st->type == IR_GROUP && key_scope(b, k, k->st->key))
+			ret = -1;
+	}
+	return ret;
+}
+
+/* Continuations and references, once every key is known. */
+static int
+resolve(struct bake *b, struct bnode *scope)
+{
+	size_t i, j;
+	int ret = 0;
+
+	for (i = 0; i < scope->nkids; i++) {
+		struct bnode *k = scope->kids[i];
+		struct ir_step *st = k->st;
+
+		if (st->type == IR_WAIT)
+			continue;
+		if (st->builds_in_kind == IR_BUILDS_IN_KEY && !st->builds_in.key)
+			st->builds_in.key = st->builds_in.step->key;
+		if (k->cont_in) {
+			st->continue_in.key = join_key(b, st->key, k->cont_in,
+			    k->cont_pos);
+			st->continue_in.pos = k->cont_pos;
+			if (!st->continue_in.key) {
+				ret = -1;
+				continue;
+			}
+			if (k->check_members) {
+				for (j = 0; j < k->nkids; j++)
+					if (k->kids[j]->st->type != IR_WAIT &&
+					    !strcmp(k->kids[j]->st->key,
+					    st->continue_in.key))
+						break;
+				if (j == k->nkids)
+					ret = diag_report(b->diags,
+					    E_BAKE_CONTINUE_IN, k->cont_pos,
+					    k->cont_in, st->key);
+			}
+		}
+		if (st->type == IR_GROUP && resolve(b, k))
+			ret = -1;
+	}
+	return ret;
+}
+
+/*
+ * Members of g that no other member follows: none builds in it, and no
+ * wait with a step after it stands after it.
+ */
+static size_t
+leaves(const struct bnode *g, const struct bnode **out, size_t max)
+{
+	size_t i, n = 0, last_step = 0, barrier = 0;
+
+	for (i = 0; i < g->nkids; i++)
+		if (g->kids[i]->st->type != IR_WAIT)
+			last_step = i;
+	for (i = 0; i < last_step; i++)
+		if (g->kids[i]->st->type == IR_WAIT)
+			barrier = i;
+	for (i = 0; i < g->nkids; i++) {
+		const struct bnode *m = g->kids[i];
+
+		if (m->st->type == IR_WAIT || m->followed || i < barrier)
+			continue;
+		if (n < max)
+			out[n] = m;
+		n++;
+	}
+	return n;
+}
+
+/* A step that builds in a group with several leaves needs a continuation. */
+static int
+check_continuations(struct bake *b, struct bnode *scope)
+{
+	const struct bnode *lv[4];
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < scope->nkids; i++) {
+		struct bnode *k = scope->kids[i], *g = k->builds_in;
+		size_t n, j, len = 0;
+		char names[4 * (IR_KEY_MAX + 4) + 8];
+
+		if (k->st->type == IR_GROUP && check_continuations(b, k))
+			ret = -1;
+		if (!g || g->st->type != IR_GROUP || g->st->cont != IR_CONT_NONE)
+			continue;
+		n = leaves(g, lv, 4);
+		if (n < 2)
+			continue;
+		names[0] = '\0';
+		for (j = 0; j < n && j < 3; j++)
+			len += (size_t)snprintf(names + len, sizeof(names) - len,
+			    "%s'%s'", j ? ", " : "", lv[j]->st->key);
+		if (n > 3)
+			snprintf(names + len, sizeof(names) - len, ", ...");
+		ret = diag_report(b->diags, E_BAKE_AMBIGUOUS,
+		    k->st->builds_in.pos, g->st->key, n, names,
+		    g->st->pos.line, g->st->pos.col);
+	}
+	return ret;
+}
+
+static int
+finish(struct bake *b, const char *prefix)
+{
+	size_t i;
+
+	if (b->diags->errors || b->stop)
+		return -1;
+	/* fixed keys (targets) first */
+	for (i = 0; i < b->root->nkids; i++) {
+		struct bnode *k = b->root->kids[i];
+
+		if (k->fixed && register_key(b, k, k->st->key_pos))
+			return -1;
+	}
+	if (key_scope(b, b->root, prefix) || resolve(b, b->root))
+		return -1;
+	return check_continuations(b, b->root);
+}
+
+static const char *
+pipeline_names(struct bake *b)
+{
+	const char **v = arena_calloc(b->doc->arena, b->def->npipelines + 1,
+	    sizeof(*v));
+	size_t i, len = 0;
+	char *s;
+
+	if (!v)
+		return "?";
+	for (i = 0; i < b->def->npipelines; i++) {
+		v[i] = b->def->pipelines[i].name;
+		len += strlen(v[i]) + 2;
+	}
+	qsort(v, b->def->npipelines, sizeof(*v), cmp_str);
+	s = arena_alloc(b->doc->arena, len + 1);
+	if (!s)
+		return "?";
+	s[0] = '\0';
+	for (i = 0; i < b->def->npipelines; i++) {
+		if (i)
+			strcat(s, ", ");
+		strcat(s, v[i]);
+	}
+	return s;
+}
+
+/* Choose the pipeline: by name, or the only one. */
+static const struct pipeline *
+pick(struct bake *b, const char *name)
+{
+	struct srcpos p = { b->def->file, 0, 0 };
+	size_t i;
+
+	if (b->def->npipelines == 0) {
+		diag_report(b->diags, E_BAKE_NO_PIPELINES, p);
+		return NULL;
+	}
+	if (!name) {
+		if (b->def->npipelines == 1)
+			return &b->def->pipelines[0];
+		diag_report(b->diags, E_BAKE_PIPELINE_PICK, p,
+		    b->def->npipelines, pipeline_names(b));
+		return NULL;
+	}
+	for (i = 0; i < b->def->npipelines; i++)
+		if (!strcmp(b->def->pipelines[i].name, name))
+			return &b->def->pipelines[i];
+	diag_report(b->diags, E_BAKE_NO_PIPELINE, p, name, pipeline_names(b));
+	return NULL;
+}
+
+int
+bake_pipeline(struct bake *b, const struct pipeline *pl)
+{
+	struct ir_doc *doc = b->doc;
+	size_t i;
+	int ret = 0;
+
+	b->pl = pl;
+	b->root = bnode_new(b, NULL, pl->pos);
+	if (!b->root)
+		return -1;
+	doc->has_source = true;
+	doc->source_definition = b->def->file;
+	doc->source_pipeline = pl->name;
+	doc->env = pl->env;
+	doc->default_image = pl->default_image;
+	for (i = 0; i < pl->n && !b->stop; i++) {
+		const struct pentry *e = &pl->v[i];
+
+		if (e->t.name) {
+			if (place(b, e->t.t))
+				ret = -1;
+		} else {
+			struct ir_step *st = step_new(b, IR_WAIT, e->pos);
+			struct bnode *bn;
+
+			if (!st)
+				return -1;
+			st->continue_on_failure = e->continue_on_failure;
+			st->has_continue_on_failure = e->has_continue_on_failure;
+			bn = bnode_new(b, st, e->pos);
+			if (!bn || bnode_add(b, b->root, bn))
+				return -1;
+		}
+	}
+	if (ret)
+		return -1;
+	return finish(b, "");
+}
+
+int
+bake_target(struct bake *b, struct target *t, const char *prefix)
+{
+	struct ir_doc *doc = b->doc;
+	size_t i;
+
+	b->fragment = true;
+	b->root = bnode_new(b, NULL, t->pos);
+	if (!b->root)
+		return -1;
+	if (eval_body(b, t, b->root))
+		return -1;
+	doc->cont = t->o.cont;
+	doc->cont_pos = t->o.cont_pos;
+	if (finish(b, prefix))
+		return -1;
+	if (t->o.cont == IR_CONT_IN) {
+		const char *k = join_key(b, prefix, t->o.cont_in->u.s,
+		    t->o.cont_pos);
+
+		if (!k)
+			return -1;
+		doc->continue_in.key = k;
+		doc->continue_in.pos = t->o.cont_pos;
+		for (i = 0; i < b->root->nkids; i++)
+			if (b->root->kids[i]->st->type != IR_WAIT &&
+			    !strcmp(b->root->kids[i]->st->key, k))
+				return 0;
+		return diag_report(b->diags, E_BAKE_CONTINUE_IN, t->o.cont_pos,
+		    t->o.cont_in->u.s, prefix);
+	}
+	return 0;
+}
+
+const struct pipeline *
+bake_pick(struct bake *b, const char *name)
+{
+	return pick(b, name);
+}

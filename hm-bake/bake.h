@@ -1,0 +1,90 @@
+/* hm: baking a definition into IR v1: the evaluator, placement and keys. */
+#ifndef HM_BAKE_BAKE_H
+#define HM_BAKE_BAKE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "def.h"
+#include "diag.h"
+#include "ir.h"
+#include "strmap.h"
+
+/*
+ * A bake turns a checked definition into an ir_doc, evaluating
+ * conditionals, generators and matrices on the way:
+ *
+ *	bake_pipeline: the static bake of one pipeline. Every target it
+ *	needs becomes a top-level group keyed by the target's key (a dynamic
+ *	one a placeholder step), placed at its first mention or just before
+ *	the first target that needs it; waits stay where they are.
+ *
+ *	bake_target: the --target fragment of one target, every key under
+ *	prefix/. References to other targets name their static keys (which
+ *	depend on the definition only, never on evaluation), so nothing but
+ *	this target is evaluated.
+ *
+ * Errors are recorded in diags; both return 0 or -1.
+ */
+#define BAKE_MAX_STEPS		1000000
+#define BAKE_MAX_MATRIX		10000
+#define BAKE_MAX_GEN_DEPTH	8
+#define BAKE_MAX_OUTPUT		(16 * 1024 * 1024)
+
+struct bnode;
+
+struct bake {
+	struct def *def;
+	struct ir_doc *doc;
+	struct diag_list *diags;
+	const struct pipeline *pl;	/* static bake: its env counts */
+	char **environ;			/* the bake's own environment */
+	struct strmap keys;		/* full key -> struct bnode */
+	struct bnode *root;
+	size_t nsteps;
+	int gen_depth;
+	bool fragment;
+	bool stop;			/* a limit was hit: give up */
+};
+
+/* Set up b for def and doc; environ is the process environment. */
+void bake_init(struct bake *b, struct def *def, struct ir_doc *doc,
+    struct diag_list *diags, char **environ);
+void bake_release(struct bake *b);
+
+/* The pipeline called name, or the only one; NULL after reporting. */
+const struct pipeline *bake_pick(struct bake *b, const char *name);
+int bake_pipeline(struct bake *b, const struct pipeline *pl);
+int bake_target(struct bake *b, struct target *t, const char *prefix);
+
+/*
+ * Helpers, exposed for the unit tests.
+ */
+
+/* Lowercase, runs outside [a-z0-9] become '-', trimmed; at most max bytes. */
+size_t bake_slugify(const char *s, char *out, size_t max);
+
+/* One matrix binding: name = value. */
+struct binding {
+	const char *name, *value;
+	const struct binding *next;
+};
+
+/*
+ * s with every ${{ matrix.NAME }} replaced from m. Returns s itself when
+ * there is nothing to replace, a string from a's arena otherwise, or NULL
+ * with *bad pointing at the unknown expression (NUL-terminated, in a).
+ */
+const char *bake_subst(struct arena *a, const char *s,
+    const struct binding *m, const char **bad);
+
+/*
+ * Split a list given as text (a matrix axis from a command or a variable):
+ * a YAML/JSON flow list if it starts with '[', else words separated by
+ * white space or commas. Returns the count, or -1 (not a list of scalars:
+ * *why says what it found).
+ */
+long bake_split_values(struct arena *a, const char *file, const char *s,
+    const char ***out, const char **why, struct diag_list *diags);
+
+#endif

@@ -1,0 +1,1480 @@
+/* hm: the definition model: targets, pipelines and steps, checked from YAML. */
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "def.h"
+#include "diag.h"
+#include "ir.h"
+#include "yaml.h"
+
+/* Every field name the schema knows, one bit each. */
+enum field {
+	F_SH = 1u << 0,
+	F_LABEL = 1u << 1,
+	F_KEY = 1u << 2,
+	F_ENV = 1u << 3,
+	F_CWD = 1u << 4,
+	F_TIMEOUT = 1u << 5,
+	F_SOFT_FAIL = 1u << 6,
+	F_RETRY = 1u << 7,
+	F_CACHE = 1u << 8,
+	F_IMAGE = 1u << 9,
+	F_SECRET_ENV = 1u << 10,
+	F_DEPENDS_ON = 1u << 11,
+	F_FROM = 1u << 12,
+	F_CONTINUE = 1u << 13,
+	F_CONTINUE_IN = 1u << 14,
+	F_STEPS = 1u << 15,
+	F_DYNAMIC = 1u << 16,
+	F_GROUP = 1u << 17,
+	F_FORK = 1u << 18,
+	F_IF = 1u << 19,
+	F_GENERATE = 1u << 20,
+	F_MATRIX = 1u << 21,
+	F_TARGET = 1u << 22,
+	F_WAIT = 1u << 23,
+	F_CONTINUE_ON_FAILURE = 1u << 24
+};
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} fields[] = {
+	{ "sh", F_SH }, { "label", F_LABEL }, { "key", F_KEY },
+	{ "env", F_ENV }, { "cwd", F_CWD }, { "timeout", F_TIMEOUT },
+	{ "soft_fail", F_SOFT_FAIL }, { "retry", F_RETRY },
+	{ "cache", F_CACHE }, { "image", F_IMAGE },
+	{ "secret_env", F_SECRET_ENV }, { "depends_on", F_DEPENDS_ON },
+	{ "from", F_FROM }, { "continue", F_CONTINUE },
+	{ "continue_in", F_CONTINUE_IN }, { "steps", F_STEPS },
+	{ "dynamic", F_DYNAMIC }, { "group", F_GROUP }, { "fork", F_FORK },
+	{ "if", F_IF }, { "generate", F_GENERATE }, { "matrix", F_MATRIX },
+	{ "target", F_TARGET }, { "wait", F_WAIT },
+	{ "continue_on_failure", F_CONTINUE_ON_FAILURE },
+};
+
+/* The fields each kind of mapping takes. */
+#define K_CMD	(F_SH | F_LABEL | F_KEY | F_ENV | F_CWD | F_TIMEOUT | \
+	F_SOFT_FAIL | F_RETRY | F_CACHE | F_IMAGE | F_SECRET_ENV | \
+	F_DEPENDS_ON | F_FROM)
+#define K_GROUP	(F_GROUP | F_LABEL | F_KEY | F_ENV | F_DEPENDS_ON | F_FROM | \
+	F_CONTINUE | F_CONTINUE_IN)
+#define K_FORK	(F_FORK)
+#define K_IF	(F_IF)
+#define K_GEN	(F_GENERATE | F_TIMEOUT)
+#define K_MATRIX (F_MATRIX | F_STEPS | F_LABEL | F_KEY | F_ENV | \
+	F_DEPENDS_ON | F_FROM | F_CONTINUE | F_CONTINUE_IN)
+#define K_CALL	(F_TARGET | F_LABEL | F_KEY | F_ENV | F_DEPENDS_ON)
+#define K_WAIT	(F_WAIT | F_CONTINUE_ON_FAILURE)
+#define K_STATIC_TARGET (F_STEPS | F_FROM | F_DEPENDS_ON | F_DYNAMIC | \
+	F_LABEL | F_KEY | F_ENV | F_SECRET_ENV | F_CONTINUE | F_CONTINUE_IN)
+#define K_DYNAMIC_TARGET (K_STATIC_TARGET | F_TIMEOUT | F_RETRY | \
+	F_SOFT_FAIL | F_IMAGE)
+#define KIND_FIELDS (F_SH | F_GROUP | F_FORK | F_IF | F_GENERATE | \
+	F_MATRIX | F_TARGET | F_WAIT)
+
+struct parser {
+	struct def *def;
+	const char *file;
+	struct diag_list *diags;
+	struct target *cur;	/* collects syntactic references */
+};
+
+static struct srcpos
+pos_of(const struct parser *P, const struct ynode *n)
+{
+	return ynode_pos(P->file, n);
+}
+
+static unsigned
+field_bit(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (strcmp(fields[i].name, name) == 0)
+			return fields[i].bit;
+	return 0;
+}
+
+static void *
+alloc_n(struct parser *P, size_t n, size_t size, const struct ynode *at)
+{
+	void *p = arena_calloc(P->def->a, n ? n : 1, size);
+
+	if (!p)
+		diag_report(P->diags, E_NOMEM, pos_of(P, at));
+	return p;
+}
+
+/* Report every field of m outside allowed; 0 if none. */
+static int
+check_fields(struct parser *P, const struct ynode *m, unsigned allowed,
+    const char *what)
+{
+	uint32_t i;
+	int ret = 0;
+
+	for (i = 0; i < m->n; i++) {
+		const struct ynode *k = m->u.v[2 * i];
+
+		if (!(field_bit(k->u.s) & allowed)) {
+			diag_report(P->diags, E_BAKE_UNKNOWN_FIELD, pos_of(P, k),
+			    k->u.s, what);
+			ret = -1;
+		}
+	}
+	return ret;
+}
+
+static int
+type_error(struct parser *P, const struct ynode *n, const char *field,
+    const char *want)
+{
+	return diag_report(P->diags, E_BAKE_TYPE, pos_of(P, n), field, want,
+	    ynode_kind(n));
+}
+
+/* A string field: a scalar, not null, no NUL byte. */
+static int
+check_str(struct parser *P, const struct ynode *n, const char *field)
+{
+	if (!n || n->type != Y_SCALAR || ynode_is_null(n))
+		return type_error(P, n, field, "a string");
+	if (memchr(n->u.s, '\0', n->n))
+		return diag_report(P->diags, E_BAKE_NUL, pos_of(P, n), field);
+	return 0;
+}
+
+static int
+get_str(struct parser *P, const struct ynode *n, const char *field,
+    const char **out)
+{
+	if (check_str(P, n, field))
+		return -1;
+	*out = n->u.s;
+	return 0;
+}
+
+static int
+get_bool(struct parser *P, const struct ynode *n, const char *field,
+    bool *out)
+{
+	const char *s = n->type == Y_SCALAR && !n->quoted ? n->u.s : "";
+
+	if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE")) {
+		*out = true;
+		return 0;
+	}
+	if (!strcmp(s, "false") || !strcmp(s, "False") ||
+	    !strcmp(s, "FALSE")) {
+		*out = false;
+		return 0;
+	}
+	return type_error(P, n, field, "true or false");
+}
+
+static int
+parse_int(const char *s, long long min, long long max, long long *out)
+{
+	long long v = 0;
+
+	if (*s == '+')
+		s++;
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		if (v > (max - (*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	if (v < min)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+def_duration(const char *s, long long *out)
+{
+	char buf[32];
+	size_t len = strlen(s);
+	long long mult = 1, v;
+
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, len + 1);
+	switch (buf[len - 1]) {
+	case 's':
+		mult = 1;
+		break;
+	case 'm':
+		mult = 60;
+		break;
+	case 'h':
+		mult = 3600;
+		break;
+	case 'd':
+		mult = 86400;
+		break;
+	default:
+		mult = 0;
+		break;
+	}
+	if (mult)
+		buf[--len] = '\0';
+	else
+		mult = 1;
+	if (parse_int(buf, 1, INT32_MAX, &v) || v > INT32_MAX / mult)
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
+static int
+get_int(struct parser *P, const struct ynode *n, const char *field,
+    long long min, long long max, long long *out)
+{
+	if (n->type != Y_SCALAR || n->quoted ||
+	    parse_int(n->u.s, min, max, out))
+		return diag_report(P->diags, E_BAKE_INT, pos_of(P, n), field,
+		    min, max, n->type == Y_SCALAR ? n->u.s : ynode_kind(n));
+	return 0;
+}
+
+static int
+get_duration(struct parser *P, const struct ynode *n, const char *field,
+    long long *out)
+{
+	if (n->type != Y_SCALAR || def_duration(n->u.s, out))
+		return diag_report(P->diags, E_BAKE_DURATION, pos_of(P, n),
+		    field, (long long)INT32_MAX,
+		    n->type == Y_SCALAR ? n->u.s : ynode_kind(n));
+	return 0;
+}
+
+static int
+check_name(struct parser *P, const struct ynode *n, const char *what,
+    const char *(*problem)(const char *, size_t))
+{
+	const char *why = problem(n->u.s, n->n);
+
+	if (why)
+		return diag_report(P->diags, E_BAKE_BAD_NAME, pos_of(P, n),
+		    what, n->u.s, why);
+	return 0;
+}
+
+static int
+get_env(struct parser *P, const struct ynode *n, struct ir_env *env)
+{
+	uint32_t i;
+	int ret = 0;
+
+	if (n->type != Y_MAP)
+		return type_error(P, n, "env", "a mapping of names to strings");
+	env->names = alloc_n(P, n->n, sizeof(*env->names), n);
+	env->values = alloc_n(P, n->n, sizeof(*env->values), n);
+	env->pos = alloc_n(P, n->n, sizeof(*env->pos), n);
+	if (!env->names || !env->values || !env->pos)
+		return -1;
+	for (i = 0; i < n->n; i++) {
+		const struct ynode *k = n->u.v[2 * i], *v = n->u.v[2 * i + 1];
+
+		if (check_name(P, k, "environment variable name",
+		    ir_env_name_problem)) {
+			ret = -1;
+			continue;
+		}
+		if (v->type != Y_SCALAR) {
+			ret = type_error(P, v, k->u.s, "a string");
+			continue;
+		}
+		if (memchr(v->u.s, '\0', v->n)) {
+			ret = diag_report(P->diags, E_BAKE_NUL, pos_of(P, v),
+			    k->u.s);
+			continue;
+		}
+		env->names[env->n] = k->u.s;
+		/* null means the empty string, as in a shell */
+		env->values[env->n] = ynode_is_null(v) ? "" : v->u.s;
+		env->pos[env->n] = pos_of(P, k);
+		env->n++;
+	}
+	env->present = true;
+	return ret;
+}
+
+/* A list of strings (or one string); names: check each as an env name. */
+static int
+get_strlist(struct parser *P, const struct ynode *n, const char *field,
+    bool names, struct ir_strlist *out)
+{
+	const struct ynode *const *v;
+	uint32_t i, cnt;
+	int ret = 0;
+
+	if (n->type == Y_SEQ) {
+		v = (const struct ynode *const *)n->u.v;
+		cnt = n->n;
+	} else if (n->type == Y_SCALAR && !ynode_is_null(n)) {
+		v = (const struct ynode *const *)&n;
+		cnt = 1;
+	} else {
+		return type_error(P, n, field, "a list of strings");
+	}
+	out->v = alloc_n(P, cnt, sizeof(*out->v), n);
+	out->pos = alloc_n(P, cnt, sizeof(*out->pos), n);
+	if (!out->v || !out->pos)
+		return -1;
+	for (i = 0; i < cnt; i++) {
+		if (check_str(P, v[i], field)) {
+			ret = -1;
+			continue;
+		}
+		if (names && check_name(P, v[i], "environment variable name",
+		    ir_env_name_problem)) {
+			ret = -1;
+			continue;
+		}
+		out->v[out->n] = v[i]->u.s;
+		out->pos[out->n] = pos_of(P, v[i]);
+		out->n++;
+	}
+	out->present = true;
+	return ret;
+}
+
+struct target *
+def_target(const struct def *def, const char *name)
+{
+	return strmap_get(&def->byname, name);
+}
+
+void
+def_release(struct def *def)
+{
+	strmap_release(&def->byname);
+}
+
+static int
+add_ref(struct parser *P, struct tref *r)
+{
+	struct target *t = P->cur;
+	struct tref **v;
+
+	if (!t)
+		return 0;
+	if ((t->nrefs & (t->nrefs - 1)) == 0) {
+		size_t cap = t->nrefs ? 2 * t->nrefs : 4;
+
+		v = arena_alloc(P->def->a, cap * sizeof(*v));
+		if (!v)
+			return diag_report(P->diags, E_NOMEM, r->pos);
+		if (t->nrefs)
+			memcpy(v, t->refs, t->nrefs * sizeof(*v));
+		t->refs = v;
+	}
+	t->refs[t->nrefs++] = r;
+	return 0;
+}
+
+static int
+get_tref(struct parser *P, const struct ynode *n, const char *field,
+    struct tref *r)
+{
+	if (check_str(P, n, field))
+		return -1;
+	r->name = n->u.s;
+	r->pos = pos_of(P, n);
+	r->t = def_target(P->def, n->u.s);
+	if (!r->t)
+		return diag_report(P->diags, E_BAKE_UNKNOWN_TARGET, r->pos,
+		    n->u.s);
+	return add_ref(P, r);
+}
+
+static int
+get_depends(struct parser *P, const struct ynode *n, struct opts *o)
+{
+	const struct ynode *const *v;
+	uint32_t i, cnt;
+	int ret = 0;
+
+	if (n->type == Y_SEQ) {
+		v = (const struct ynode *const *)n->u.v;
+		cnt = n->n;
+	} else if (n->type == Y_SCALAR && !ynode_is_null(n)) {
+		v = (const struct ynode *const *)&n;
+		cnt = 1;
+	} else {
+		return type_error(P, n, "depends_on", "a list of target names");
+	}
+	o->depends_on = alloc_n(P, cnt, sizeof(*o->depends_on), n);
+	if (!o->depends_on)
+		return -1;
+	for (i = 0; i < cnt; i++) {
+		if (get_tref(P, v[i], "depends_on", &o->depends_on[o->ndepends_on]))
+			ret = -1;
+		else
+			o->ndepends_on++;
+	}
+	return ret;
+}
+
+static int
+is_hex64(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n != 64)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F')))
+			return 0;
+	return 1;
+}
+
+static struct ir_cache *get_cache(struct parser *P, const struct ynode *n,
+    int depth);
+
+static int
+cache_fields(struct parser *P, const struct ynode *n, struct ir_cache *c,
+    int depth)
+{
+	static const char *const allowed[] = {
+		/* none */ "policy",
+		/* forever */ "policy env_keys key",
+		/* ttl */ "policy duration env_keys key",
+		/* on_change */ "policy paths key",
+		/* compose */ "policy policies key",
+	};
+	const char *ok = allowed[c->policy];
+	int ret = 0;
+	uint32_t i;
+
+	for (i = 0; i < n->n; i++) {
+		const struct ynode *k = n->u.v[2 * i], *v = n->u.v[2 * i + 1];
+		const char *f = k->u.s, *hit = strstr(ok, f);
+		size_t fl = strlen(f);
+
+		if (!hit || (hit != ok && hit[-1] != ' ') ||
+		    (hit[fl] && hit[fl] != ' ')) {
+			ret = diag_report(P->diags, E_BAKE_CACHE_FIELD,
+			    pos_of(P, k), ir_cache_policy_name(c->policy), f);
+			continue;
+		}
+		if (!strcmp(f, "env_keys")) {
+			if (get_strlist(P, v, f, true, &c->env_keys))
+				ret = -1;
+		} else if (!strcmp(f, "paths")) {
+			if (get_strlist(P, v, f, false, &c->paths))
+				ret = -1;
+		} else if (!strcmp(f, "key")) {
+			if (check_str(P, v, f))
+				ret = -1;
+			else if (!is_hex64(v->u.s, v->n))
+				ret = diag_report(P->diags, E_BAKE_CACHE_KEY,
+				    pos_of(P, v), v->u.s);
+			else
+				c->key = v->u.s;
+		} else if (!strcmp(f, "duration")) {
+			long long d;
+
+			if (get_duration(P, v, f, &d))
+				ret = -1;
+			else
+				c->duration_seconds = arena_printf(P->def->a,
+				    "%lld", d);
+		} else if (!strcmp(f, "policies")) {
+			uint32_t j;
+
+			if (v->type != Y_SEQ) {
+				ret = type_error(P, v, f, "a list of policies");
+				continue;
+			}
+			c->sub_policies = alloc_n(P, v->n,
+			    sizeof(*c->sub_policies), v);
+			if (!c->sub_policies)
+				return -1;
+			for (j = 0; j < v->n; j++) {
+				struct ir_cache *s = get_cache(P, v->u.v[j],
+				    depth + 1);
+
+				if (!s)
+					ret = -1;
+				else
+					c->sub_policies[c->nsub++] = s;
+			}
+			c->has_sub_policies = true;
+		}
+	}
+	if (ret)
+		return ret;
+	if (c->policy == IR_CACHE_TTL && !c->duration_seconds)
+		ret = diag_report(P->diags, E_BAKE_MISSING, pos_of(P, n),
+		    "cache policy 'ttl'", "duration");
+	if (c->policy == IR_CACHE_ON_CHANGE && !c->paths.present)
+		ret = diag_report(P->diags, E_BAKE_MISSING, pos_of(P, n),
+		    "cache policy 'on_change'", "paths");
+	if (c->policy == IR_CACHE_COMPOSE && !c->has_sub_policies)
+		ret = diag_report(P->diags, E_BAKE_MISSING, pos_of(P, n),
+		    "cache policy 'compose'", "policies");
+	/* IR v1 carries env_keys on forever and ttl, paths on on_change */
+	if (c->policy == IR_CACHE_FOREVER || c->policy == IR_CACHE_TTL)
+		c->env_keys.present = true;
+	return ret;
+}
+
+static struct ir_cache *
+get_cache(struct parser *P, const struct ynode *n, int depth)
+{
+	static const char *const names[] = {
+		"none", "forever", "ttl", "on_change", "compose"
+	};
+	const struct ynode *pol = n;
+	struct ir_cache *c;
+	size_t i;
+
+	if (depth > 16) {
+		diag_report(P->diags, E_BAKE_DEPTH, pos_of(P, n), 16);
+		return NULL;
+	}
+	if (n->type == Y_MAP) {
+		pol = ynode_get(n, "policy");
+		if (!pol) {
+			diag_report(P->diags, E_BAKE_MISSING, pos_of(P, n),
+			    "a cache policy", "policy");
+			return NULL;
+		}
+	} else if (n->type != Y_SCALAR) {
+		type_error(P, n, "cache", "a policy name or a mapping");
+		return NULL;
+	}
+	if (check_str(P, pol, "policy"))
+		return NULL;
+	for (i = 0; i < 5; i++)
+		if (!strcmp(pol->u.s, names[i]))
+			break;
+	if (i == 5) {
+		diag_report(P->diags, E_BAKE_CACHE_POLICY, pos_of(P, pol),
+		    pol->u.s);
+		return NULL;
+	}
+	c = alloc_n(P, 1, sizeof(*c), n);
+	if (!c)
+		return NULL;
+	c->policy = (enum ir_cache_policy)i;
+	c->pos = pos_of(P, n);
+	if (n->type == Y_MAP) {
+		if (cache_fields(P, n, c, depth))
+			return NULL;
+	} else if (c->policy != IR_CACHE_NONE && c->policy != IR_CACHE_FOREVER) {
+		diag_report(P->diags, E_BAKE_MISSING, pos_of(P, n),
+		    "this cache policy", names[i][0] == 't' ? "duration" :
+		    names[i][0] == 'o' ? "paths" : "policies");
+		return NULL;
+	} else if (c->policy == IR_CACHE_FOREVER) {
+		c->env_keys.present = true;
+	}
+	return c;
+}
+
+static int
+get_cont(struct parser *P, const struct ynode *n, struct opts *o)
+{
+	if (check_str(P, n, "continue"))
+		return -1;
+	if (!strcmp(n->u.s, "join"))
+		o->cont = IR_CONT_JOIN;
+	else if (!strcmp(n->u.s, "each"))
+		o->cont = IR_CONT_EACH;
+	else
+		return diag_report(P->diags, E_BAKE_ENUM, pos_of(P, n),
+		    "continue", "'join' or 'each'", n->u.s);
+	o->cont_pos = pos_of(P, n);
+	return 0;
+}
+
+/* The option fields of m allowed by mask into o; kind fields skipped. */
+static int
+parse_opts(struct parser *P, const struct ynode *m, unsigned mask,
+    struct opts *o)
+{
+	const struct ynode *cont = NULL, *cont_in = NULL;
+	uint32_t i;
+	int ret = 0;
+
+	for (i = 0; i < m->n; i++) {
+		const struct ynode *k = m->u.v[2 * i], *v = m->u.v[2 * i + 1];
+		unsigned bit = field_bit(k->u.s) & mask;
+		const char *f = k->u.s;
+
+		switch (bit) {
+		case F_LABEL:
+			ret |= check_str(P, v, f);
+			o->label = v;
+			break;
+		case F_KEY:
+			ret |= check_str(P, v, f);
+			o->key = v;
+			break;
+		case F_CWD:
+			ret |= check_str(P, v, f);
+			o->cwd = v;
+			break;
+		case F_IMAGE:
+			ret |= check_str(P, v, f);
+			o->image = v;
+			break;
+		case F_SH:
+			ret |= check_str(P, v, f);
+			o->sh = v;
+			break;
+		case F_ENV:
+			ret |= get_env(P, v, &o->env);
+			break;
+		case F_TIMEOUT:
+			ret |= get_duration(P, v, f, &o->timeout);
+			o->has_timeout = true;
+			break;
+		case F_SOFT_FAIL:
+			ret |= get_bool(P, v, f, &o->soft_fail);
+			o->has_soft_fail = true;
+			break;
+		case F_RETRY:
+			ret |= get_int(P, v, f, 0, 100, &o->retry);
+			o->has_retry = true;
+			break;
+		case F_CACHE:
+			o->cache = get_cache(P, v, 0);
+			if (!o->cache)
+				ret = -1;
+			break;
+		case F_SECRET_ENV:
+			ret |= get_strlist(P, v, f, true, &o->secret_env);
+			break;
+		case F_DEPENDS_ON:
+			ret |= get_depends(P, v, o);
+			break;
+		case F_FROM:
+			ret |= get_tref(P, v, f, &o->from);
+			break;
+		case F_CONTINUE:
+			cont = v;
+			ret |= get_cont(P, v, o);
+			break;
+		case F_CONTINUE_IN:
+			cont_in = v;
+			if (check_str(P, v, f)) {
+				ret = -1;
+				break;
+			}
+			o->cont = IR_CONT_IN;
+			o->cont_in = v;
+			o->cont_pos = pos_of(P, v);
+			break;
+		default:
+			break;
+		}
+	}
+	if (cont && cont_in)
+		ret = diag_report(P->diags, E_BAKE_BOTH, pos_of(P, cont_in),
+		    "this step", "continue", "continue_in");
+	return ret ? -1 : 0;
+}
+
+static int parse_chain(struct parser *P, const struct ynode *n,
+    const char *field, struct chain *out, int depth);
+static int parse_item(struct parser *P, const struct ynode *n,
+    struct item **out, int in_group, int depth);
+
+static int
+chain_push(struct parser *P, struct chain *c, struct item *it)
+{
+	struct item **v;
+
+	if ((c->n & (c->n - 1)) == 0) {
+		size_t cap = c->n ? 2 * c->n : 2;
+
+		v = arena_alloc(P->def->a, cap * sizeof(*v));
+		if (!v)
+			return diag_report(P->diags, E_NOMEM, it->pos);
+		if (c->n)
+			memcpy(v, c->v, c->n * sizeof(*v));
+		c->v = v;
+	}
+	c->v[c->n++] = it;
+	return 0;
+}
+
+static int
+depth_check(struct parser *P, const struct ynode *n, int depth)
+{
+	if (depth > IR_MAX_GROUP_DEPTH)
+		return diag_report(P->diags, E_BAKE_DEPTH, pos_of(P, n),
+		    IR_MAX_GROUP_DEPTH);
+	return 0;
+}
+
+/* A chain: a list of steps; nested lists are spliced in. */
+static int
+chain_add(struct parser *P, const struct ynode *n, struct chain *out,
+    int depth)
+{
+	uint32_t i;
+	int ret = 0;
+
+	if (depth_check(P, n, depth))
+		return -1;
+	for (i = 0; i < n->n; i++) {
+		const struct ynode *e = n->u.v[i];
+		struct item *it;
+
+		if (e->type == Y_SEQ) {
+			ret |= chain_add(P, e, out, depth + 1);
+			continue;
+		}
+		if (parse_item(P, e, &it, 0, depth)) {
+			ret = -1;
+			continue;
+		}
+		ret |= chain_push(P, out, it);
+	}
+	return ret ? -1 : 0;
+}
+
+static int
+parse_chain(struct parser *P, const struct ynode *n, const char *field,
+    struct chain *out, int depth)
+{
+	if (n->type == Y_MAP) {
+		/* one step is a chain of one */
+		struct item *it;
+
+		if (parse_item(P, n, &it, 0, depth))
+			return -1;
+		return chain_push(P, out, it);
+	}
+	if (n->type != Y_SEQ)
+		return type_error(P, n, field, "a list of steps");
+	return chain_add(P, n, out, depth);
+}
+
+/* Members of a group or fork: each a step, a list (a chain), or a wait. */
+static int
+parse_members(struct parser *P, const struct ynode *n, const char *field,
+    struct item *it, int allow_wait, int depth)
+{
+	uint32_t i;
+	int ret = 0;
+
+	if (n->type != Y_SEQ)
+		return type_error(P, n, field, "a list of steps");
+	it->members = alloc_n(P, n->n, sizeof(*it->members), n);
+	if (!it->members)
+		return -1;
+	for (i = 0; i < n->n; i++) {
+		const struct ynode *e = n->u.v[i];
+		struct chain *c = &it->members[it->nmembers];
+		struct item *m;
+
+		if (e->type == Y_SEQ) {
+			if (chain_add(P, e, c, depth + 1))
+				ret = -1;
+			else
+				it->nmembers++;
+			continue;
+		}
+		if (parse_item(P, e, &m, allow_wait ? 1 : 2, depth + 1) ||
+		    chain_push(P, c, m)) {
+			ret = -1;
+			continue;
+		}
+		it->nmembers++;
+	}
+	return ret;
+}
+
+static int
+parse_env_match(struct parser *P, const struct ynode *n, struct branch *b)
+{
+	const char *s = n->u.s, *op = strstr(s, "=="), *ne = strstr(s, "!=");
+	const char *name_end, *v;
+	size_t vl;
+
+	if (!op || (ne && ne < op)) {
+		op = ne;
+		b->kind = PRED_NE;
+	} else {
+		b->kind = PRED_EQ;
+	}
+	if (!op)
+		return diag_report(P->diags, E_BAKE_ENV_MATCH, pos_of(P, n), s);
+	for (name_end = op; name_end > s && name_end[-1] == ' '; name_end--)
+		;
+	while (*s == ' ')
+		s++;
+	b->name = arena_strndup(P->def->a, s, (size_t)(name_end - s));
+	if (!b->name || ir_env_name_problem(b->name, strlen(b->name)))
+		return diag_report(P->diags, E_BAKE_ENV_MATCH, pos_of(P, n),
+		    n->u.s);
+	for (v = op + 2; *v == ' '; v++)
+		;
+	vl = strlen(v);
+	while (vl && v[vl - 1] == ' ')
+		vl--;
+	if (vl >= 2 && (v[0] == '"' || v[0] == '\'') && v[vl - 1] == v[0]) {
+		v++;
+		vl -= 2;
+	}
+	b->value = arena_strndup(P->def->a, v, vl);
+	return b->value ? 0 : diag_report(P->diags, E_NOMEM, pos_of(P, n));
+}
+
+static int
+parse_branch(struct parser *P, const struct ynode *n, struct branch *b,
+    int last, int depth)
+{
+	static const char *const preds[] = {
+		"env", "set", "unset", "sh", "else"
+	};
+	const struct ynode *pred = NULL, *then = NULL, *timeout = NULL;
+	const char *pname = NULL;
+	uint32_t i;
+	size_t j;
+	int ret = 0;
+
+	if (n->type != Y_MAP)
+		return type_error(P, n, "if", "a list of branches (mappings)");
+	b->pos = pos_of(P, n);
+	b->timeout = DEF_DEFAULT_TIMEOUT;
+	for (i = 0; i < n->n; i++) {
+		const struct ynode *k = n->u.v[2 * i], *v = n->u.v[2 * i + 1];
+
+		for (j = 0; j < 5; j++)
+			if (!strcmp(k->u.s, preds[j]))
+				break;
+		if (j < 5) {
+			if (pred) {
+				ret = diag_report(P->diags, E_BAKE_BOTH,
+				    pos_of(P, k), "a branch", pname, k->u.s);
+				continue;
+			}
+			pred = v;
+			pname = k->u.s;
+			b->kind = j == 0 ? PRED_EQ : j == 1 ? PRED_SET :
+			    j == 2 ? PRED_UNSET : j == 3 ? PRED_SH : PRED_ELSE;
+		} else if (!strcmp(k->u.s, "then")) {
+			then = v;
+		} else if (!strcmp(k->u.s, "timeout")) {
+			timeout = v;
+		} else {
+			ret = diag_report(P->diags, E_BAKE_UNKNOWN_FIELD,
+			    pos_of(P, k), k->u.s, "a branch");
+		}
+	}
+	if (!pred)
+		return diag_report(P->diags, E_BAKE_BRANCH, b->pos);
+	if (b->kind == PRED_ELSE) {
+		if (!last)
+			ret = diag_report(P->diags, E_BAKE_ELSE_LAST, b->pos);
+		if (then)
+			ret = diag_report(P->diags, E_BAKE_UNKNOWN_FIELD,
+			    pos_of(P, then), "then", "an else branch");
+		then = pred;
+	} else if (!then) {
+		return diag_report(P->diags, E_BAKE_MISSING, b->pos, "a branch",
+		    "then");
+	}
+	if (timeout && b->kind != PRED_SH)
+		ret = diag_report(P->diags, E_BAKE_UNKNOWN_FIELD,
+		    pos_of(P, timeout), "timeout", "a branch without 'sh'");
+	else if (timeout && get_duration(P, timeout, "timeout", &b->timeout))
+		ret = -1;
+	switch (b->kind) {
+	case PRED_EQ:
+		if (check_str(P, pred, "env") || parse_env_match(P, pred, b))
+			ret = -1;
+		break;
+	case PRED_SET:
+	case PRED_UNSET:
+		if (check_str(P, pred, pname) || check_name(P, pred,
+		    "environment variable name", ir_env_name_problem))
+			ret = -1;
+		else
+			b->name = pred->u.s;
+		break;
+	case PRED_SH:
+		if (check_str(P, pred, "sh"))
+			ret = -1;
+		b->sh = pred;
+		break;
+	default:
+		break;
+	}
+	if (parse_chain(P, then, b->kind == PRED_ELSE ? "else" : "then",
+	    &b->then, depth + 1))
+		ret = -1;
+	return ret;
+}
+
+static int
+parse_if(struct parser *P, const struct ynode *n, struct item *it, int depth)
+{
+	uint32_t i;
+	int ret = 0;
+
+	if (n->type != Y_SEQ)
+		return type_error(P, n, "if", "a list of branches");
+	it->branches = alloc_n(P, n->n, sizeof(*it->branches), n);
+	if (!it->branches)
+		return -1;
+	for (i = 0; i < n->n; i++) {
+		if (parse_branch(P, n->u.v[i], &it->branches[it->nbranches],
+		    i + 1 == n->n, depth))
+			ret = -1;
+		else
+			it->nbranches++;
+	}
+	return ret;
+}
+
+static int
+parse_axis(struct parser *P, const struct ynode *k, const struct ynode *v,
+    struct axis *ax)
+{
+	const struct ynode *c;
+	uint32_t i;
+
+	if (check_name(P, k, "matrix axis name", ir_env_name_problem))
+		return -1;
+	ax->name = k->u.s;
+	ax->pos = pos_of(P, k);
+	ax->timeout = DEF_DEFAULT_TIMEOUT;
+	if (v->type == Y_SEQ) {
+		ax->kind = AXIS_LIST;
+		ax->list = v;
+		for (i = 0; i < v->n; i++) {
+			if (v->u.v[i]->type != Y_SCALAR ||
+			    memchr(v->u.v[i]->u.s, '\0', v->u.v[i]->n))
+				return diag_report(P->diags, E_BAKE_AXIS_VALUE,
+				    pos_of(P, v->u.v[i]), ax->name,
+				    ynode_kind(v->u.v[i]));
+		}
+		return 0;
+	}
+	if (v->type != Y_MAP)
+		return diag_report(P->diags, E_BAKE_AXIS, pos_of(P, v),
+		    ax->name, ynode_kind(v));
+	if ((c = ynode_get(v, "sh"))) {
+		const struct ynode *t = ynode_get(v, "timeout");
+		int ret = 0;
+
+		ax->kind = AXIS_SH;
+		ax->sh = c;
+		for (i = 0; i < v->n; i++) {
+			const char *f = v->u.v[2 * i]->u.s;
+
+			if (strcmp(f, "sh") && strcmp(f, "timeout"))
+				ret = diag_report(P->diags,
+				    E_BAKE_UNKNOWN_FIELD,
+				    pos_of(P, v->u.v[2 * i]), f, "a matrix axis");
+		}
+		if (check_str(P, c, "sh"))
+			ret = -1;
+		if (t && get_duration(P, t, "timeout", &ax->timeout))
+			ret = -1;
+		return ret;
+	}
+	if ((c = ynode_get(v, "env")) && v->n == 1) {
+		ax->kind = AXIS_ENV;
+		if (check_str(P, c, "env") || check_name(P, c,
+		    "environment variable name", ir_env_name_problem))
+			return -1;
+		ax->env = c->u.s;
+		return 0;
+	}
+	return diag_report(P->diags, E_BAKE_AXIS, pos_of(P, v), ax->name,
+	    ynode_kind(v));
+}
+
+static int
+parse_matrix(struct parser *P, const struct ynode *m, struct item *it,
+    int depth)
+{
+	const struct ynode *axes = ynode_get(m, "matrix");
+	const struct ynode *steps = ynode_get(m, "steps");
+	uint32_t i;
+	int ret = 0;
+
+	if (axes->type != Y_MAP || axes->n == 0)
+		return type_error(P, axes, "matrix",
+		    "a mapping of axis names to values");
+	it->axes = alloc_n(P, axes->n, sizeof(*it->axes), axes);
+	if (!it->axes)
+		return -1;
+	for (i = 0; i < axes->n; i++) {
+		if (parse_axis(P, axes->u.v[2 * i], axes->u.v[2 * i + 1],
+		    &it->axes[it->naxes]))
+			ret = -1;
+		else
+			it->naxes++;
+	}
+	if (!steps)
+		return diag_report(P->diags, E_BAKE_MISSING, it->pos,
+		    "a matrix", "steps");
+	if (parse_chain(P, steps, "steps", &it->steps, depth + 1))
+		ret = -1;
+	return ret;
+}
+
+static const char *
+kind_what(enum item_kind k)
+{
+	static const char *const what[] = {
+		"a command step", "a wait", "a group", "a fork",
+		"a conditional", "a generator", "a matrix", "a target call"
+	};
+
+	return what[k];
+}
+
+/*
+ * One step. in_group: 0 in a chain (no wait), 1 a group member (wait
+ * allowed), 2 a fork member (no wait).
+ */
+static int
+parse_item(struct parser *P, const struct ynode *n, struct item **out,
+    int in_group, int depth)
+{
+	static const unsigned kinds[] = {
+		K_CMD, K_WAIT, K_GROUP, K_FORK, K_IF, K_GEN, K_MATRIX, K_CALL
+	};
+	const struct ynode *kn = NULL;
+	struct item *it;
+	unsigned bit, found = 0;
+	uint32_t i;
+	int ret = 0;
+
+	if (depth_check(P, n, depth))
+		return -1;
+	it = alloc_n(P, 1, sizeof(*it), n);
+	if (!it)
+		return -1;
+	it->pos = pos_of(P, n);
+	*out = it;
+	if (n->type == Y_SCALAR && !n->quoted && !strcmp(n->u.s, "wait")) {
+		it->kind = IT_WAIT;
+		if (!in_group || in_group == 2)
+			return diag_report(P->diags, E_BAKE_WAIT_IN_CHAIN,
+			    it->pos);
+		return 0;
+	}
+	if (n->type != Y_MAP)
+		return type_error(P, n, "a step", "a mapping");
+	for (i = 0; i < n->n; i++) {
+		const struct ynode *k = n->u.v[2 * i];
+
+		bit = field_bit(k->u.s) & KIND_FIELDS;
+		if (!bit)
+			continue;
+		if (found) {
+			return diag_report(P->diags, E_BAKE_BOTH, pos_of(P, k),
+			    "a step", kn->u.s, k->u.s);
+		}
+		found = bit;
+		kn = k;
+	}
+	switch (found) {
+	case F_SH: it->kind = IT_CMD; break;
+	case F_WAIT: it->kind = IT_WAIT; break;
+	case F_GROUP: it->kind = IT_GROUP; break;
+	case F_FORK: it->kind = IT_FORK; break;
+	case F_IF: it->kind = IT_IF; break;
+	case F_GENERATE: it->kind = IT_GEN; break;
+	case F_MATRIX: it->kind = IT_MATRIX; break;
+	case F_TARGET: it->kind = IT_CALL; break;
+	default:
+		return diag_report(P->diags, E_BAKE_STEP_KIND, it->pos);
+	}
+	if (check_fields(P, n, kinds[it->kind], kind_what(it->kind)))
+		ret = -1;
+	if (parse_opts(P, n, kinds[it->kind], &it->o))
+		ret = -1;
+	kn = ynode_get(n, kn->u.s);	/* the kind field's value */
+	switch (it->kind) {
+	case IT_WAIT:
+		if (!in_group || in_group == 2)
+			return diag_report(P->diags, E_BAKE_WAIT_IN_CHAIN,
+			    it->pos);
+		if (!ynode_is_null(kn))
+			ret = type_error(P, kn, "wait", "null (~)");
+		if ((kn = ynode_get(n, "continue_on_failure"))) {
+			it->has_continue_on_failure = true;
+			if (get_bool(P, kn, "continue_on_failure",
+			    &it->continue_on_failure))
+				ret = -1;
+		}
+		break;
+	case IT_GROUP:
+		if (parse_members(P, kn, "group", it, 1, depth))
+			ret = -1;
+		break;
+	case IT_FORK:
+		if (parse_members(P, kn, "fork", it, 0, depth))
+			ret = -1;
+		break;
+	case IT_IF:
+		if (parse_if(P, kn, it, depth))
+			ret = -1;
+		break;
+	case IT_GEN:
+		if (check_str(P, kn, "generate"))
+			ret = -1;
+		it->gen = kn;
+		it->gen_timeout = it->o.has_timeout ? it->o.timeout :
+		    DEF_DEFAULT_TIMEOUT;
+		break;
+	case IT_MATRIX:
+		if (parse_matrix(P, n, it, depth))
+			ret = -1;
+		break;
+	case IT_CALL:
+		if (get_tref(P, kn, "target", &it->callee)) {
+			ret = -1;
+		} else if (!it->callee.t->dynamic) {
+			ret = diag_report(P->diags, E_BAKE_CALL_STATIC,
+			    it->callee.pos, it->callee.name);
+		}
+		break;
+	default:
+		break;
+	}
+	return ret;
+}
+
+static int
+parse_target(struct parser *P, struct target *t, const struct ynode *v)
+{
+	const struct ynode *dyn, *steps;
+	int ret = 0;
+
+	P->cur = t;
+	if (v->type == Y_SEQ) {
+		ret = chain_add(P, v, &t->body, 1);
+		P->cur = NULL;
+		return ret;
+	}
+	if (v->type != Y_MAP) {
+		P->cur = NULL;
+		return type_error(P, v, t->name,
+		    "a target (a mapping, or a list of steps)");
+	}
+	if ((dyn = ynode_get(v, "dynamic")) &&
+	    get_bool(P, dyn, "dynamic", &t->dynamic))
+		ret = -1;
+	if (check_fields(P, v, K_DYNAMIC_TARGET, "a target"))
+		ret = -1;
+	if (!t->dynamic) {
+		uint32_t i;
+
+		for (i = 0; i < v->n; i++) {
+			const struct ynode *k = v->u.v[2 * i];
+			unsigned bit = field_bit(k->u.s);
+
+			if (bit & (K_DYNAMIC_TARGET & ~K_STATIC_TARGET))
+				ret = diag_report(P->diags, E_BAKE_DYNAMIC_ONLY,
+				    pos_of(P, k), k->u.s);
+		}
+	}
+	if (parse_opts(P, v, K_DYNAMIC_TARGET, &t->o))
+		ret = -1;
+	if (t->o.key) {
+		const char *why = ir_key_problem(t->o.key->u.s, t->o.key->n);
+
+		if (why)
+			ret = diag_report(P->diags, E_BAKE_BAD_KEY,
+			    pos_of(P, t->o.key), t->o.key->u.s, why);
+		t->key = t->o.key->u.s;
+		t->key_pos = pos_of(P, t->o.key);
+	}
+	steps = ynode_get(v, "steps");
+	if (!steps)
+		ret = diag_report(P->diags, E_BAKE_MISSING, t->pos, "target",
+		    "steps");
+	else if (parse_chain(P, steps, "steps", &t->body, 1))
+		ret = -1;
+	P->cur = NULL;
+	return ret;
+}
+
+static int
+parse_pentry(struct parser *P, const struct ynode *e, struct pentry *pe)
+{
+	pe->pos = pos_of(P, e);
+	if (e->type == Y_SCALAR && !ynode_is_null(e)) {
+		if (!e->quoted && !strcmp(e->u.s, "wait"))
+			return 0;
+		return get_tref(P, e, "pipeline", &pe->t);
+	}
+	if (e->type == Y_MAP && ynode_get(e, "wait")) {
+		const struct ynode *w = ynode_get(e, "wait"), *c;
+		int ret = check_fields(P, e, K_WAIT, "a wait");
+
+		if (!ynode_is_null(w))
+			ret = type_error(P, w, "wait", "null (~)");
+		if ((c = ynode_get(e, "continue_on_failure"))) {
+			pe->has_continue_on_failure = true;
+			if (get_bool(P, c, "continue_on_failure",
+			    &pe->continue_on_failure))
+				ret = -1;
+		}
+		return ret;
+	}
+	return type_error(P, e, "a pipeline entry", "a target name or a wait");
+}
+
+static int
+parse_pipeline(struct parser *P, const struct ynode *k, const struct ynode *v,
+    struct pipeline *pl)
+{
+	const struct ynode *list = v, *e;
+	uint32_t i;
+	int ret = 0;
+
+	pl->name = k->u.s;
+	pl->pos = pos_of(P, k);
+	if (check_name(P, k, "pipeline name", ir_target_name_problem))
+		ret = -1;
+	if (v->type == Y_MAP) {
+		for (i = 0; i < v->n; i++) {
+			const char *f = v->u.v[2 * i]->u.s;
+
+			if (strcmp(f, "env") && strcmp(f, "default_image") &&
+			    strcmp(f, "targets"))
+				ret = diag_report(P->diags, E_BAKE_UNKNOWN_FIELD,
+				    pos_of(P, v->u.v[2 * i]), f, "a pipeline");
+		}
+		if ((e = ynode_get(v, "env")) && get_env(P, e, &pl->env))
+			ret = -1;
+		if ((e = ynode_get(v, "default_image")) &&
+		    get_str(P, e, "default_image", &pl->default_image))
+			ret = -1;
+		list = ynode_get(v, "targets");
+		if (!list)
+			return diag_report(P->diags, E_BAKE_MISSING, pl->pos,
+			    "pipeline", "targets");
+	}
+	if (list->type != Y_SEQ)
+		return type_error(P, list, pl->name,
+		    "a list of targets and waits");
+	pl->v = alloc_n(P, list->n, sizeof(*pl->v), list);
+	if (!pl->v)
+		return -1;
+	for (i = 0; i < list->n; i++) {
+		if (parse_pentry(P, list->u.v[i], &pl->v[pl->n]))
+			ret = -1;
+		else
+			pl->n++;
+	}
+	return ret;
+}
+
+/* Depth-first search for a cycle, iteratively; report each cycle once. */
+static int
+check_cycles(struct parser *P)
+{
+	struct def *def = P->def;
+	struct {
+		struct target *t;
+		size_t next;
+	} *st;
+	size_t i, sp;
+	int ret = 0;
+
+	st = malloc((def->ntargets + 1) * sizeof(*st));
+	if (!st)
+		return diag_report(P->diags, E_NOMEM, def->targets[0]->pos);
+	for (i = 0; i < def->ntargets; i++)
+		def->targets[i]->mark = 0;
+	for (i = 0; i < def->ntargets; i++) {
+		if (def->targets[i]->mark)
+			continue;
+		sp = 0;
+		st[sp].t = def->targets[i];
+		st[sp].next = 0;
+		def->targets[i]->mark = 1;
+		while (1) {
+			struct target *t = st[sp].t, *u;
+			struct tref *r;
+
+			if (st[sp].next == t->nrefs) {
+				t->mark = 2;
+				if (sp == 0)
+					break;
+				sp--;
+				continue;
+			}
+			r = t->refs[st[sp].next++];
+			u = r->t;
+			if (u->mark == 0) {
+				u->mark = 1;
+				sp++;
+				st[sp].t = u;
+				st[sp].next = 0;
+			} else if (u->mark == 1) {
+				/* a cycle: the stack from u to t, then u */
+				size_t j = sp, len = 0;
+				char *path, *p;
+
+				while (st[j].t != u)
+					j--;
+				for (i = j; i <= sp; i++)
+					len += strlen(st[i].t->name) + 4;
+				len += strlen(u->name) + 1;
+				path = malloc(len);
+				if (path) {
+					p = path;
+					for (i = j; i <= sp; i++)
+						p += sprintf(p, "%s -> ",
+						    st[i].t->name);
+					strcpy(p, u->name);
+					diag_report(P->diags, E_BAKE_CYCLE,
+					    r->pos, path);
+					free(path);
+				}
+				ret = -1;
+				/* mark the edge so the cycle is told once */
+				u->mark = 3;
+			}
+		}
+		/* targets left marked 3 were on a reported cycle */
+		for (i = 0; i < def->ntargets; i++)
+			if (def->targets[i]->mark == 3)
+				def->targets[i]->mark = 2;
+	}
+	free(st);
+	return ret;
+}
+
+int
+def_parse(struct def *def, const struct ynode *root, struct diag_list *diags)
+{
+	struct parser P = { def, def->file, diags, NULL };
+	const struct ynode *targets, *pipelines;
+	struct strmap keys = STRMAP_INIT;
+	struct target *t, *o;
+	uint32_t i;
+	int ret = 0;
+
+	if (root->type != Y_MAP)
+		return diag_report(diags, E_BAKE_ROOT, pos_of(&P, root),
+		    ynode_kind(root));
+	for (i = 0; i < root->n; i++) {
+		const struct ynode *k = root->u.v[2 * i];
+
+		if (strcmp(k->u.s, "targets") && strcmp(k->u.s, "pipelines"))
+			ret = diag_report(diags, E_BAKE_UNKNOWN_FIELD,
+			    pos_of(&P, k), k->u.s, "the definition");
+	}
+	targets = ynode_get(root, "targets");
+	pipelines = ynode_get(root, "pipelines");
+	if (!targets)
+		return diag_report(diags, E_BAKE_MISSING, pos_of(&P, root),
+		    "the definition", "targets");
+	if (targets->type != Y_MAP)
+		return type_error(&P, targets, "targets",
+		    "a mapping of target names to targets");
+	def->targets = alloc_n(&P, targets->n, sizeof(*def->targets), targets);
+	if (!def->targets)
+		return -1;
+	/* first the names, so that references may point forward */
+	for (i = 0; i < targets->n; i++) {
+		const struct ynode *k = targets->u.v[2 * i];
+		const struct ynode *v = targets->u.v[2 * i + 1], *d;
+
+		if (check_name(&P, k, "target name", ir_target_name_problem)) {
+			ret = -1;
+			continue;
+		}
+		if (!strcmp(k->u.s, "wait")) {
+			ret = diag_report(diags, E_BAKE_BAD_NAME, pos_of(&P, k),
+			    "target name", k->u.s,
+			    "'wait' stands for a wait in pipelines");
+			continue;
+		}
+		t = alloc_n(&P, 1, sizeof(*t), k);
+		if (!t)
+			return -1;
+		t->name = k->u.s;
+		t->pos = pos_of(&P, k);
+		t->key = t->name;
+		t->key_pos = t->pos;
+		/* known before any body: calls need their callee's kind */
+		if (v->type == Y_MAP && (d = ynode_get(v, "dynamic")) &&
+		    d->type == Y_SCALAR && !d->quoted &&
+		    (!strcmp(d->u.s, "true") || !strcmp(d->u.s, "True") ||
+		    !strcmp(d->u.s, "TRUE")))
+			t->dynamic = true;
+		if (strmap_put(&def->byname, t->name, t))
+			return diag_report(diags, E_NOMEM, t->pos);
+		def->targets[def->ntargets++] = t;
+	}
+	for (i = 0; i < def->ntargets; i++) {
+		t = def->targets[i];
+		if (parse_target(&P, t, ynode_get(targets, t->name)))
+			ret = -1;
+	}
+	/* target keys must differ */
+	for (i = 0; i < def->ntargets; i++) {
+		t = def->targets[i];
+		if ((o = strmap_get(&keys, t->key))) {
+			ret = diag_report(diags, E_BAKE_DUP_TARGET_KEY,
+			    t->key_pos, t->key, o->name, o->key_pos.line,
+			    o->key_pos.col);
+			continue;
+		}
+		if (strmap_put(&keys, t->key, t)) {
+			strmap_release(&keys);
+			return diag_report(diags, E_NOMEM, t->pos);
+		}
+	}
+	strmap_release(&keys);
+	if (ret == 0 && def->ntargets && check_cycles(&P))
+		ret = -1;
+	if (pipelines) {
+		if (pipelines->type != Y_MAP)
+			return type_error(&P, pipelines, "pipelines",
+			    "a mapping of pipeline names to pipelines");
+		def->pipelines = alloc_n(&P, pipelines->n,
+		    sizeof(*def->pipelines), pipelines);
+		if (!def->pipelines)
+			return -1;
+		for (i = 0; i < pipelines->n; i++) {
+			if (parse_pipeline(&P, pipelines->u.v[2 * i],
+			    pipelines->u.v[2 * i + 1],
+			    &def->pipelines[def->npipelines]))
+				ret = -1;
+			else
+				def->npipelines++;
+		}
+	}
+	return ret;
+}
+
+int
+def_parse_chain(struct def *def, const char *file, const struct ynode *n,
+    struct chain *out, struct diag_list *diags)
+{
+	struct parser P = { def, file, diags, NULL };
+
+	return parse_chain(&P, n, "generator output", out, 1);
+}

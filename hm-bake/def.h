@@ -1,0 +1,191 @@
+/* hm: the definition model: targets, pipelines and steps, checked from YAML. */
+#ifndef HM_BAKE_DEF_H
+#define HM_BAKE_DEF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+#include "ir.h"
+#include "strmap.h"
+#include "yaml.h"
+
+/*
+ * def_parse checks a whole definition (every target, every branch, every
+ * template) against the schema in hm-pipeline(5) and builds this model.
+ * Nothing runs here: predicates, generators and matrix commands are only
+ * recorded. Text fields that may hold ${{ matrix.NAME }} stay as YAML
+ * nodes and are substituted when baked. Everything lives in the arena.
+ */
+#define DEF_DEFAULT_TIMEOUT	60	/* predicates, generators, axes */
+
+struct bnode;
+struct item;
+struct target;
+
+/* A list of items that forms a chain: each builds in the one before. */
+struct chain {
+	struct item **v;
+	size_t n;
+};
+
+/* A reference to a target by name. */
+struct tref {
+	const char *name;
+	struct srcpos pos;
+	struct target *t;
+};
+
+/* The fields steps, groups and targets share. */
+struct opts {
+	const struct ynode *label, *key, *cwd, *image, *sh;
+	struct ir_env env;		/* values may hold ${{ }} */
+	long long timeout;
+	bool has_timeout;
+	bool soft_fail, has_soft_fail;
+	long long retry;
+	bool has_retry;
+	struct ir_cache *cache;
+	struct ir_strlist secret_env;
+	struct tref *depends_on;
+	size_t ndepends_on;
+	struct tref from;		/* name NULL: none */
+	enum ir_cont cont;		/* IR_CONT_IN: cont_in names a member */
+	const struct ynode *cont_in;
+	struct srcpos cont_pos;
+};
+
+enum item_kind {
+	IT_CMD,
+	IT_WAIT,
+	IT_GROUP,
+	IT_FORK,
+	IT_IF,
+	IT_GEN,
+	IT_MATRIX,
+	IT_CALL
+};
+
+enum pred_kind {
+	PRED_EQ,
+	PRED_NE,
+	PRED_SET,
+	PRED_UNSET,
+	PRED_SH,
+	PRED_ELSE
+};
+
+struct branch {
+	enum pred_kind kind;
+	struct srcpos pos;
+	const char *name, *value;	/* env matches */
+	const struct ynode *sh;		/* PRED_SH */
+	long long timeout;
+	struct chain then;
+};
+
+enum axis_kind {
+	AXIS_LIST,
+	AXIS_SH,
+	AXIS_ENV
+};
+
+struct axis {
+	const char *name;
+	struct srcpos pos;
+	enum axis_kind kind;
+	const struct ynode *list;	/* AXIS_LIST */
+	const struct ynode *sh;		/* AXIS_SH */
+	const char *env;		/* AXIS_ENV */
+	long long timeout;
+};
+
+struct item {
+	enum item_kind kind;
+	struct srcpos pos;
+	struct opts o;
+	bool continue_on_failure, has_continue_on_failure;	/* wait */
+	struct chain *members;		/* group, fork: one chain each */
+	size_t nmembers;
+	struct branch *branches;	/* if */
+	size_t nbranches;
+	const struct ynode *gen;	/* generate: the command */
+	long long gen_timeout;
+	struct axis *axes;		/* matrix */
+	size_t naxes;
+	struct chain steps;		/* matrix template */
+	struct tref callee;		/* target */
+};
+
+struct target {
+	const char *name;
+	struct srcpos pos;
+	const char *key;		/* explicit key:, else the name */
+	struct srcpos key_pos;
+	bool dynamic;
+	struct opts o;
+	struct chain body;
+	/* syntactic references (all branches): from, depends_on, calls */
+	struct tref **refs;
+	size_t nrefs;
+	int mark;			/* scratch for graph walks */
+	/* static bake state */
+	int state;			/* 0 unplaced, 1 baking, 2 placed */
+	struct ir_step *step;		/* its group or placeholder */
+	struct bnode *bn;		/* the bake's shadow of step */
+};
+
+/* One entry of a pipeline: a target, or a wait. */
+struct pentry {
+	struct tref t;			/* name NULL: a wait */
+	struct srcpos pos;
+	bool continue_on_failure, has_continue_on_failure;
+};
+
+struct pipeline {
+	const char *name;
+	struct srcpos pos;
+	struct ir_env env;
+	const char *default_image;
+	struct pentry *v;
+	size_t n;
+};
+
+struct def {
+	struct arena *a;
+	const char *file;
+	struct target **targets;	/* definition order */
+	size_t ntargets;
+	struct pipeline *pipelines;
+	size_t npipelines;
+	struct strmap byname;		/* name -> struct target */
+};
+
+/*
+ * Check root and fill def. Returns 0, or -1 after recording every error
+ * found. def->a and def->file must be set (DEF_INIT); def_release frees
+ * what is not in the arena.
+ */
+int def_parse(struct def *def, const struct ynode *root,
+    struct diag_list *diags);
+
+/*
+ * Parse a generator's output (a list of steps, or one step) as a chain in
+ * the context of def; file names it in diagnostics. Target references are
+ * resolved against def. Returns 0 or -1.
+ */
+int def_parse_chain(struct def *def, const char *file, const struct ynode *n,
+    struct chain *out, struct diag_list *diags);
+
+void def_release(struct def *def);
+
+/* The target called name, or NULL. */
+struct target *def_target(const struct def *def, const char *name);
+
+/*
+ * Parse a duration: seconds, or a number followed by s, m, h or d.
+ * Returns 0 and sets *out (1 .. 2^31-1 seconds), or -1.
+ */
+int def_duration(const char *s, long long *out);
+
+#endif

@@ -1,0 +1,595 @@
+/* hm: a YAML document as a small tree with positions, read with libyaml. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "arena.h"
+#include "diag.h"
+#include "yaml.h"
+
+struct frame {
+	struct ynode *node;
+	size_t start;		/* first child in the pending vector */
+	char *anchor;		/* malloc'd, registered when complete */
+	uint64_t x, r;		/* expanded and real nodes so far */
+};
+
+struct anchor {
+	char *name;
+	struct ynode *node;
+};
+
+struct loader {
+	struct arena *a;
+	const char *file;
+	const char *text;
+	size_t len;
+	struct diag_list *diags;
+	struct frame *fr;
+	size_t nfr, capfr;
+	struct ynode **pend;
+	size_t npend, cappend;
+	struct anchor *anch;	/* open addressing, cap a power of two */
+	size_t nanch, capanch;
+	int failed;
+};
+
+struct srcpos
+ynode_pos(const char *file, const struct ynode *n)
+{
+	struct srcpos p = { file, 0, 0 };
+
+	if (n) {
+		p.line = n->line;
+		p.col = n->col;
+	}
+	return p;
+}
+
+static struct srcpos
+mark_pos(const struct loader *L, yaml_mark_t m)
+{
+	struct srcpos p = { L->file, (unsigned)m.line + 1,
+	    (unsigned)m.column + 1 };
+
+	return p;
+}
+
+/* Line and column (characters) of byte offset off, for reader errors. */
+static struct srcpos
+offset_pos(const struct loader *L, size_t off)
+{
+	struct srcpos p = { L->file, 1, 1 };
+	size_t i;
+
+	if (off > L->len)
+		off = L->len;
+	for (i = 0; i < off; i++) {
+		unsigned char c = (unsigned char)L->text[i];
+
+		if (c == '\n') {
+			p.line++;
+			p.col = 1;
+		} else if ((c & 0xc0) != 0x80) {
+			p.col++;
+		}
+	}
+	return p;
+}
+
+int
+ynode_is_null(const struct ynode *n)
+{
+	const char *s;
+
+	if (!n || n->type != Y_SCALAR || n->quoted)
+		return 0;
+	s = n->u.s;
+	return n->n == 0 || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
+	    strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
+}
+
+const char *
+ynode_kind(const struct ynode *n)
+{
+	if (!n)
+		return "nothing";
+	switch (n->type) {
+	case Y_SEQ:
+		return "a list";
+	case Y_MAP:
+		return "a mapping";
+	default:
+		break;
+	}
+	if (ynode_is_null(n))
+		return "null";
+	return "a scalar";
+}
+
+struct ynode *
+ynode_get(const struct ynode *m, const char *name)
+{
+	uint32_t i;
+
+	if (!m || m->type != Y_MAP)
+		return NULL;
+	for (i = 0; i < m->n; i++) {
+		struct ynode *k = m->u.v[2 * i];
+
+		if (k->type == Y_SCALAR && strcmp(k->u.s, name) == 0)
+			return m->u.v[2 * i + 1];
+	}
+	return NULL;
+}
+
+static size_t
+hash_str(const char *s)
+{
+	size_t h = 5381;
+
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h;
+}
+
+static int
+anchor_put(struct loader *L, char *name, struct ynode *node)
+{
+	size_t i, mask;
+
+	if (2 * (L->nanch + 1) > L->capanch) {
+		size_t cap = L->capanch ? 2 * L->capanch : 16, j;
+		struct anchor *t = calloc(cap, sizeof(*t));
+
+		if (!t)
+			return -1;
+		for (j = 0; j < L->capanch; j++) {
+			if (!L->anch[j].name)
+				continue;
+			i = hash_str(L->anch[j].name) & (cap - 1);
+			while (t[i].name)
+				i = (i + 1) & (cap - 1);
+			t[i] = L->anch[j];
+		}
+		free(L->anch);
+		L->anch = t;
+		L->capanch = cap;
+	}
+	mask = L->capanch - 1;
+	for (i = hash_str(name) & mask; L->anch[i].name; i = (i + 1) & mask) {
+		if (strcmp(L->anch[i].name, name) == 0) {
+			/* a redefined anchor: later aliases see the new node */
+			free(L->anch[i].name);
+			L->anch[i].name = name;
+			L->anch[i].node = node;
+			return 0;
+		}
+	}
+	L->anch[i].name = name;
+	L->anch[i].node = node;
+	L->nanch++;
+	return 0;
+}
+
+static struct ynode *
+anchor_get(const struct loader *L, const char *name)
+{
+	size_t i, mask;
+
+	if (!L->capanch)
+		return NULL;
+	mask = L->capanch - 1;
+	for (i = hash_str(name) & mask; L->anch[i].name; i = (i + 1) & mask)
+		if (strcmp(L->anch[i].name, name) == 0)
+			return L->anch[i].node;
+	return NULL;
+}
+
+static int
+nomem(struct loader *L, struct srcpos p)
+{
+	L->failed = 1;
+	return diag_report(L->diags, E_NOMEM, p);
+}
+
+static int
+pend_push(struct loader *L, struct ynode *n)
+{
+	if (L->npend == L->cappend) {
+		size_t cap = L->cappend ? 2 * L->cappend : 256;
+		struct ynode **v = realloc(L->pend, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		L->pend = v;
+		L->cappend = cap;
+	}
+	L->pend[L->npend++] = n;
+	return 0;
+}
+
+/* Add a finished child (x expanded nodes, r real) to the open container. */
+static int
+add_child(struct loader *L, struct ynode *n, uint64_t x, uint64_t r,
+    struct srcpos p)
+{
+	struct frame *f;
+
+	if (L->nfr == 0) {
+		/* the root */
+		return pend_push(L, n) ? nomem(L, p) : 0;
+	}
+	f = &L->fr[L->nfr - 1];
+	f->x += x;
+	f->r += r;
+	if (f->x - f->r > YAML_MAX_ALIAS_NODES) {
+		L->failed = 1;
+		return diag_report(L->diags, E_BAKE_YAML_ALIAS_BOMB, p,
+		    YAML_MAX_ALIAS_NODES);
+	}
+	return pend_push(L, n) ? nomem(L, p) : 0;
+}
+
+static int
+scalar_is_str_tag(const yaml_char_t *tag)
+{
+	return tag && strcmp((const char *)tag, YAML_STR_TAG) == 0;
+}
+
+static char *
+anchor_dup(const yaml_char_t *anchor)
+{
+	return anchor ? strdup((const char *)anchor) : NULL;
+}
+
+static int
+node_register(struct loader *L, const yaml_char_t *anchor,
+    struct ynode *n, struct srcpos p)
+{
+	char *name;
+
+	if (!anchor)
+		return 0;
+	name = anchor_dup(anchor);
+	if (!name || anchor_put(L, name, n)) {
+		free(name);
+		return nomem(L, p);
+	}
+	return 0;
+}
+
+static int
+cmp_key(const struct ynode *a, const struct ynode *b)
+{
+	uint32_t n = a->n < b->n ? a->n : b->n;
+	int c = memcmp(a->u.s, b->u.s, n);
+
+	if (c)
+		return c;
+	return a->n < b->n ? -1 : a->n > b->n;
+}
+
+static const struct ynode *const *sort_keys;
+
+static int
+cmp_idx(const void *pa, const void *pb)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	int c = cmp_key(sort_keys[2 * a], sort_keys[2 * b]);
+
+	if (c)
+		return c;
+	return a < b ? -1 : a > b;
+}
+
+static int
+cmp_u32(const void *pa, const void *pb)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+
+	return a < b ? -1 : a > b;
+}
+
+static void
+report_dup(struct loader *L, const struct ynode *dup, const struct ynode *first)
+{
+	diag_report(L->diags, E_BAKE_YAML_DUPKEY, ynode_pos(L->file, dup),
+	    dup->u.s, first->line, first->col);
+}
+
+/* Check a finished mapping: scalar keys, no duplicates. */
+static int
+map_check(struct loader *L, struct ynode *m)
+{
+	struct ynode **v = m->u.v;
+	uint32_t i, j, *idx, *dups, ndups = 0;
+	int bad = 0;
+
+	for (i = 0; i < m->n; i++) {
+		if (v[2 * i]->type != Y_SCALAR) {
+			diag_report(L->diags, E_BAKE_YAML_KEY,
+			    ynode_pos(L->file, v[2 * i]), ynode_kind(v[2 * i]));
+			bad = 1;
+		}
+	}
+	if (bad)
+		return -1;
+	if (m->n <= 12) {
+		for (i = 1; i < m->n; i++) {
+			for (j = 0; j < i; j++) {
+				if (cmp_key(v[2 * i], v[2 * j]) == 0) {
+					report_dup(L, v[2 * i], v[2 * j]);
+					bad = 1;
+					break;
+				}
+			}
+		}
+		return bad ? -1 : 0;
+	}
+	/* Sort the indices by key; equal keys sit together, first first. */
+	idx = malloc(2 * (size_t)m->n * sizeof(*idx));
+	if (!idx)
+		return nomem(L, ynode_pos(L->file, m));
+	dups = idx + m->n;
+	for (i = 0; i < m->n; i++)
+		idx[i] = i;
+	sort_keys = (const struct ynode *const *)v;
+	qsort(idx, m->n, sizeof(*idx), cmp_idx);
+	for (i = 1; i < m->n; i++) {
+		if (cmp_key(v[2 * idx[i]], v[2 * idx[i - 1]]) == 0)
+			dups[ndups++] = idx[i];
+	}
+	if (ndups) {
+		/* report in document order, each against its first */
+		qsort(dups, ndups, sizeof(*dups), cmp_u32);
+		for (i = 0; i < ndups; i++) {
+			for (j = 0; j < dups[i]; j++) {
+				if (cmp_key(v[2 * j], v[2 * dups[i]]) == 0) {
+					report_dup(L, v[2 * dups[i]], v[2 * j]);
+					break;
+				}
+			}
+		}
+	}
+	free(idx);
+	return ndups ? -1 : 0;
+}
+
+static int
+open_node(struct loader *L, enum ynode_type type, const yaml_event_t *ev,
+    const yaml_char_t *anchor)
+{
+	struct srcpos p = mark_pos(L, ev->start_mark);
+	struct ynode *n;
+	struct frame *f;
+
+	if (L->nfr >= YAML_MAX_DEPTH) {
+		L->failed = 1;
+		return diag_report(L->diags, E_BAKE_YAML_DEPTH, p,
+		    YAML_MAX_DEPTH);
+	}
+	n = arena_calloc(L->a, 1, sizeof(*n));
+	if (!n)
+		return nomem(L, p);
+	n->type = (uint8_t)type;
+	n->line = p.line;
+	n->col = p.col;
+	if (L->nfr == L->capfr) {
+		size_t cap = L->capfr ? 2 * L->capfr : 32;
+		struct frame *v = realloc(L->fr, cap * sizeof(*v));
+
+		if (!v)
+			return nomem(L, p);
+		L->fr = v;
+		L->capfr = cap;
+	}
+	f = &L->fr[L->nfr++];
+	f->node = n;
+	f->start = L->npend;
+	f->anchor = NULL;
+	f->x = f->r = 1;
+	if (anchor && !(f->anchor = anchor_dup(anchor)))
+		return nomem(L, p);
+	return 0;
+}
+
+static int
+close_node(struct loader *L, const yaml_event_t *ev)
+{
+	struct frame f = L->fr[--L->nfr];
+	struct ynode *n = f.node;
+	size_t k = L->npend - f.start;
+	struct srcpos p = ynode_pos(L->file, n);
+	int ret = 0;
+
+	(void)ev;
+	if (k) {
+		n->u.v = arena_alloc(L->a, k * sizeof(*n->u.v));
+		if (!n->u.v) {
+			free(f.anchor);
+			return nomem(L, p);
+		}
+		memcpy(n->u.v, L->pend + f.start, k * sizeof(*n->u.v));
+	}
+	L->npend = f.start;
+	n->n = (uint32_t)(n->type == Y_MAP ? k / 2 : k);
+	n->xsize = f.x;
+	if (n->type == Y_MAP && map_check(L, n))
+		ret = -1;
+	if (f.anchor) {
+		if (anchor_put(L, f.anchor, n)) {
+			free(f.anchor);
+			return nomem(L, p);
+		}
+	}
+	if (add_child(L, n, f.x, f.r, p))
+		return -1;
+	return ret;
+}
+
+static int
+scalar_node(struct loader *L, const yaml_event_t *ev)
+{
+	struct srcpos p = mark_pos(L, ev->start_mark);
+	struct ynode *n = arena_alloc(L->a, sizeof(*n));
+	size_t len = ev->data.scalar.length;
+	char *s;
+
+	if (!n || len > UINT32_MAX)
+		return nomem(L, p);
+	s = arena_strndup(L->a, (const char *)ev->data.scalar.value, len);
+	if (!s)
+		return nomem(L, p);
+	n->type = Y_SCALAR;
+	n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
+	    scalar_is_str_tag(ev->data.scalar.tag);
+	n->line = p.line;
+	n->col = p.col;
+	n->n = (uint32_t)len;
+	n->u.s = s;
+	n->xsize = 1;
+	if (node_register(L, ev->data.scalar.anchor, n, p))
+		return -1;
+	return add_child(L, n, 1, 1, p);
+}
+
+static int
+alias_node(struct loader *L, const yaml_event_t *ev)
+{
+	struct srcpos p = mark_pos(L, ev->start_mark);
+	const char *name = (const char *)ev->data.alias.anchor;
+	struct ynode *n = anchor_get(L, name);
+
+	if (!n) {
+		L->failed = 1;
+		return diag_report(L->diags, E_BAKE_YAML_ALIAS, p, name);
+	}
+	return add_child(L, n, n->xsize, 1, p);
+}
+
+static void
+parser_error(struct loader *L, const yaml_parser_t *yp)
+{
+	const char *problem = yp->problem ? yp->problem : "unknown error";
+	struct srcpos p;
+
+	L->failed = 1;
+	switch (yp->error) {
+	case YAML_MEMORY_ERROR:
+		diag_report(L->diags, E_NOMEM, offset_pos(L, 0));
+		return;
+	case YAML_READER_ERROR:
+		p = offset_pos(L, yp->problem_offset);
+		if (yp->problem_value != -1)
+			diag_report(L->diags, E_BAKE_YAML_READER, p, problem,
+			    yp->problem_value);
+		else
+			diag_report(L->diags, E_BAKE_YAML, p, problem);
+		return;
+	default:
+		break;
+	}
+	p = mark_pos(L, yp->problem_mark);
+	if (yp->context)
+		diag_report(L->diags, E_BAKE_YAML_CONTEXT, p, problem,
+		    yp->context, (unsigned)yp->context_mark.line + 1,
+		    (unsigned)yp->context_mark.column + 1);
+	else
+		diag_report(L->diags, E_BAKE_YAML, p, problem);
+}
+
+static void
+loader_release(struct loader *L)
+{
+	size_t i;
+
+	for (i = 0; i < L->nfr; i++)
+		free(L->fr[i].anchor);
+	for (i = 0; i < L->capanch; i++)
+		free(L->anch[i].name);
+	free(L->anch);
+	free(L->fr);
+	free(L->pend);
+}
+
+struct ynode *
+ytree_load(struct arena *a, const char *file, const char *text, size_t len,
+    struct diag_list *diags)
+{
+	struct loader L;
+	yaml_parser_t yp;
+	yaml_event_t ev;
+	size_t errors0 = diags->errors;
+	struct ynode *root = NULL;
+	int docs = 0, done = 0;
+
+	memset(&L, 0, sizeof(L));
+	L.a = a;
+	L.file = file;
+	L.text = text;
+	L.len = len;
+	L.diags = diags;
+	if (!yaml_parser_initialize(&yp)) {
+		diag_report(diags, E_NOMEM, offset_pos(&L, 0));
+		return NULL;
+	}
+	yaml_parser_set_input_string(&yp, (const unsigned char *)text, len);
+	while (!done && !L.failed) {
+		if (!yaml_parser_parse(&yp, &ev)) {
+			parser_error(&L, &yp);
+			break;
+		}
+		switch (ev.type) {
+		case YAML_STREAM_END_EVENT:
+			done = 1;
+			break;
+		case YAML_DOCUMENT_START_EVENT:
+			if (++docs > 1) {
+				L.failed = 1;
+				diag_report(diags, E_BAKE_YAML_MULTIDOC,
+				    mark_pos(&L, ev.start_mark));
+			}
+			break;
+		case YAML_SCALAR_EVENT:
+			scalar_node(&L, &ev);
+			break;
+		case YAML_ALIAS_EVENT:
+			alias_node(&L, &ev);
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+			open_node(&L, Y_SEQ, &ev, ev.data.sequence_start.anchor);
+			break;
+		case YAML_MAPPING_START_EVENT:
+			open_node(&L, Y_MAP, &ev, ev.data.mapping_start.anchor);
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			close_node(&L, &ev);
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&yp);
+	if (!L.failed && diags->errors == errors0) {
+		if (L.npend == 0) {
+			root = arena_calloc(a, 1, sizeof(*root));
+			if (root) {
+				root->type = Y_SCALAR;
+				root->line = root->col = 1;
+				root->u.s = "";
+				root->xsize = 1;
+			} else {
+				diag_report(diags, E_NOMEM, offset_pos(&L, 0));
+			}
+		} else {
+			root = L.pend[0];
+		}
+	}
+	loader_release(&L);
+	return root;
+}

@@ -1,0 +1,65 @@
+/* hm: a YAML document as a small tree with positions, read with libyaml. */
+#ifndef HM_BAKE_YAML_H
+#define HM_BAKE_YAML_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+/*
+ * ytree_load reads one YAML document into a tree of ynode allocated from
+ * an arena (the caller's; the tree dies with it). libyaml 0.2.5 enforces
+ * no limits, so this module does:
+ *
+ *	nesting deeper than YAML_MAX_DEPTH is an error;
+ *	aliases share the anchored node (no copy), and the nodes they add
+ *	when the tree is expanded are counted: more than YAML_MAX_ALIAS_NODES
+ *	is an error at the alias (a billion-laughs file fails at once);
+ *	an alias to a node that is not complete yet is an error (no cycles);
+ *	duplicate mapping keys are errors naming both positions;
+ *	mapping keys must be scalars.
+ *
+ * Positions are 1-based line and column (characters), from libyaml's marks.
+ */
+#define YAML_MAX_DEPTH		200
+#define YAML_MAX_ALIAS_NODES	1000000
+
+struct arena;
+
+enum ynode_type {
+	Y_SCALAR = 1,
+	Y_SEQ,
+	Y_MAP
+};
+
+struct ynode {
+	uint8_t type;		/* enum ynode_type */
+	uint8_t quoted;		/* scalar: not plain (quoted, block, !!str) */
+	uint32_t line, col;
+	uint32_t n;		/* scalar: bytes; seq: items; map: pairs */
+	union {
+		const char *s;		/* scalar, NUL-terminated */
+		struct ynode **v;	/* seq: n items; map: 2n, key, value */
+	} u;
+	uint64_t xsize;		/* nodes when aliases are expanded */
+};
+
+/*
+ * Parse text[0..len) as one YAML document. file names it in diagnostics.
+ * Returns the root (an empty document gives a null scalar), or NULL after
+ * recording every error found in diags.
+ */
+struct ynode *ytree_load(struct arena *a, const char *file, const char *text,
+    size_t len, struct diag_list *diags);
+
+/* The position of n in file. */
+struct srcpos ynode_pos(const char *file, const struct ynode *n);
+/* A plain null: ~, null, Null, NULL, or nothing. */
+int ynode_is_null(const struct ynode *n);
+/* "a mapping", "a list", "a string", "null" for messages. */
+const char *ynode_kind(const struct ynode *n);
+/* The value of key name in mapping m, or NULL. */
+struct ynode *ynode_get(const struct ynode *m, const char *name);
+
+#endif
