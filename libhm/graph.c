@@ -531,8 +531,9 @@ out:
 	return ret;
 }
 
-int
-graph_build(struct graph *g, struct ir_doc *doc, struct diag_list *diags)
+static int
+build(struct graph *g, struct ir_doc *doc, struct diag_list *diags,
+    bool full)
 {
 	struct builder B = { 0 };
 	size_t n = (size_t)doc->nall + 1;
@@ -578,6 +579,10 @@ graph_build(struct graph *g, struct ir_doc *doc, struct diag_list *diags)
 	if (list_edges(&B, doc->steps, doc->nsteps) < 0 ||
 	    finish_edges(&B) < 0)
 		goto nomem;
+	if (!full) {
+		ret = find_cycle(&B);
+		goto out;
+	}
 	/* the key map: commands, replicas and group EXITs */
 	map = ir_index_new(g->n);
 	if (!map)
@@ -605,6 +610,22 @@ out:
 	free(B.exit);
 	free(B.rep_group);
 	free(B.t);
+	return ret;
+}
+
+int
+graph_build(struct graph *g, struct ir_doc *doc, struct diag_list *diags)
+{
+	return build(g, doc, diags, true);
+}
+
+int
+graph_check(struct ir_doc *doc, struct diag_list *diags)
+{
+	struct graph g;
+	int ret = build(&g, doc, diags, false);
+
+	graph_release(&g);
 	return ret;
 }
 

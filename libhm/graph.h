@@ -87,6 +87,8 @@ struct graph {
  */
 int graph_build(struct graph *g, struct ir_doc *doc, struct diag_list *diags);
 void graph_release(struct graph *g);
+/* Build only as far as finding cycles and replication errors (ir_check). */
+int graph_check(struct ir_doc *doc, struct diag_list *diags);
 
 /* The COMMAND, DYNAMIC or EXIT node with this key, or GRAPH_NONE. */
 uint32_t graph_find(const struct graph *g, const char *key);

@@ -395,7 +395,6 @@ ir_check(struct ir_doc *doc, unsigned flags, struct diag_list *diags)
 {
 	struct checker C = { doc, diags, flags, 0 };
 	uint32_t n, next = 0, i;
-	struct graph g;
 
 	n = count_steps(doc->steps, doc->nsteps);
 	doc->all = arena_calloc(doc->arena, (size_t)n + 1, sizeof(*doc->all));
@@ -419,8 +418,7 @@ ir_check(struct ir_doc *doc, unsigned flags, struct diag_list *diags)
 	if (C.errors)
 		return -1;
 	/* cycles: through every edge kind, so only on a resolved graph */
-	if (graph_build(&g, doc, diags) < 0)
+	if (graph_check(doc, diags) < 0)
 		C.errors++;
-	graph_release(&g);
 	return C.errors ? -1 : 0;
 }

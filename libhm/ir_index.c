@@ -9,6 +9,7 @@
 struct slot {
 	const char *key;
 	struct ir_step *step;
+	size_t hash;		/* compared before the key: most probes miss */
 };
 
 struct ir_index {
@@ -65,7 +66,7 @@ grow(struct ir_index *ix)
 	for (i = 0; i <= ix->mask; i++) {
 		if (!ix->slots[i].key)
 			continue;
-		for (j = hm_hash(ix->slots[i].key) & (cap - 1); s[j].key;
+		for (j = ix->slots[i].hash & (cap - 1); s[j].key;
 		    j = (j + 1) & (cap - 1))
 			;
 		s[j] = ix->slots[i];
@@ -80,13 +81,13 @@ int
 ir_index_put(struct ir_index *ix, const char *key, struct ir_step *step,
     struct ir_step **old)
 {
-	size_t i;
+	size_t i, h = hm_hash(key);
 
 	if (2 * (ix->n + 1) > ix->mask + 1 && grow(ix) < 0)
 		return -1;
-	for (i = hm_hash(key) & ix->mask; ix->slots[i].key;
-	    i = (i + 1) & ix->mask) {
-		if (strcmp(ix->slots[i].key, key) == 0) {
+	for (i = h & ix->mask; ix->slots[i].key; i = (i + 1) & ix->mask) {
+		if (ix->slots[i].hash == h &&
+		    strcmp(ix->slots[i].key, key) == 0) {
 			if (old)
 				*old = ix->slots[i].step;
 			return 1;
@@ -94,6 +95,7 @@ ir_index_put(struct ir_index *ix, const char *key, struct ir_step *step,
 	}
 	ix->slots[i].key = key;
 	ix->slots[i].step = step;
+	ix->slots[i].hash = h;
 	ix->n++;
 	return 0;
 }
@@ -101,11 +103,11 @@ ir_index_put(struct ir_index *ix, const char *key, struct ir_step *step,
 struct ir_step *
 ir_index_get(const struct ir_index *ix, const char *key)
 {
-	size_t i;
+	size_t i, h = hm_hash(key);
 
-	for (i = hm_hash(key) & ix->mask; ix->slots[i].key;
-	    i = (i + 1) & ix->mask)
-		if (strcmp(ix->slots[i].key, key) == 0)
+	for (i = h & ix->mask; ix->slots[i].key; i = (i + 1) & ix->mask)
+		if (ix->slots[i].hash == h &&
+		    strcmp(ix->slots[i].key, key) == 0)
 			return ix->slots[i].step;
 	return NULL;
 }
