@@ -716,14 +716,17 @@ load_step(struct loader *L, uint32_t node, int depth)
 		return NULL;
 	}
 	t = json_get(L->j, node, "type");
-	if (!t) {
+	if (!t && L->graph_form) {
+		/* a graph node's step is a command whether it says so or not */
+		type = "command";
+	} else if (!t) {
 		diag_report(L->diags, E_IR_MISSING, pos(L, node), "step",
 		    "type");
 		err(L);
 		return NULL;
-	}
-	if (get_str(L, t, "type", &type) < 0)
+	} else if (get_str(L, t, "type", &type) < 0) {
 		return NULL;
+	}
 	if (strcmp(type, "command") == 0) {
 		s = ir_step_new(L->doc, IR_COMMAND);
 	} else if (strcmp(type, "wait") == 0) {
@@ -731,7 +734,7 @@ load_step(struct loader *L, uint32_t node, int depth)
 	} else if (strcmp(type, "group") == 0 && !L->v0) {
 		s = ir_step_new(L->doc, IR_GROUP);
 	} else {
-		diag_report(L->diags, E_IR_STEP_TYPE, pos(L, t), type,
+		diag_report(L->diags, E_IR_STEP_TYPE, pos(L, t ? t : node), type,
 		    L->v0 ? "'command' or 'wait'" :
 		    "'command', 'wait' or 'group'");
 		err(L);
@@ -987,7 +990,15 @@ load_graph(struct loader *L, uint32_t gnode)
 			st->builds_in.key = sf->key;
 			st->builds_in.pos = pos(L, e);
 		} else if (strcmp(kind, "depends_on") == 0) {
-			struct ir_ref *d = arena_calloc(L->doc->arena,
+			struct ir_ref *d;
+			size_t q;
+
+			for (q = 0; q < st->ndepends_on; q++)
+				if (strcmp(st->depends_on[q].key, sf->key) == 0)
+					break;
+			if (q < st->ndepends_on)
+				continue;	/* each key once */
+			d = arena_calloc(L->doc->arena,
 			    st->ndepends_on + 1, sizeof(*d));
 
 			if (!d)
