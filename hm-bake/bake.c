@@ -41,12 +41,14 @@ struct bnode {
 enum tail_kind {
 	TAIL_NONE,
 	TAIL_STEP,
-	TAIL_FORKED
+	TAIL_FORKED,
+	TAIL_FROM		/* a target's roots build in its 'from' */
 };
 
 struct tail {
 	enum tail_kind kind;
 	struct bnode *bn;
+	const struct tref *from;	/* TAIL_FROM */
 };
 
 /* Evaluation context: one per target, extended by groups and matrices. */
@@ -473,6 +475,31 @@ set_depends(struct bake *b, struct ir_step *st, const struct opts *o1,
 	return 0;
 }
 
+/* Only a command step can be replicated ('each'). */
+static int
+check_each(struct bake *b, const struct ir_step *st, const char *what,
+    bool each)
+{
+	if (each && (st->type != IR_COMMAND || st->eval == IR_EVAL_DYNAMIC))
+		return diag_report(b->diags, E_BAKE_EACH, st->pos,
+		    st->type == IR_GROUP ? "a group" : "a dynamic step", what);
+	return 0;
+}
+
+static int
+from_target(struct bake *b, struct bnode *bn, const struct tref *from)
+{
+	struct ir_step *st = bn->st;
+
+	if (check_each(b, st, from->name, from->t->o.cont == IR_CONT_EACH))
+		return -1;
+	st->builds_in_kind = IR_BUILDS_IN_KEY;
+	if (target_ref(b, from, &st->builds_in))
+		return -1;
+	bn->builds_in = b->fragment ? NULL : from->t->bn;
+	return 0;
+}
+
 /* builds_in from the chain's tail, or from 'from' on a chain's first step. */
 static int
 set_builds_in(struct bake *b, struct bnode *bn, const struct opts *o,
@@ -481,23 +508,25 @@ set_builds_in(struct bake *b, struct bnode *bn, const struct opts *o,
 	struct ir_step *st = bn->st;
 
 	if (o->from.name) {
-		if (tail->kind != TAIL_NONE)
+		if (tail->kind != TAIL_NONE && tail->kind != TAIL_FROM)
 			return diag_report(b->diags, E_BAKE_FROM_NOT_FIRST,
 			    o->from.pos);
-		st->builds_in_kind = IR_BUILDS_IN_KEY;
-		if (target_ref(b, &o->from, &st->builds_in))
-			return -1;
-		bn->builds_in = b->fragment ? NULL : o->from.t->bn;
-		return 0;
+		return from_target(b, bn, &o->from);
 	}
 	switch (tail->kind) {
 	case TAIL_NONE:
 		st->builds_in_kind = group ? IR_BUILDS_IN_ABSENT :
 		    IR_BUILDS_IN_NULL;
 		return 0;
+	case TAIL_FROM:
+		return from_target(b, bn, tail->from);
 	case TAIL_FORKED:
 		return diag_report(b->diags, E_BAKE_AFTER_FORK, st->pos);
 	default:
+		if (check_each(b, st, tail->bn->st->key ? tail->bn->st->key :
+		    "the step before", tail->bn->st->type == IR_GROUP &&
+		    tail->bn->st->cont == IR_CONT_EACH))
+			return -1;
 		st->builds_in_kind = IR_BUILDS_IN_KEY;
 		st->builds_in.step = tail->bn->st;
 		st->builds_in.pos = st->pos;
@@ -687,7 +716,7 @@ static int
 eval_group(struct bake *b, const struct ctx *c, const struct item *it,
     struct bnode *scope, struct tail *tail)
 {
-	struct tail none = { TAIL_NONE, NULL };
+	struct tail none = { TAIL_NONE, NULL, NULL };
 	struct bnode *bn = group_new(b, c, it, tail);
 	struct ctx sub;
 
@@ -778,6 +807,7 @@ eval_gen(struct bake *b, const struct ctx *c, const struct item *it,
 	const struct ynode *root;
 	struct chain ch = { NULL, 0 };
 	const char *cmd, *file;
+	size_t errors;
 	char buf[96];
 	int ret;
 
@@ -801,9 +831,10 @@ eval_gen(struct bake *b, const struct ctx *c, const struct item *it,
 		free(r.out);
 		return nomem(b, p);
 	}
+	errors = b->diags->errors;
 	root = ytree_load(b->doc->arena, file, r.out, r.outlen, b->diags);
 	free(r.out);
-	if (!root)
+	if (!root || b->diags->errors > errors)
 		return -1;
 	if (ynode_is_null(root))
 		return 0;	/* no output: no steps */
@@ -828,11 +859,12 @@ bake_split_values(struct arena *a, const char *file, const char *s,
 	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
 		s++;
 	if (*s == '[') {
+		size_t errors = diags->errors;
 		const struct ynode *root = ytree_load(a, file, s, strlen(s),
 		    diags);
 		uint32_t i;
 
-		if (!root)
+		if (!root || diags->errors > errors)
 			return -1;
 		if (root->type != Y_SEQ) {
 			*why = ynode_kind(root);
@@ -971,7 +1003,7 @@ eval_matrix(struct bake *b, const struct ctx *c, const struct item *it,
 	if (!bn || sub_ctx(b, c, &it->o, &sub))
 		return -1;
 	for (k = 0; k < total && !b->stop; k++) {
-		struct tail t = { TAIL_NONE, NULL };
+		struct tail t = { TAIL_NONE, NULL, NULL };
 		const struct binding *m = c->m;
 		size_t r = k;
 
@@ -1124,11 +1156,16 @@ eval_chain(struct bake *b, const struct ctx *c, const struct chain *ch,
 	return ret;
 }
 
-/* Evaluate t's body into scope; an empty body becomes one no-op step. */
+/*
+ * Evaluate t's body into scope; an empty body becomes one no-op step.
+ * from: the body's roots build in it (a target that continues from an
+ * 'each' target: a group cannot be replicated, its commands can).
+ */
 static int
-eval_body(struct bake *b, struct target *t, struct bnode *scope)
+eval_body(struct bake *b, struct target *t, struct bnode *scope,
+    const struct tref *from)
 {
-	struct tail tail = { TAIL_NONE, NULL };
+	struct tail tail = { from ? TAIL_FROM : TAIL_NONE, NULL, from };
 	char **envp = NULL;
 	struct ctx c;
 	size_t i;
@@ -1168,6 +1205,7 @@ bake_one(struct bake *b, struct target *t)
 	struct ir_step *st;
 	struct ctx c;
 	char **envp = NULL;
+	bool each;
 
 	memset(&c, 0, sizeof(c));
 	c.t = t;
@@ -1200,15 +1238,14 @@ bake_one(struct bake *b, struct target *t)
 	bn->fixed = true;
 	t->step = st;
 	t->bn = bn;
-	if (t->o.from.name) {
-		st->builds_in_kind = IR_BUILDS_IN_KEY;
-		if (target_ref(b, &t->o.from, &st->builds_in))
+	each = t->o.from.name && t->o.from.t->o.cont == IR_CONT_EACH;
+	if (t->o.from.name && !(each && !t->dynamic)) {
+		if (from_target(b, bn, &t->o.from))
 			return -1;
-		bn->builds_in = t->o.from.t->bn;
 	}
 	if (set_depends(b, st, &t->o, NULL))
 		return -1;
-	if (!t->dynamic && eval_body(b, t, bn))
+	if (!t->dynamic && eval_body(b, t, bn, each ? &t->o.from : NULL))
 		return -1;
 	return bnode_add(b, b->root, bn);
 }
@@ -1503,6 +1540,7 @@ static int
 finish(struct bake *b, const char *prefix)
 {
 	size_t i;
+	int ret;
 
 	if (b->diags->errors || b->stop)
 		return -1;
@@ -1513,9 +1551,12 @@ finish(struct bake *b, const char *prefix)
 		if (k->fixed && register_key(b, k, k->st->key_pos))
 			return -1;
 	}
-	if (key_scope(b, b->root, prefix) || resolve(b, b->root))
+	if (key_scope(b, b->root, prefix))
 		return -1;
-	return check_continuations(b, b->root);
+	ret = resolve(b, b->root);
+	if (check_continuations(b, b->root))
+		ret = -1;
+	return ret;
 }
 
 static const char *
@@ -1620,7 +1661,7 @@ bake_target(struct bake *b, struct target *t, const char *prefix)
 	b->root = bnode_new(b, NULL, t->pos);
 	if (!b->root)
 		return -1;
-	if (eval_body(b, t, b->root))
+	if (eval_body(b, t, b->root, NULL))
 		return -1;
 	doc->cont = t->o.cont;
 	doc->cont_pos = t->o.cont_pos;

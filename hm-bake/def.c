@@ -1086,6 +1086,8 @@ parse_item(struct parser *P, const struct ynode *n, struct item **out,
 		bit = field_bit(k->u.s) & KIND_FIELDS;
 		if (!bit)
 			continue;
+		if (found && !strcmp(kn->u.s, k->u.s))
+			continue;	/* a duplicate key: reported already */
 		if (found) {
 			return diag_report(P->diags, E_BAKE_BOTH, pos_of(P, k),
 			    "a step", kn->u.s, k->u.s);
@@ -1332,20 +1334,20 @@ check_cycles(struct parser *P)
 				st[sp].next = 0;
 			} else if (u->mark == 1) {
 				/* a cycle: the stack from u to t, then u */
-				size_t j = sp, len = 0;
+				size_t j = sp, len = 0, q;
 				char *path, *p;
 
 				while (st[j].t != u)
 					j--;
-				for (i = j; i <= sp; i++)
-					len += strlen(st[i].t->name) + 4;
+				for (q = j; q <= sp; q++)
+					len += strlen(st[q].t->name) + 4;
 				len += strlen(u->name) + 1;
 				path = malloc(len);
 				if (path) {
 					p = path;
-					for (i = j; i <= sp; i++)
+					for (q = j; q <= sp; q++)
 						p += sprintf(p, "%s -> ",
-						    st[i].t->name);
+						    st[q].t->name);
 					strcpy(p, u->name);
 					diag_report(P->diags, E_BAKE_CYCLE,
 					    r->pos, path);
@@ -1356,10 +1358,6 @@ check_cycles(struct parser *P)
 				u->mark = 3;
 			}
 		}
-		/* targets left marked 3 were on a reported cycle */
-		for (i = 0; i < def->ntargets; i++)
-			if (def->targets[i]->mark == 3)
-				def->targets[i]->mark = 2;
 	}
 	free(st);
 	return ret;
@@ -1448,7 +1446,7 @@ def_parse(struct def *def, const struct ynode *root, struct diag_list *diags)
 		}
 	}
 	strmap_release(&keys);
-	if (ret == 0 && def->ntargets && check_cycles(&P))
+	if (def->ntargets && check_cycles(&P))
 		ret = -1;
 	if (pipelines) {
 		if (pipelines->type != Y_MAP)

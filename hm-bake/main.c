@@ -216,22 +216,27 @@ main(int argc, char **argv)
 	struct bake b;
 	struct ir_doc *doc;
 	const struct ynode *root;
-	int compact = 0, fd, i, status = 0;
+	int compact = 0, fd, i, nfiles = 0, status = 0;
 	struct jsonw w;
 	size_t len;
 	char *text;
 
 	tool_name = "hm-bake";
+	/* options and the file in any order, as in hm-exec's baker call */
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
 		if (strcmp(a, "--") == 0) {
-			i++;
+			if (i + 1 < argc) {
+				nfiles += argc - i - 1;
+				file = argv[i + 1];
+			}
 			break;
 		}
-		if (a[0] != '-' || strcmp(a, "-") == 0)
-			break;
-		if (strcmp(a, "--compact") == 0) {
+		if (a[0] != '-' || strcmp(a, "-") == 0) {
+			if (!nfiles++)
+				file = a;
+		} else if (strcmp(a, "--compact") == 0) {
 			compact = 1;
 		} else if (long_opt(a, "--pipeline")) {
 			pipeline = optarg_of(argv, &i, a, 10);
@@ -253,12 +258,11 @@ main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (argc - i != 1) {
-		warnf(argc - i ? "too many arguments: one definition file" :
+	if (nfiles != 1) {
+		warnf(nfiles ? "too many arguments: one definition file" :
 		    "no definition file given");
 		usage();
 	}
-	file = argv[i];
 	if (prefix && !target) {
 		warnf("--key-prefix needs --target");
 		usage();
@@ -300,7 +304,7 @@ main(int argc, char **argv)
 	def.file = file;
 	root = ytree_load(doc->arena, file, text, len, &diags);
 	free(text);
-	if (!root || def_parse(&def, root, &diags)) {
+	if (!root || def_parse(&def, root, &diags) || diags.errors) {
 		diag_print_all(&diags, stderr);
 		return EXIT_DATAERR;
 	}

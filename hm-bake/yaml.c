@@ -522,7 +522,6 @@ ytree_load(struct arena *a, const char *file, const char *text, size_t len,
 	struct loader L;
 	yaml_parser_t yp;
 	yaml_event_t ev;
-	size_t errors0 = diags->errors;
 	struct ynode *root = NULL;
 	int docs = 0, done = 0;
 
@@ -575,7 +574,8 @@ ytree_load(struct arena *a, const char *file, const char *text, size_t len,
 		yaml_event_delete(&ev);
 	}
 	yaml_parser_delete(&yp);
-	if (!L.failed && diags->errors == errors0) {
+	/* duplicate keys leave a usable tree: check the rest of it too */
+	if (!L.failed) {
 		if (L.npend == 0) {
 			root = arena_calloc(a, 1, sizeof(*root));
 			if (root) {
