@@ -21,12 +21,12 @@ YAML_LIBS = $$(pkg-config --libs yaml-0.1)
 CMOCKA_LIBS = $$(pkg-config --libs cmocka)
 
 ifeq ($(SANITIZE),1)
-O = build-san
+O ?= build-san
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 ALL_LDFLAGS = -fsanitize=address,undefined $(LDFLAGS)
 else
-O = build
+O ?= build
 ALL_LDFLAGS = $(LDFLAGS)
 endif
 
