@@ -1,4 +1,4 @@
-/* hm: JSON tree to IR model, for v1, legacy v0 (both shapes) and envelopes. */
+/* hm: JSON tree to IR model: documents and steps of v1 and legacy v0. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -8,30 +8,14 @@
 #include "arena.h"
 #include "ir.h"
 #include "ir_load.h"
+#include "ir_load_priv.h"
 #include "json.h"
 
 /*
- * One pass over the JSON tree. Every field is looked up in the table of
- * its object kind; v1 rejects what it does not know, v0 warns and drops
- * it (harmont adds optional fields over time). Errors are collected, not
- * fatal: loading goes on to the next step so that one run shows them all.
+ * Every field is looked up in the table of its object kind; v1 rejects
+ * what it does not know, v0 warns and drops it (harmont adds optional
+ * fields over time). harmont's graph form and envelope: ir_legacy.c.
  */
-struct loader {
-	struct ir_doc *doc;
-	struct json_doc *j;
-	struct diag_list *diags;
-	bool v0;
-	bool graph_form;
-	size_t errors;
-};
-
-#define MAXFIELDS 16
-
-struct fieldset {
-	const char *what;	/* "command step", ... for messages */
-	const char *names[MAXFIELDS];
-};
-
 static const struct fieldset doc_v1_fields = { "document", {
 	"version", "source", "env", "default_image", "continue",
 	"continue_in", "steps" } };
@@ -56,14 +40,6 @@ static const struct fieldset eval_fields = { "eval", {
 static const struct fieldset cache_fields = { "cache", {
 	"policy", "duration_seconds", "env_keys", "paths", "sub_policies",
 	"key" } };
-static const struct fieldset envelope_fields = { "envelope", {
-	"schema_version", "pipelines" } };
-static const struct fieldset pipeline_fields = { "pipeline", {
-	"slug", "name", "allow_manual", "triggers", "definition" } };
-static const struct fieldset graph_fields = { "graph", {
-	"nodes", "node_holes", "edge_property", "edges" } };
-static const struct fieldset node_fields = { "graph node", {
-	"step", "env" } };
 
 enum {
 	F_TYPE, F_KEY, F_LABEL, F_EVAL, F_BUILDS_IN, F_DEPENDS_ON, F_ENV,
@@ -71,26 +47,26 @@ enum {
 	F_RUNNER_ARGS, F_SECRET_ENV, F_CMD
 };
 
-static struct srcpos
-pos(struct loader *L, uint32_t node)
+struct srcpos
+ld_pos(struct loader *L, uint32_t node)
 {
 	return json_pos(L->j, node);
 }
 
-static int
-err(struct loader *L)
+int
+ld_err(struct loader *L)
 {
 	L->errors++;
 	return -1;
 }
 
-static int
-type_error(struct loader *L, uint32_t node, const char *field,
+int
+ld_type_error(struct loader *L, uint32_t node, const char *field,
     const char *expected)
 {
-	diag_report(L->diags, E_IR_TYPE, pos(L, node), field, expected,
+	diag_report(L->diags, E_IR_TYPE, ld_pos(L, node), field, expected,
 	    json_type_name(json_type(L->j, node)));
-	return err(L);
+	return ld_err(L);
 }
 
 /*
@@ -98,8 +74,8 @@ type_error(struct loader *L, uint32_t node, const char *field,
  * fs->names[i] or 0. Unknown members are an error in v1 and a warning in
  * v0. what names the object in messages.
  */
-static int
-fields(struct loader *L, uint32_t obj, const struct fieldset *fs,
+int
+ld_fields(struct loader *L, uint32_t obj, const struct fieldset *fs,
     const char *what, uint32_t vals[MAXFIELDS])
 {
 	uint32_t k;
@@ -120,29 +96,29 @@ fields(struct loader *L, uint32_t obj, const struct fieldset *fs,
 		}
 		if (L->v0) {
 			diag_report(L->diags, W_IR_UNKNOWN_FIELD_V0,
-			    pos(L, k), name, what ? what : fs->what);
+			    ld_pos(L, k), name, what ? what : fs->what);
 		} else {
-			diag_report(L->diags, E_IR_UNKNOWN_FIELD, pos(L, k),
+			diag_report(L->diags, E_IR_UNKNOWN_FIELD, ld_pos(L, k),
 			    name, what ? what : fs->what);
-			ret = err(L);
+			ret = ld_err(L);
 		}
 	}
 	return ret;
 }
 
 /* A string value without NUL bytes, or -1 after reporting. */
-static int
-get_str(struct loader *L, uint32_t node, const char *field, const char **out)
+int
+ld_get_str(struct loader *L, uint32_t node, const char *field, const char **out)
 {
 	size_t len;
 	const char *s;
 
 	if (json_type(L->j, node) != JSON_STRING)
-		return type_error(L, node, field, "a string");
+		return ld_type_error(L, node, field, "a string");
 	s = json_str(L->j, node, &len);
 	if (strlen(s) != len) {
-		diag_report(L->diags, E_IR_NUL_IN_STRING, pos(L, node), field);
-		return err(L);
+		diag_report(L->diags, E_IR_NUL_IN_STRING, ld_pos(L, node), field);
+		return ld_err(L);
 	}
 	*out = s;
 	return 0;
@@ -153,12 +129,12 @@ get_key(struct loader *L, uint32_t node, const char *field, const char **out)
 {
 	const char *why;
 
-	if (get_str(L, node, field, out) < 0)
+	if (ld_get_str(L, node, field, out) < 0)
 		return -1;
 	why = ir_key_problem(*out, strlen(*out));
 	if (why) {
-		diag_report(L->diags, E_IR_BAD_KEY, pos(L, node), *out, why);
-		return err(L);
+		diag_report(L->diags, E_IR_BAD_KEY, ld_pos(L, node), *out, why);
+		return ld_err(L);
 	}
 	return 0;
 }
@@ -169,13 +145,13 @@ get_bool(struct loader *L, uint32_t node, const char *field, bool *out)
 	enum json_type t = json_type(L->j, node);
 
 	if (t != JSON_TRUE && t != JSON_FALSE)
-		return type_error(L, node, field, "true or false");
+		return ld_type_error(L, node, field, "true or false");
 	*out = t == JSON_TRUE;
 	return 0;
 }
 
-static int
-get_int(struct loader *L, uint32_t node, const char *field, long long min,
+int
+ld_get_int(struct loader *L, uint32_t node, const char *field, long long min,
     long long max, long long *out)
 {
 	size_t len;
@@ -183,7 +159,7 @@ get_int(struct loader *L, uint32_t node, const char *field, long long min,
 	char buf[64];
 
 	if (json_type(L->j, node) != JSON_NUMBER)
-		return type_error(L, node, field, "an integer");
+		return ld_type_error(L, node, field, "an integer");
 	if (json_int(L->j, node, min, max, out) == 0)
 		return 0;
 	text = json_num(L->j, node, &len);
@@ -193,16 +169,16 @@ get_int(struct loader *L, uint32_t node, const char *field, long long min,
 	buf[len] = '\0';
 	if (len == sizeof(buf) - 4)
 		strcat(buf, "...");
-	diag_report(L->diags, E_IR_INT_RANGE, pos(L, node), field, min, max,
+	diag_report(L->diags, E_IR_INT_RANGE, ld_pos(L, node), field, min, max,
 	    buf);
-	return err(L);
+	return ld_err(L);
 }
 
 static int
 get_ref(struct loader *L, uint32_t node, const char *field,
     struct ir_ref *ref)
 {
-	ref->pos = pos(L, node);
+	ref->pos = ld_pos(L, node);
 	ref->step = NULL;
 	return get_key(L, node, field, &ref->key);
 }
@@ -216,7 +192,7 @@ get_strlist(struct loader *L, uint32_t node, const char *field,
 	int ret = 0;
 
 	if (json_type(L->j, node) != JSON_ARRAY)
-		return type_error(L, node, field, "an array of strings");
+		return ld_type_error(L, node, field, "an array of strings");
 	out->present = true;
 	out->n = 0;
 	out->v = arena_calloc(L->doc->arena, L->j->nodes[node].len + 1,
@@ -228,7 +204,7 @@ get_strlist(struct loader *L, uint32_t node, const char *field,
 	for (e = json_first(L->j, node); e; e = json_next_elem(L->j, node, e)) {
 		const char *s;
 
-		if (get_str(L, e, field, &s) < 0) {
+		if (ld_get_str(L, e, field, &s) < 0) {
 			ret = -1;
 			continue;
 		}
@@ -237,12 +213,12 @@ get_strlist(struct loader *L, uint32_t node, const char *field,
 
 			if (why) {
 				diag_report(L->diags, E_IR_BAD_NAME,
-				    pos(L, e), "variable name", s, why);
-				ret = err(L);
+				    ld_pos(L, e), "variable name", s, why);
+				ret = ld_err(L);
 				continue;
 			}
 		}
-		out->pos[n] = pos(L, e);
+		out->pos[n] = ld_pos(L, e);
 		out->v[n++] = s;
 	}
 	out->n = n;
@@ -258,7 +234,7 @@ get_refs(struct loader *L, uint32_t node, const char *field,
 	int ret = 0;
 
 	if (json_type(L->j, node) != JSON_ARRAY)
-		return type_error(L, node, field, "an array of step keys");
+		return ld_type_error(L, node, field, "an array of step keys");
 	*out = arena_calloc(L->doc->arena, L->j->nodes[node].len + 1,
 	    sizeof(**out));
 	if (!*out)
@@ -275,8 +251,8 @@ get_refs(struct loader *L, uint32_t node, const char *field,
 }
 
 /* Merge object node into env; later names replace earlier ones. */
-static int
-get_env(struct loader *L, uint32_t node, const char *field,
+int
+ld_get_env(struct loader *L, uint32_t node, const char *field,
     struct ir_env *env)
 {
 	uint32_t k;
@@ -284,7 +260,7 @@ get_env(struct loader *L, uint32_t node, const char *field,
 	int ret = 0;
 
 	if (json_type(L->j, node) != JSON_OBJECT)
-		return type_error(L, node, field,
+		return ld_type_error(L, node, field,
 		    "an object of string values");
 	cap = env->n + L->j->nodes[node].len + 1;
 	{
@@ -316,12 +292,12 @@ get_env(struct loader *L, uint32_t node, const char *field,
 		const char *value;
 
 		if (why) {
-			diag_report(L->diags, E_IR_BAD_NAME, pos(L, k),
+			diag_report(L->diags, E_IR_BAD_NAME, ld_pos(L, k),
 			    "variable name", name, why);
-			ret = err(L);
+			ret = ld_err(L);
 			continue;
 		}
-		if (get_str(L, k + 1, name, &value) < 0) {
+		if (ld_get_str(L, k + 1, name, &value) < 0) {
 			ret = -1;
 			continue;
 		}
@@ -330,7 +306,7 @@ get_env(struct loader *L, uint32_t node, const char *field,
 				break;
 		env->names[i] = name;
 		env->values[i] = value;
-		env->pos[i] = pos(L, k);
+		env->pos[i] = ld_pos(L, k);
 		if (i == env->n)
 			env->n++;
 	}
@@ -345,22 +321,22 @@ get_cont(struct loader *L, uint32_t cont, uint32_t cont_in, const char *what,
 
 	*c = IR_CONT_NONE;
 	if (cont && cont_in) {
-		diag_report(L->diags, E_IR_BOTH_CONTINUE, pos(L, cont), what);
-		return err(L);
+		diag_report(L->diags, E_IR_BOTH_CONTINUE, ld_pos(L, cont), what);
+		return ld_err(L);
 	}
 	if (cont) {
-		if (get_str(L, cont, "continue", &s) < 0)
+		if (ld_get_str(L, cont, "continue", &s) < 0)
 			return -1;
 		if (strcmp(s, "join") == 0)
 			*c = IR_CONT_JOIN;
 		else if (strcmp(s, "each") == 0)
 			*c = IR_CONT_EACH;
 		else {
-			diag_report(L->diags, E_IR_ENUM, pos(L, cont),
+			diag_report(L->diags, E_IR_ENUM, ld_pos(L, cont),
 			    "continue", "'join' or 'each'", s);
-			return err(L);
+			return ld_err(L);
 		}
-		*cpos = pos(L, cont);
+		*cpos = ld_pos(L, cont);
 	}
 	if (cont_in) {
 		if (get_ref(L, cont_in, "continue_in", ref) < 0)
@@ -390,43 +366,43 @@ load_cache(struct loader *L, uint32_t node, int depth)
 	};
 
 	if (json_type(L->j, node) != JSON_OBJECT) {
-		type_error(L, node, "cache", "an object");
+		ld_type_error(L, node, "cache", "an object");
 		return NULL;
 	}
 	if (depth > IR_MAX_GROUP_DEPTH) {
-		diag_report(L->diags, E_IR_NESTING, pos(L, node),
+		diag_report(L->diags, E_IR_NESTING, ld_pos(L, node),
 		    IR_MAX_GROUP_DEPTH);
-		err(L);
+		ld_err(L);
 		return NULL;
 	}
-	if (fields(L, node, &cache_fields, NULL, v) < 0)
+	if (ld_fields(L, node, &cache_fields, NULL, v) < 0)
 		return NULL;
 	c = arena_calloc(L->doc->arena, 1, sizeof(*c));
 	if (!c)
 		return NULL;
-	c->pos = pos(L, node);
+	c->pos = ld_pos(L, node);
 	if (!v[0]) {
-		diag_report(L->diags, E_IR_MISSING, pos(L, node), "cache",
+		diag_report(L->diags, E_IR_MISSING, ld_pos(L, node), "cache",
 		    "policy");
-		err(L);
+		ld_err(L);
 		return NULL;
 	}
-	if (get_str(L, v[0], "policy", &policy) < 0)
+	if (ld_get_str(L, v[0], "policy", &policy) < 0)
 		return NULL;
 	for (i = 0; i <= IR_CACHE_COMPOSE; i++)
 		if (strcmp(policy, ir_cache_policy_name(i)) == 0)
 			break;
 	if (i > IR_CACHE_COMPOSE) {
-		diag_report(L->diags, E_IR_CACHE_POLICY, pos(L, v[0]), policy);
-		err(L);
+		diag_report(L->diags, E_IR_CACHE_POLICY, ld_pos(L, v[0]), policy);
+		ld_err(L);
 		return NULL;
 	}
 	c->policy = (enum ir_cache_policy)i;
 	for (i = 1; i < 6; i++) {
 		if (v[i] && !takes[c->policy][i]) {
 			diag_report(L->diags, E_IR_CACHE_FIELD,
-			    pos(L, v[i] - 1), policy, fname[i]);
-			err(L);
+			    ld_pos(L, v[i] - 1), policy, fname[i]);
+			ld_err(L);
 			return NULL;
 		}
 	}
@@ -434,15 +410,15 @@ load_cache(struct loader *L, uint32_t node, int depth)
 		long long d;
 		size_t len;
 
-		if (get_int(L, v[1], "duration_seconds", 1, LLONG_MAX, &d) < 0)
+		if (ld_get_int(L, v[1], "duration_seconds", 1, LLONG_MAX, &d) < 0)
 			return NULL;
 		c->duration_seconds = json_num(L->j, v[1], &len);
 		c->duration_seconds = arena_strndup(L->doc->arena,
 		    c->duration_seconds, len);
 	} else if (c->policy == IR_CACHE_TTL) {
-		diag_report(L->diags, E_IR_MISSING, pos(L, node),
+		diag_report(L->diags, E_IR_MISSING, ld_pos(L, node),
 		    "ttl cache", "duration_seconds");
-		err(L);
+		ld_err(L);
 		return NULL;
 	}
 	if (v[2] && get_strlist(L, v[2], "env_keys", false, &c->env_keys) < 0)
@@ -454,7 +430,7 @@ load_cache(struct loader *L, uint32_t node, int depth)
 		size_t n = 0;
 
 		if (json_type(L->j, v[4]) != JSON_ARRAY) {
-			type_error(L, v[4], "sub_policies", "an array");
+			ld_type_error(L, v[4], "sub_policies", "an array");
 			return NULL;
 		}
 		c->has_sub_policies = true;
@@ -472,7 +448,7 @@ load_cache(struct loader *L, uint32_t node, int depth)
 		}
 		c->nsub = n;
 	}
-	if (v[5] && get_str(L, v[5], "key", &c->key) < 0)
+	if (v[5] && ld_get_str(L, v[5], "key", &c->key) < 0)
 		return NULL;
 	return c;
 }
@@ -483,17 +459,17 @@ load_eval(struct loader *L, uint32_t node, struct ir_step *s)
 	uint32_t v[MAXFIELDS];
 	const char *type, *why;
 
-	s->eval_pos = pos(L, node);
+	s->eval_pos = ld_pos(L, node);
 	if (json_type(L->j, node) != JSON_OBJECT)
-		return type_error(L, node, "eval", "an object");
-	if (fields(L, node, &eval_fields, NULL, v) < 0)
+		return ld_type_error(L, node, "eval", "an object");
+	if (ld_fields(L, node, &eval_fields, NULL, v) < 0)
 		return -1;
 	if (!v[0]) {
-		diag_report(L->diags, E_IR_MISSING, pos(L, node), "eval",
+		diag_report(L->diags, E_IR_MISSING, ld_pos(L, node), "eval",
 		    "type");
-		return err(L);
+		return ld_err(L);
 	}
-	if (get_str(L, v[0], "type", &type) < 0)
+	if (ld_get_str(L, v[0], "type", &type) < 0)
 		return -1;
 	if (strcmp(type, "cmd") == 0) {
 		s->eval = IR_EVAL_CMD;
@@ -501,40 +477,40 @@ load_eval(struct loader *L, uint32_t node, struct ir_step *s)
 			uint32_t bad = v[2] ? v[2] : v[3] ? v[3] : v[4];
 
 			diag_report(L->diags, E_IR_UNKNOWN_FIELD,
-			    pos(L, bad - 1), json_str(L->j, bad - 1, NULL),
+			    ld_pos(L, bad - 1), json_str(L->j, bad - 1, NULL),
 			    "eval of type 'cmd'");
-			return err(L);
+			return ld_err(L);
 		}
 		if (!v[1]) {
-			diag_report(L->diags, E_IR_MISSING, pos(L, node),
+			diag_report(L->diags, E_IR_MISSING, ld_pos(L, node),
 			    "eval of type 'cmd'", "cmd");
-			return err(L);
+			return ld_err(L);
 		}
-		return get_str(L, v[1], "cmd", &s->cmd);
+		return ld_get_str(L, v[1], "cmd", &s->cmd);
 	}
 	if (strcmp(type, "dynamic") != 0) {
-		diag_report(L->diags, E_IR_EVAL_TYPE, pos(L, v[0]), type);
-		return err(L);
+		diag_report(L->diags, E_IR_EVAL_TYPE, ld_pos(L, v[0]), type);
+		return ld_err(L);
 	}
 	s->eval = IR_EVAL_DYNAMIC;
 	if (v[1]) {
-		diag_report(L->diags, E_IR_UNKNOWN_FIELD, pos(L, v[1] - 1),
+		diag_report(L->diags, E_IR_UNKNOWN_FIELD, ld_pos(L, v[1] - 1),
 		    "cmd", "eval of type 'dynamic'");
-		return err(L);
+		return ld_err(L);
 	}
 	if (!v[2]) {
-		diag_report(L->diags, E_IR_MISSING, pos(L, node),
+		diag_report(L->diags, E_IR_MISSING, ld_pos(L, node),
 		    "eval of type 'dynamic'", "target_name");
-		return err(L);
+		return ld_err(L);
 	}
-	if (get_str(L, v[2], "target_name", &s->target_name) < 0)
+	if (ld_get_str(L, v[2], "target_name", &s->target_name) < 0)
 		return -1;
-	s->target_pos = pos(L, v[2]);
+	s->target_pos = ld_pos(L, v[2]);
 	why = ir_target_name_problem(s->target_name, strlen(s->target_name));
 	if (why) {
 		diag_report(L->diags, E_IR_BAD_NAME, s->target_pos,
 		    "target name", s->target_name, why);
-		return err(L);
+		return ld_err(L);
 	}
 	return get_cont(L, v[3], v[4], "dynamic step", &s->cont,
 	    &s->continue_in, &s->cont_pos);
@@ -545,11 +521,11 @@ load_builds_in(struct loader *L, uint32_t node, struct ir_step *s)
 {
 	if (json_type(L->j, node) == JSON_NULL) {
 		s->builds_in_kind = IR_BUILDS_IN_NULL;
-		s->builds_in.pos = pos(L, node);
+		s->builds_in.pos = ld_pos(L, node);
 		return 0;
 	}
 	if (json_type(L->j, node) != JSON_STRING)
-		return type_error(L, node, "builds_in", "a step key or null");
+		return ld_type_error(L, node, "builds_in", "a step key or null");
 	s->builds_in_kind = IR_BUILDS_IN_KEY;
 	return get_ref(L, node, "builds_in", &s->builds_in);
 }
@@ -566,34 +542,34 @@ load_command_fields(struct loader *L, struct ir_step *s,
 	if (!v[F_KEY]) {
 		diag_report(L->diags, E_IR_MISSING, s->pos, "command step",
 		    "key");
-		ret = err(L);
+		ret = ld_err(L);
 	} else if (get_key(L, v[F_KEY], "key", &s->key) < 0) {
 		ret = -1;
 	} else {
-		s->key_pos = pos(L, v[F_KEY]);
+		s->key_pos = ld_pos(L, v[F_KEY]);
 	}
-	if (v[F_LABEL] && get_str(L, v[F_LABEL], "label", &s->label) < 0)
+	if (v[F_LABEL] && ld_get_str(L, v[F_LABEL], "label", &s->label) < 0)
 		ret = -1;
 	if (v[F_CMD] && v[F_EVAL]) {
-		diag_report(L->diags, E_IR_CMD_AND_EVAL, pos(L, v[F_CMD] - 1));
-		ret = err(L);
+		diag_report(L->diags, E_IR_CMD_AND_EVAL, ld_pos(L, v[F_CMD] - 1));
+		ret = ld_err(L);
 	} else if (v[F_CMD]) {
 		if (!L->v0) {
 			diag_report(L->diags, E_IR_V0_FIELD_IN_V1,
-			    pos(L, v[F_CMD] - 1));
-			ret = err(L);
-		} else if (get_str(L, v[F_CMD], "cmd", &s->cmd) < 0) {
+			    ld_pos(L, v[F_CMD] - 1));
+			ret = ld_err(L);
+		} else if (ld_get_str(L, v[F_CMD], "cmd", &s->cmd) < 0) {
 			ret = -1;
 		}
 		s->eval = IR_EVAL_CMD;
-		s->eval_pos = pos(L, v[F_CMD]);
+		s->eval_pos = ld_pos(L, v[F_CMD]);
 	} else if (v[F_EVAL]) {
 		if (load_eval(L, v[F_EVAL], s) < 0)
 			ret = -1;
 	} else {
 		diag_report(L->diags, L->v0 ? E_IR_NO_CMD : E_IR_MISSING,
 		    s->pos, "command step", "eval");
-		ret = err(L);
+		ret = ld_err(L);
 	}
 	if (v[F_BUILDS_IN]) {
 		if (load_builds_in(L, v[F_BUILDS_IN], s) < 0)
@@ -601,7 +577,7 @@ load_command_fields(struct loader *L, struct ir_step *s,
 	} else if (!L->graph_form) {
 		diag_report(L->diags, E_IR_MISSING, s->pos, "command step",
 		    "builds_in");
-		ret = err(L);
+		ret = ld_err(L);
 	}
 	if (v[F_DEPENDS_ON]) {
 		s->has_depends_on = true;
@@ -609,11 +585,11 @@ load_command_fields(struct loader *L, struct ir_step *s,
 		    &s->ndepends_on) < 0)
 			ret = -1;
 	}
-	if (v[F_ENV] && get_env(L, v[F_ENV], "env", &s->env) < 0)
+	if (v[F_ENV] && ld_get_env(L, v[F_ENV], "env", &s->env) < 0)
 		ret = -1;
 	if (v[F_TIMEOUT]) {
 		s->has_timeout = true;
-		if (get_int(L, v[F_TIMEOUT], "timeout_seconds", 1, INT_MAX,
+		if (ld_get_int(L, v[F_TIMEOUT], "timeout_seconds", 1, INT_MAX,
 		    &s->timeout_seconds) < 0)
 			ret = -1;
 	}
@@ -624,14 +600,14 @@ load_command_fields(struct loader *L, struct ir_step *s,
 	}
 	if (v[F_RETRY]) {
 		s->has_retry = true;
-		if (get_int(L, v[F_RETRY], "retry", 0, 100, &s->retry) < 0)
+		if (ld_get_int(L, v[F_RETRY], "retry", 0, 100, &s->retry) < 0)
 			ret = -1;
 	}
 	if (v[F_CACHE] && !(s->cache = load_cache(L, v[F_CACHE], 0)))
 		ret = -1;
-	if (v[F_IMAGE] && get_str(L, v[F_IMAGE], "image", &s->image) < 0)
+	if (v[F_IMAGE] && ld_get_str(L, v[F_IMAGE], "image", &s->image) < 0)
 		ret = -1;
-	if (v[F_RUNNER] && get_str(L, v[F_RUNNER], "runner", &s->runner) < 0)
+	if (v[F_RUNNER] && ld_get_str(L, v[F_RUNNER], "runner", &s->runner) < 0)
 		ret = -1;
 	if (v[F_RUNNER_ARGS]) {
 		s->runner_args.doc = L->j;
@@ -650,30 +626,30 @@ load_group(struct loader *L, uint32_t node, struct ir_step *s, int depth)
 	int ret = 0;
 	const char *why;
 
-	if (fields(L, node, &group_fields, NULL, v) < 0)
+	if (ld_fields(L, node, &group_fields, NULL, v) < 0)
 		ret = -1;
 	if (!v[1]) {
 		diag_report(L->diags, E_IR_MISSING, s->pos, "group", "key");
-		ret = err(L);
+		ret = ld_err(L);
 	} else if (get_key(L, v[1], "key", &s->key) < 0) {
 		ret = -1;
 	} else {
-		s->key_pos = pos(L, v[1]);
+		s->key_pos = ld_pos(L, v[1]);
 	}
-	if (v[2] && get_str(L, v[2], "label", &s->label) < 0)
+	if (v[2] && ld_get_str(L, v[2], "label", &s->label) < 0)
 		ret = -1;
 	if (v[3]) {
-		if (get_str(L, v[3], "target_name", &s->target_name) < 0) {
+		if (ld_get_str(L, v[3], "target_name", &s->target_name) < 0) {
 			ret = -1;
 		} else {
-			s->target_pos = pos(L, v[3]);
+			s->target_pos = ld_pos(L, v[3]);
 			why = ir_target_name_problem(s->target_name,
 			    strlen(s->target_name));
 			if (why) {
 				diag_report(L->diags, E_IR_BAD_NAME,
 				    s->target_pos, "target name",
 				    s->target_name, why);
-				ret = err(L);
+				ret = ld_err(L);
 			}
 		}
 	}
@@ -690,20 +666,20 @@ load_group(struct loader *L, uint32_t node, struct ir_step *s, int depth)
 		ret = -1;
 	if (!v[8]) {
 		diag_report(L->diags, E_IR_MISSING, s->pos, "group", "steps");
-		return err(L);
+		return ld_err(L);
 	}
 	if (depth >= IR_MAX_GROUP_DEPTH) {
 		diag_report(L->diags, E_IR_NESTING, s->pos,
 		    IR_MAX_GROUP_DEPTH);
-		return err(L);
+		return ld_err(L);
 	}
 	if (load_steps(L, v[8], s, depth + 1) < 0)
 		ret = -1;
 	return ret;
 }
 
-static struct ir_step *
-load_step(struct loader *L, uint32_t node, int depth)
+struct ir_step *
+ld_load_step(struct loader *L, uint32_t node, int depth)
 {
 	uint32_t v[MAXFIELDS], t;
 	const char *type;
@@ -712,7 +688,7 @@ load_step(struct loader *L, uint32_t node, int depth)
 	uint32_t k;
 
 	if (json_type(L->j, node) != JSON_OBJECT) {
-		type_error(L, node, "step", "an object");
+		ld_type_error(L, node, "step", "an object");
 		return NULL;
 	}
 	t = json_get(L->j, node, "type");
@@ -720,11 +696,11 @@ load_step(struct loader *L, uint32_t node, int depth)
 		/* a graph node's step is a command whether it says so or not */
 		type = "command";
 	} else if (!t) {
-		diag_report(L->diags, E_IR_MISSING, pos(L, node), "step",
+		diag_report(L->diags, E_IR_MISSING, ld_pos(L, node), "step",
 		    "type");
-		err(L);
+		ld_err(L);
 		return NULL;
-	} else if (get_str(L, t, "type", &type) < 0) {
+	} else if (ld_get_str(L, t, "type", &type) < 0) {
 		return NULL;
 	}
 	if (strcmp(type, "command") == 0) {
@@ -734,17 +710,17 @@ load_step(struct loader *L, uint32_t node, int depth)
 	} else if (strcmp(type, "group") == 0 && !L->v0) {
 		s = ir_step_new(L->doc, IR_GROUP);
 	} else {
-		diag_report(L->diags, E_IR_STEP_TYPE, pos(L, t ? t : node), type,
+		diag_report(L->diags, E_IR_STEP_TYPE, ld_pos(L, t ? t : node), type,
 		    L->v0 ? "'command' or 'wait'" :
 		    "'command', 'wait' or 'group'");
-		err(L);
+		ld_err(L);
 		return NULL;
 	}
 	if (!s)
 		return NULL;
-	s->pos = pos(L, node);
+	s->pos = ld_pos(L, node);
 	if (s->type == IR_WAIT) {
-		if (fields(L, node, &wait_fields, NULL, v) < 0)
+		if (ld_fields(L, node, &wait_fields, NULL, v) < 0)
 			return NULL;
 		if (v[1]) {
 			s->has_continue_on_failure = true;
@@ -769,7 +745,7 @@ load_step(struct loader *L, uint32_t node, int depth)
 	} else {
 		snprintf(what, sizeof(what), "command step");
 	}
-	if (fields(L, node, L->v0 ? &command_v0_fields : &command_v1_fields,
+	if (ld_fields(L, node, L->v0 ? &command_v0_fields : &command_v1_fields,
 	    what, v) < 0)
 		return NULL;
 	if (L->v0) {
@@ -793,9 +769,9 @@ load_steps(struct loader *L, uint32_t arr, struct ir_step *group, int depth)
 	int ret = 0;
 
 	if (json_type(L->j, arr) != JSON_ARRAY)
-		return type_error(L, arr, "steps", "an array");
+		return ld_type_error(L, arr, "steps", "an array");
 	for (e = json_first(L->j, arr); e; e = json_next_elem(L->j, arr, e)) {
-		struct ir_step *s = load_step(L, e, depth);
+		struct ir_step *s = ld_load_step(L, e, depth);
 
 		if (!s) {
 			ret = -1;
@@ -808,243 +784,31 @@ load_steps(struct loader *L, uint32_t arr, struct ir_step *group, int depth)
 	return ret;
 }
 
-/* The graph form: steps from nodes, builds_in and depends_on from edges. */
-static int
-load_graph(struct loader *L, uint32_t gnode)
-{
-	uint32_t v[MAXFIELDS], e, h;
-	struct ir_step **bynode;
-	size_t nnodes, nholes = 0, nidx, i, *holes = NULL;
-	long long idx;
-	int ret = 0;
-
-	if (json_type(L->j, gnode) != JSON_OBJECT)
-		return type_error(L, gnode, "graph", "an object");
-	if (fields(L, gnode, &graph_fields, NULL, v) < 0)
-		return -1;
-	if (!v[0]) {
-		diag_report(L->diags, E_IR_MISSING, pos(L, gnode), "graph",
-		    "nodes");
-		return err(L);
-	}
-	if (json_type(L->j, v[0]) != JSON_ARRAY)
-		return type_error(L, v[0], "nodes", "an array");
-	nnodes = L->j->nodes[v[0]].len;
-	/*
-	 * A stable graph's node index counts the holes left by removed
-	 * nodes: nodes[] holds the live ones in index order.
-	 */
-	if (v[1]) {
-		if (json_type(L->j, v[1]) != JSON_ARRAY)
-			return type_error(L, v[1], "node_holes",
-			    "an array of integers");
-		holes = arena_calloc(L->doc->arena,
-		    L->j->nodes[v[1]].len + 1, sizeof(*holes));
-		if (!holes)
-			return -1;
-		for (h = json_first(L->j, v[1]); h;
-		    h = json_next_elem(L->j, v[1], h)) {
-			if (get_int(L, h, "node_holes", 0, INT_MAX, &idx) < 0)
-				return -1;
-			holes[nholes++] = (size_t)idx;
-		}
-	}
-	if (v[2]) {
-		const char *prop;
-
-		if (get_str(L, v[2], "edge_property", &prop) < 0)
-			return -1;
-		if (strcmp(prop, "directed") != 0) {
-			diag_report(L->diags, E_IR_ENUM, pos(L, v[2]),
-			    "edge_property", "'directed'", prop);
-			return err(L);
-		}
-	}
-	nidx = nnodes + nholes;
-	bynode = arena_calloc(L->doc->arena, nidx + 1, sizeof(*bynode));
-	if (!bynode)
-		return -1;
-	i = 0;
-	for (e = json_first(L->j, v[0]); e; e = json_next_elem(L->j, v[0], e)) {
-		uint32_t nv[MAXFIELDS];
-		struct ir_step *s;
-		size_t k;
-
-		/* skip the indices that are holes */
-		for (;;) {
-			for (k = 0; k < nholes && holes[k] != i; k++)
-				;
-			if (k == nholes)
-				break;
-			i++;
-		}
-		if (json_type(L->j, e) != JSON_OBJECT) {
-			ret = type_error(L, e, "graph node", "an object");
-			i++;
-			continue;
-		}
-		if (fields(L, e, &node_fields, NULL, nv) < 0 || !nv[0]) {
-			if (!nv[0]) {
-				diag_report(L->diags, E_IR_MISSING,
-				    pos(L, e), "graph node", "step");
-				err(L);
-			}
-			ret = -1;
-			i++;
-			continue;
-		}
-		s = load_step(L, nv[0], 0);
-		if (!s) {
-			ret = -1;
-			i++;
-			continue;
-		}
-		if (nv[1] && s->type == IR_COMMAND) {
-			/* the node's env lies under the step's own */
-			struct ir_env own = s->env;
-
-			memset(&s->env, 0, sizeof(s->env));
-			if (get_env(L, nv[1], "env", &s->env) < 0)
-				ret = -1;
-			else if (own.present) {
-				size_t m;
-
-				for (m = 0; m < own.n; m++) {
-					size_t q;
-
-					for (q = 0; q < s->env.n; q++)
-						if (!strcmp(s->env.names[q],
-						    own.names[m]))
-							break;
-					s->env.names[q] = own.names[m];
-					s->env.values[q] = own.values[m];
-					s->env.pos[q] = own.pos[m];
-					if (q == s->env.n)
-						s->env.n++;
-				}
-			}
-		}
-		if (i < nidx)
-			bynode[i] = s;
-		if (ir_doc_append(L->doc, s) < 0)
-			return -1;
-		i++;
-	}
-	if (!v[3])
-		return ret;
-	if (json_type(L->j, v[3]) != JSON_ARRAY)
-		return type_error(L, v[3], "edges", "an array");
-	for (e = json_first(L->j, v[3]); e; e = json_next_elem(L->j, v[3], e)) {
-		uint32_t a, b, k;
-		long long from, to;
-		const char *kind;
-		struct ir_step *sf, *st;
-
-		if (json_type(L->j, e) != JSON_ARRAY ||
-		    L->j->nodes[e].len != 3) {
-			diag_report(L->diags, E_IR_GRAPH_EDGE, pos(L, e),
-			    "expected [FROM, TO, \"builds_in\" or "
-			    "\"depends_on\"]");
-			ret = err(L);
-			continue;
-		}
-		a = json_first(L->j, e);
-		b = json_next_elem(L->j, e, a);
-		k = json_next_elem(L->j, e, b);
-		if (get_int(L, a, "edge", 0, INT_MAX, &from) < 0 ||
-		    get_int(L, b, "edge", 0, INT_MAX, &to) < 0 ||
-		    get_str(L, k, "edge", &kind) < 0) {
-			ret = -1;
-			continue;
-		}
-		if ((size_t)from >= nidx || !bynode[from]) {
-			diag_report(L->diags, E_IR_GRAPH_NODE, pos(L, a),
-			    from);
-			ret = err(L);
-			continue;
-		}
-		if ((size_t)to >= nidx || !bynode[to]) {
-			diag_report(L->diags, E_IR_GRAPH_NODE, pos(L, b), to);
-			ret = err(L);
-			continue;
-		}
-		sf = bynode[from];
-		st = bynode[to];
-		if (sf->type != IR_COMMAND || st->type != IR_COMMAND ||
-		    !sf->key || !st->key) {
-			diag_report(L->diags, E_IR_GRAPH_EDGE, pos(L, e),
-			    "an edge joins two command steps");
-			ret = err(L);
-			continue;
-		}
-		if (strcmp(kind, "builds_in") == 0) {
-			if (st->builds_in_kind == IR_BUILDS_IN_KEY &&
-			    strcmp(st->builds_in.key, sf->key) != 0) {
-				diag_report(L->diags, E_IR_GRAPH_CONFLICT,
-				    pos(L, e), st->key, st->builds_in.key,
-				    sf->key);
-				ret = err(L);
-				continue;
-			}
-			st->builds_in_kind = IR_BUILDS_IN_KEY;
-			st->builds_in.key = sf->key;
-			st->builds_in.pos = pos(L, e);
-		} else if (strcmp(kind, "depends_on") == 0) {
-			struct ir_ref *d;
-			size_t q;
-
-			for (q = 0; q < st->ndepends_on; q++)
-				if (strcmp(st->depends_on[q].key, sf->key) == 0)
-					break;
-			if (q < st->ndepends_on)
-				continue;	/* each key once */
-			d = arena_calloc(L->doc->arena,
-			    st->ndepends_on + 1, sizeof(*d));
-
-			if (!d)
-				return -1;
-			if (st->ndepends_on)
-				memcpy(d, st->depends_on,
-				    st->ndepends_on * sizeof(*d));
-			d[st->ndepends_on].key = sf->key;
-			d[st->ndepends_on].pos = pos(L, e);
-			st->depends_on = d;
-			st->ndepends_on++;
-			st->has_depends_on = true;
-		} else {
-			diag_report(L->diags, E_IR_ENUM, pos(L, k),
-			    "edge kind", "'builds_in' or 'depends_on'", kind);
-			ret = err(L);
-		}
-	}
-	return ret;
-}
-
-static int
-load_document(struct loader *L, uint32_t root)
+int
+ld_load_document(struct loader *L, uint32_t root)
 {
 	uint32_t v[MAXFIELDS], ver;
 	const char *version;
 	size_t len;
 
 	if (json_type(L->j, root) != JSON_OBJECT) {
-		diag_report(L->diags, E_IR_ROOT, pos(L, root),
+		diag_report(L->diags, E_IR_ROOT, ld_pos(L, root),
 		    json_type_name(json_type(L->j, root)));
-		return err(L);
+		return ld_err(L);
 	}
 	ver = json_get(L->j, root, "version");
 	if (!ver) {
-		diag_report(L->diags, E_IR_NO_VERSION, pos(L, root));
-		return err(L);
+		diag_report(L->diags, E_IR_NO_VERSION, ld_pos(L, root));
+		return ld_err(L);
 	}
 	if (json_type(L->j, ver) != JSON_STRING) {
 		const char *t = json_type(L->j, ver) == JSON_NUMBER ?
 		    json_num(L->j, ver, &len) : NULL;
 
-		diag_report(L->diags, E_IR_VERSION, pos(L, ver),
+		diag_report(L->diags, E_IR_VERSION, ld_pos(L, ver),
 		    t ? arena_strndup(L->doc->arena, t, len) :
 		    json_type_name(json_type(L->j, ver)));
-		return err(L);
+		return ld_err(L);
 	}
 	version = json_str(L->j, ver, &len);
 	if (strcmp(version, "0") == 0) {
@@ -1054,166 +818,74 @@ load_document(struct loader *L, uint32_t root)
 	} else if (strcmp(version, "1") != 0) {
 		char *q = arena_printf(L->doc->arena, "\"%s\"", version);
 
-		diag_report(L->diags, E_IR_VERSION, pos(L, ver),
+		diag_report(L->diags, E_IR_VERSION, ld_pos(L, ver),
 		    q ? q : version);
-		return err(L);
+		return ld_err(L);
 	}
 	if (L->v0) {
-		int ret = fields(L, root, &doc_v0_fields, NULL, v);
+		int ret = ld_fields(L, root, &doc_v0_fields, NULL, v);
 
-		if (v[1] && get_env(L, v[1], "env", &L->doc->env) < 0)
+		if (v[1] && ld_get_env(L, v[1], "env", &L->doc->env) < 0)
 			ret = -1;
-		if (v[2] && get_str(L, v[2], "default_image",
+		if (v[2] && ld_get_str(L, v[2], "default_image",
 		    &L->doc->default_image) < 0)
 			ret = -1;
 		if (v[3] && v[4]) {
 			diag_report(L->diags, E_IR_UNKNOWN_FIELD,
-			    pos(L, v[4] - 1), "graph",
+			    ld_pos(L, v[4] - 1), "graph",
 			    "a document that has 'steps'");
-			return err(L);
+			return ld_err(L);
 		}
 		if (v[4]) {
 			L->graph_form = true;
 			if (L->doc->format == IR_FORMAT_V0)
 				L->doc->format = IR_FORMAT_V0_GRAPH;
-			return load_graph(L, v[4]) < 0 ? -1 : ret;
+			return ld_load_graph(L, v[4]) < 0 ? -1 : ret;
 		}
 		if (!v[3]) {
-			diag_report(L->diags, E_IR_MISSING, pos(L, root),
+			diag_report(L->diags, E_IR_MISSING, ld_pos(L, root),
 			    "document", "steps");
-			return err(L);
+			return ld_err(L);
 		}
 		return load_steps(L, v[3], NULL, 0) < 0 ? -1 : ret;
 	}
 	{
-		int ret = fields(L, root, &doc_v1_fields, NULL, v);
+		int ret = ld_fields(L, root, &doc_v1_fields, NULL, v);
 
 		if (v[1]) {
 			uint32_t sv[MAXFIELDS];
 
 			if (json_type(L->j, v[1]) != JSON_OBJECT) {
-				ret = type_error(L, v[1], "source",
+				ret = ld_type_error(L, v[1], "source",
 				    "an object");
 			} else {
-				if (fields(L, v[1], &source_fields, NULL,
+				if (ld_fields(L, v[1], &source_fields, NULL,
 				    sv) < 0)
 					ret = -1;
 				L->doc->has_source = true;
-				if (sv[0] && get_str(L, sv[0], "definition",
+				if (sv[0] && ld_get_str(L, sv[0], "definition",
 				    &L->doc->source_definition) < 0)
 					ret = -1;
-				if (sv[1] && get_str(L, sv[1], "pipeline",
+				if (sv[1] && ld_get_str(L, sv[1], "pipeline",
 				    &L->doc->source_pipeline) < 0)
 					ret = -1;
 			}
 		}
-		if (v[2] && get_env(L, v[2], "env", &L->doc->env) < 0)
+		if (v[2] && ld_get_env(L, v[2], "env", &L->doc->env) < 0)
 			ret = -1;
-		if (v[3] && get_str(L, v[3], "default_image",
+		if (v[3] && ld_get_str(L, v[3], "default_image",
 		    &L->doc->default_image) < 0)
 			ret = -1;
 		if (get_cont(L, v[4], v[5], "document", &L->doc->cont,
 		    &L->doc->continue_in, &L->doc->cont_pos) < 0)
 			ret = -1;
 		if (!v[6]) {
-			diag_report(L->diags, E_IR_MISSING, pos(L, root),
+			diag_report(L->diags, E_IR_MISSING, ld_pos(L, root),
 			    "document", "steps");
-			return err(L);
+			return ld_err(L);
 		}
 		return load_steps(L, v[6], NULL, 0) < 0 ? -1 : ret;
 	}
-}
-
-/* Append ", 'slug'" for every pipeline to a message. */
-static char *
-slug_list(struct loader *L, uint32_t arr)
-{
-	uint32_t e, s;
-	char *out = "";
-
-	for (e = json_first(L->j, arr); e; e = json_next_elem(L->j, arr, e)) {
-		if (json_type(L->j, e) != JSON_OBJECT)
-			continue;
-		s = json_get(L->j, e, "slug");
-		if (!s || json_type(L->j, s) != JSON_STRING)
-			continue;
-		out = arena_printf(L->doc->arena, "%s%s'%s'", out,
-		    *out ? ", " : "", json_str(L->j, s, NULL));
-		if (!out)
-			return "";
-	}
-	return out;
-}
-
-static int
-load_envelope(struct loader *L, uint32_t root, const char *want)
-{
-	uint32_t v[MAXFIELDS], pv[MAXFIELDS], e, pick = 0;
-	const char *sv, *slug = NULL;
-	size_t n;
-
-	L->v0 = true;	/* harmont's own envelope: unknown fields warn */
-	L->doc->format = IR_FORMAT_ENVELOPE;
-	fields(L, root, &envelope_fields, NULL, v);
-	if (get_str(L, v[0], "schema_version", &sv) < 0)
-		return -1;
-	if (strcmp(sv, "1") != 0) {
-		char *q = arena_printf(L->doc->arena, "\"%s\"", sv);
-
-		diag_report(L->diags, E_IR_SCHEMA_VERSION, pos(L, v[0]),
-		    q ? q : sv);
-		return err(L);
-	}
-	if (!v[1]) {
-		diag_report(L->diags, E_IR_MISSING, pos(L, root), "envelope",
-		    "pipelines");
-		return err(L);
-	}
-	if (json_type(L->j, v[1]) != JSON_ARRAY)
-		return type_error(L, v[1], "pipelines", "an array");
-	n = L->j->nodes[v[1]].len;
-	if (n == 0) {
-		diag_report(L->diags, E_IR_ENVELOPE_EMPTY, pos(L, v[1]));
-		return err(L);
-	}
-	for (e = json_first(L->j, v[1]); e; e = json_next_elem(L->j, v[1], e)) {
-		const char *s;
-		uint32_t sn;
-
-		if (json_type(L->j, e) != JSON_OBJECT)
-			return type_error(L, e, "pipeline", "an object");
-		sn = json_get(L->j, e, "slug");
-		if (!sn) {
-			diag_report(L->diags, E_IR_MISSING, pos(L, e),
-			    "pipeline", "slug");
-			return err(L);
-		}
-		if (get_str(L, sn, "slug", &s) < 0)
-			return -1;
-		if (want ? strcmp(s, want) == 0 : n == 1) {
-			pick = e;
-			slug = s;
-		}
-	}
-	if (!pick) {
-		if (want)
-			diag_report(L->diags, E_IR_ENVELOPE_NO_SLUG,
-			    pos(L, v[1]), want, slug_list(L, v[1]));
-		else
-			diag_report(L->diags, E_IR_ENVELOPE_PICK,
-			    pos(L, v[1]), n, slug_list(L, v[1]));
-		return err(L);
-	}
-	fields(L, pick, &pipeline_fields, NULL, pv);
-	if (!pv[4]) {
-		diag_report(L->diags, E_IR_MISSING, pos(L, pick), "pipeline",
-		    "definition");
-		return err(L);
-	}
-	L->v0 = false;
-	L->doc->has_source = true;
-	L->doc->source_pipeline = slug;
-	return load_document(L, pv[4]);
 }
 
 /*
@@ -1286,9 +958,9 @@ ir_load(struct json_doc *json, const struct ir_load_opts *opts,
 	L.diags = diags;
 	if (json_type(json, root) == JSON_OBJECT &&
 	    json_get(json, root, "schema_version"))
-		ret = load_envelope(&L, root, opts ? opts->pipeline : NULL);
+		ret = ld_load_envelope(&L, root, opts ? opts->pipeline : NULL);
 	else
-		ret = load_document(&L, root);
+		ret = ld_load_document(&L, root);
 	if (ret < 0 || L.errors) {
 		if (!L.errors && !diags->errors)
 			diag_report(diags, E_NOMEM,

@@ -1,0 +1,324 @@
+/* hm: harmont's other shapes: the graph form of v0, and the envelope of pipelines. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "ir.h"
+#include "ir_load_priv.h"
+#include "json.h"
+
+static const struct fieldset envelope_fields = { "envelope", {
+	"schema_version", "pipelines" } };
+static const struct fieldset pipeline_fields = { "pipeline", {
+	"slug", "name", "allow_manual", "triggers", "definition" } };
+static const struct fieldset graph_fields = { "graph", {
+	"nodes", "node_holes", "edge_property", "edges" } };
+static const struct fieldset node_fields = { "graph node", {
+	"step", "env" } };
+
+/* The graph form: steps from nodes, builds_in and depends_on from edges. */
+int
+ld_load_graph(struct loader *L, uint32_t gnode)
+{
+	uint32_t v[MAXFIELDS], e, h;
+	struct ir_step **bynode;
+	size_t nnodes, nholes = 0, nidx, i, *holes = NULL;
+	long long idx;
+	int ret = 0;
+
+	if (json_type(L->j, gnode) != JSON_OBJECT)
+		return ld_type_error(L, gnode, "graph", "an object");
+	if (ld_fields(L, gnode, &graph_fields, NULL, v) < 0)
+		return -1;
+	if (!v[0]) {
+		diag_report(L->diags, E_IR_MISSING, ld_pos(L, gnode), "graph",
+		    "nodes");
+		return ld_err(L);
+	}
+	if (json_type(L->j, v[0]) != JSON_ARRAY)
+		return ld_type_error(L, v[0], "nodes", "an array");
+	nnodes = L->j->nodes[v[0]].len;
+	/*
+	 * A stable graph's node index counts the holes left by removed
+	 * nodes: nodes[] holds the live ones in index order.
+	 */
+	if (v[1]) {
+		if (json_type(L->j, v[1]) != JSON_ARRAY)
+			return ld_type_error(L, v[1], "node_holes",
+			    "an array of integers");
+		holes = arena_calloc(L->doc->arena,
+		    L->j->nodes[v[1]].len + 1, sizeof(*holes));
+		if (!holes)
+			return -1;
+		for (h = json_first(L->j, v[1]); h;
+		    h = json_next_elem(L->j, v[1], h)) {
+			if (ld_get_int(L, h, "node_holes", 0, INT_MAX, &idx) < 0)
+				return -1;
+			holes[nholes++] = (size_t)idx;
+		}
+	}
+	if (v[2]) {
+		const char *prop;
+
+		if (ld_get_str(L, v[2], "edge_property", &prop) < 0)
+			return -1;
+		if (strcmp(prop, "directed") != 0) {
+			diag_report(L->diags, E_IR_ENUM, ld_pos(L, v[2]),
+			    "edge_property", "'directed'", prop);
+			return ld_err(L);
+		}
+	}
+	nidx = nnodes + nholes;
+	bynode = arena_calloc(L->doc->arena, nidx + 1, sizeof(*bynode));
+	if (!bynode)
+		return -1;
+	i = 0;
+	for (e = json_first(L->j, v[0]); e; e = json_next_elem(L->j, v[0], e)) {
+		uint32_t nv[MAXFIELDS];
+		struct ir_step *s;
+		size_t k;
+
+		/* skip the indices that are holes */
+		for (;;) {
+			for (k = 0; k < nholes && holes[k] != i; k++)
+				;
+			if (k == nholes)
+				break;
+			i++;
+		}
+		if (json_type(L->j, e) != JSON_OBJECT) {
+			ret = ld_type_error(L, e, "graph node", "an object");
+			i++;
+			continue;
+		}
+		if (ld_fields(L, e, &node_fields, NULL, nv) < 0 || !nv[0]) {
+			if (!nv[0]) {
+				diag_report(L->diags, E_IR_MISSING,
+				    ld_pos(L, e), "graph node", "step");
+				ld_err(L);
+			}
+			ret = -1;
+			i++;
+			continue;
+		}
+		s = ld_load_step(L, nv[0], 0);
+		if (!s) {
+			ret = -1;
+			i++;
+			continue;
+		}
+		if (nv[1] && s->type == IR_COMMAND) {
+			/* the node's env lies under the step's own */
+			struct ir_env own = s->env;
+
+			memset(&s->env, 0, sizeof(s->env));
+			if (ld_get_env(L, nv[1], "env", &s->env) < 0)
+				ret = -1;
+			else if (own.present) {
+				size_t m;
+
+				for (m = 0; m < own.n; m++) {
+					size_t q;
+
+					for (q = 0; q < s->env.n; q++)
+						if (!strcmp(s->env.names[q],
+						    own.names[m]))
+							break;
+					s->env.names[q] = own.names[m];
+					s->env.values[q] = own.values[m];
+					s->env.pos[q] = own.pos[m];
+					if (q == s->env.n)
+						s->env.n++;
+				}
+			}
+		}
+		if (i < nidx)
+			bynode[i] = s;
+		if (ir_doc_append(L->doc, s) < 0)
+			return -1;
+		i++;
+	}
+	if (!v[3])
+		return ret;
+	if (json_type(L->j, v[3]) != JSON_ARRAY)
+		return ld_type_error(L, v[3], "edges", "an array");
+	for (e = json_first(L->j, v[3]); e; e = json_next_elem(L->j, v[3], e)) {
+		uint32_t a, b, k;
+		long long from, to;
+		const char *kind;
+		struct ir_step *sf, *st;
+
+		if (json_type(L->j, e) != JSON_ARRAY ||
+		    L->j->nodes[e].len != 3) {
+			diag_report(L->diags, E_IR_GRAPH_EDGE, ld_pos(L, e),
+			    "expected [FROM, TO, \"builds_in\" or "
+			    "\"depends_on\"]");
+			ret = ld_err(L);
+			continue;
+		}
+		a = json_first(L->j, e);
+		b = json_next_elem(L->j, e, a);
+		k = json_next_elem(L->j, e, b);
+		if (ld_get_int(L, a, "edge", 0, INT_MAX, &from) < 0 ||
+		    ld_get_int(L, b, "edge", 0, INT_MAX, &to) < 0 ||
+		    ld_get_str(L, k, "edge", &kind) < 0) {
+			ret = -1;
+			continue;
+		}
+		if ((size_t)from >= nidx || !bynode[from]) {
+			diag_report(L->diags, E_IR_GRAPH_NODE, ld_pos(L, a),
+			    from);
+			ret = ld_err(L);
+			continue;
+		}
+		if ((size_t)to >= nidx || !bynode[to]) {
+			diag_report(L->diags, E_IR_GRAPH_NODE, ld_pos(L, b), to);
+			ret = ld_err(L);
+			continue;
+		}
+		sf = bynode[from];
+		st = bynode[to];
+		if (sf->type != IR_COMMAND || st->type != IR_COMMAND ||
+		    !sf->key || !st->key) {
+			diag_report(L->diags, E_IR_GRAPH_EDGE, ld_pos(L, e),
+			    "an edge joins two command steps");
+			ret = ld_err(L);
+			continue;
+		}
+		if (strcmp(kind, "builds_in") == 0) {
+			if (st->builds_in_kind == IR_BUILDS_IN_KEY &&
+			    strcmp(st->builds_in.key, sf->key) != 0) {
+				diag_report(L->diags, E_IR_GRAPH_CONFLICT,
+				    ld_pos(L, e), st->key, st->builds_in.key,
+				    sf->key);
+				ret = ld_err(L);
+				continue;
+			}
+			st->builds_in_kind = IR_BUILDS_IN_KEY;
+			st->builds_in.key = sf->key;
+			st->builds_in.pos = ld_pos(L, e);
+		} else if (strcmp(kind, "depends_on") == 0) {
+			struct ir_ref *d;
+			size_t q;
+
+			for (q = 0; q < st->ndepends_on; q++)
+				if (strcmp(st->depends_on[q].key, sf->key) == 0)
+					break;
+			if (q < st->ndepends_on)
+				continue;	/* each key once */
+			d = arena_calloc(L->doc->arena,
+			    st->ndepends_on + 1, sizeof(*d));
+
+			if (!d)
+				return -1;
+			if (st->ndepends_on)
+				memcpy(d, st->depends_on,
+				    st->ndepends_on * sizeof(*d));
+			d[st->ndepends_on].key = sf->key;
+			d[st->ndepends_on].pos = ld_pos(L, e);
+			st->depends_on = d;
+			st->ndepends_on++;
+			st->has_depends_on = true;
+		} else {
+			diag_report(L->diags, E_IR_ENUM, ld_pos(L, k),
+			    "edge kind", "'builds_in' or 'depends_on'", kind);
+			ret = ld_err(L);
+		}
+	}
+	return ret;
+}
+
+/* Append ", 'slug'" for every pipeline to a message. */
+static char *
+slug_list(struct loader *L, uint32_t arr)
+{
+	uint32_t e, s;
+	char *out = "";
+
+	for (e = json_first(L->j, arr); e; e = json_next_elem(L->j, arr, e)) {
+		if (json_type(L->j, e) != JSON_OBJECT)
+			continue;
+		s = json_get(L->j, e, "slug");
+		if (!s || json_type(L->j, s) != JSON_STRING)
+			continue;
+		out = arena_printf(L->doc->arena, "%s%s'%s'", out,
+		    *out ? ", " : "", json_str(L->j, s, NULL));
+		if (!out)
+			return "";
+	}
+	return out;
+}
+
+int
+ld_load_envelope(struct loader *L, uint32_t root, const char *want)
+{
+	uint32_t v[MAXFIELDS], pv[MAXFIELDS], e, pick = 0;
+	const char *sv, *slug = NULL;
+	size_t n;
+
+	L->v0 = true;	/* harmont's own envelope: unknown fields warn */
+	L->doc->format = IR_FORMAT_ENVELOPE;
+	ld_fields(L, root, &envelope_fields, NULL, v);
+	if (ld_get_str(L, v[0], "schema_version", &sv) < 0)
+		return -1;
+	if (strcmp(sv, "1") != 0) {
+		char *q = arena_printf(L->doc->arena, "\"%s\"", sv);
+
+		diag_report(L->diags, E_IR_SCHEMA_VERSION, ld_pos(L, v[0]),
+		    q ? q : sv);
+		return ld_err(L);
+	}
+	if (!v[1]) {
+		diag_report(L->diags, E_IR_MISSING, ld_pos(L, root), "envelope",
+		    "pipelines");
+		return ld_err(L);
+	}
+	if (json_type(L->j, v[1]) != JSON_ARRAY)
+		return ld_type_error(L, v[1], "pipelines", "an array");
+	n = L->j->nodes[v[1]].len;
+	if (n == 0) {
+		diag_report(L->diags, E_IR_ENVELOPE_EMPTY, ld_pos(L, v[1]));
+		return ld_err(L);
+	}
+	for (e = json_first(L->j, v[1]); e; e = json_next_elem(L->j, v[1], e)) {
+		const char *s;
+		uint32_t sn;
+
+		if (json_type(L->j, e) != JSON_OBJECT)
+			return ld_type_error(L, e, "pipeline", "an object");
+		sn = json_get(L->j, e, "slug");
+		if (!sn) {
+			diag_report(L->diags, E_IR_MISSING, ld_pos(L, e),
+			    "pipeline", "slug");
+			return ld_err(L);
+		}
+		if (ld_get_str(L, sn, "slug", &s) < 0)
+			return -1;
+		if (want ? strcmp(s, want) == 0 : n == 1) {
+			pick = e;
+			slug = s;
+		}
+	}
+	if (!pick) {
+		if (want)
+			diag_report(L->diags, E_IR_ENVELOPE_NO_SLUG,
+			    ld_pos(L, v[1]), want, slug_list(L, v[1]));
+		else
+			diag_report(L->diags, E_IR_ENVELOPE_PICK,
+			    ld_pos(L, v[1]), n, slug_list(L, v[1]));
+		return ld_err(L);
+	}
+	ld_fields(L, pick, &pipeline_fields, NULL, pv);
+	if (!pv[4]) {
+		diag_report(L->diags, E_IR_MISSING, ld_pos(L, pick), "pipeline",
+		    "definition");
+		return ld_err(L);
+	}
+	L->v0 = false;
+	L->doc->has_source = true;
+	L->doc->source_pipeline = slug;
+	return ld_load_document(L, pv[4]);
+}
+
