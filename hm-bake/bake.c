@@ -101,8 +101,11 @@ bake_slugify(const char *s, char *out, size_t max)
 		if (c >= 'A' && c <= 'Z')
 			c = (unsigned char)(c - 'A' + 'a');
 		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-			if (dash && n > 0 && n + 1 < max)
+			if (dash && n > 0) {
+				if (n + 1 >= max)
+					break;	/* no room for "-x" */
 				out[n++] = '-';
+			}
 			dash = 0;
 			out[n++] = (char)c;
 		} else {
@@ -378,7 +381,8 @@ env_merge(struct bake *b, const struct ctx *c, const struct ir_env *inh,
 	out->values = arena_calloc(b->doc->arena, n ? n : 1, sizeof(char *));
 	out->pos = arena_calloc(b->doc->arena, n ? n : 1, sizeof(*out->pos));
 	if (!out->names || !out->values || !out->pos)
-		return -1;
+		return nomem(b, own->present && own->n ? own->pos[0] :
+		    (struct srcpos){ b->def->file, 0, 0 });
 	out->present = true;
 	for (i = 0; i < inh->n; i++) {
 		out->names[out->n] = inh->names[i];
@@ -413,7 +417,7 @@ strlist_merge(struct bake *b, const struct ir_strlist *inh,
 	out->v = arena_calloc(b->doc->arena, n ? n : 1, sizeof(char *));
 	out->pos = arena_calloc(b->doc->arena, n ? n : 1, sizeof(*out->pos));
 	if (!out->v || !out->pos)
-		return -1;
+		return nomem(b, (struct srcpos){ b->def->file, 0, 0 });
 	out->present = true;
 	for (i = 0; i < n; i++) {
 		const char *s = i < inh->n ? inh->v[i] : own->v[i - inh->n];
@@ -583,7 +587,7 @@ eval_cmd(struct bake *b, const struct ctx *c, const struct item *it,
 		return -1;
 	if (env_merge(b, c, &c->env, &o->env, &st->env) ||
 	    strlist_merge(b, &c->secret_env, &o->secret_env, &st->secret_env))
-		return b->stop ? -1 : nomem(b, it->pos);
+		return -1;
 	st->timeout_seconds = o->timeout;
 	st->has_timeout = o->has_timeout;
 	st->soft_fail = o->soft_fail;
@@ -677,7 +681,7 @@ sub_ctx(struct bake *b, const struct ctx *c, const struct opts *o,
 	*sub = *c;
 	sub->depth = c->depth + 1;
 	if (o->env.present && env_merge(b, c, &c->env, &o->env, &sub->env))
-		return b->stop ? -1 : nomem(b, ynode_pos(b->def->file, NULL));
+		return -1;
 	return 0;
 }
 
@@ -1000,7 +1004,7 @@ eval_matrix(struct bake *b, const struct ctx *c, const struct item *it,
 		total *= nv[i];
 	}
 	bn = group_new(b, c, it, tail);
-	if (!bn || sub_ctx(b, c, &it->o, &sub))
+	if (!bn)
 		return -1;
 	for (k = 0; k < total && !b->stop; k++) {
 		struct tail t = { TAIL_NONE, NULL, NULL };
@@ -1021,7 +1025,13 @@ eval_matrix(struct bake *b, const struct ctx *c, const struct item *it,
 			bind[i].next = m;
 			m = &bind[i];
 		}
+		/* the matrix's env may use the instance's values */
+		sub = *c;
 		sub.m = m;
+		sub.depth = c->depth + 1;
+		if (it->o.env.present &&
+		    env_merge(b, &sub, &c->env, &it->o.env, &sub.env))
+			return -1;
 		if (eval_chain(b, &sub, &it->steps, bn, &t))
 			return -1;
 	}
@@ -1058,10 +1068,8 @@ placeholder(struct bake *b, const struct ctx *c, struct target *t,
 		st->env = env;
 	}
 	if (strlist_merge(b, &c->secret_env, &t->o.secret_env,
-	    &st->secret_env)) {
-		nomem(b, p);
+	    &st->secret_env))
 		return NULL;
-	}
 	st->timeout_seconds = t->o.timeout;
 	st->has_timeout = t->o.has_timeout;
 	st->soft_fail = t->o.soft_fail;
