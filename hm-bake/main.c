@@ -302,13 +302,14 @@ main(int argc, char **argv)
 	memset(&def, 0, sizeof(def));
 	def.a = doc->arena;
 	def.file = file;
+	bake_init(&b, &def, doc, &diags, environ);
 	root = ytree_load(doc->arena, file, text, len, &diags);
 	free(text);
 	if (!root || def_parse(&def, root, &diags) || diags.errors) {
 		diag_print_all(&diags, stderr);
-		return EXIT_DATAERR;
+		status = EXIT_DATAERR;
+		goto out;
 	}
-	bake_init(&b, &def, doc, &diags, environ);
 	if (target) {
 		struct target *t = def_target(&def, target);
 
@@ -327,7 +328,8 @@ main(int argc, char **argv)
 	}
 	if (diags.errors) {
 		diag_print_all(&diags, stderr);
-		return EXIT_DATAERR;
+		status = EXIT_DATAERR;
+		goto out;
 	}
 
 	/* the output must always pass hm-lower --check */
@@ -338,8 +340,10 @@ main(int argc, char **argv)
 
 		diag_report(&first, E_BAKE_SELF_CHECK, p);
 		diag_print_all(&first, stderr);
+		diag_list_release(&first);
 		diag_print_all(&diags, stderr);
-		return EXIT_SOFTWARE;
+		status = EXIT_SOFTWARE;
+		goto out;
 	}
 	if (diags.n)
 		diag_print_all(&diags, stderr);	/* warnings */
@@ -352,6 +356,7 @@ main(int argc, char **argv)
 	}
 	if (close_stdout())
 		status = EXIT_IOERR;
+out:
 	bake_release(&b);
 	def_release(&def);
 	diag_list_release(&diags);
