@@ -50,7 +50,24 @@ enum {
 struct srcpos
 ld_pos(struct loader *L, uint32_t node)
 {
+	if (node - L->win_base < L->win_n)
+		return L->win[node - L->win_base];
 	return json_pos(L->j, node);
+}
+
+/* Compute the positions of the first nodes of the object at node. */
+static void
+window_fill(struct loader *L, uint32_t node)
+{
+	uint32_t i, n = L->j->nodes[node].next - node;
+
+	if (n > LD_WINDOW)
+		n = LD_WINDOW;
+	L->win_n = 0;
+	for (i = 0; i < n; i++)
+		L->win[i] = json_pos(L->j, node + i);
+	L->win_base = node;
+	L->win_n = n;
 }
 
 int
@@ -691,6 +708,7 @@ ld_load_step(struct loader *L, uint32_t node, int depth)
 		ld_type_error(L, node, "step", "an object");
 		return NULL;
 	}
+	window_fill(L, node);
 	t = json_get(L->j, node, "type");
 	if (!t && L->graph_form) {
 		/* a graph node's step is a command whether it says so or not */

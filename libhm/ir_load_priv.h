@@ -10,6 +10,8 @@
 
 struct json_doc;
 
+#define LD_WINDOW 64
+
 /*
  * One pass over the JSON tree builds the model. Errors are collected, not
  * fatal: loading goes on to the next step so that one run shows them all.
@@ -21,6 +23,11 @@ struct loader {
 	bool v0;
 	bool graph_form;
 	size_t errors;
+	/* the positions of a step's first nodes, computed in document order
+	 * (the fields are read in the contract's order, which would send the
+	 * line:column cursor back and forth) */
+	uint32_t win_base, win_n;
+	struct srcpos win[LD_WINDOW];
 };
 
 #define MAXFIELDS 16

@@ -39,6 +39,7 @@
 
 #include "diag.h"
 #include "json.h"
+#include "swar.h"
 
 /* What the parser expects next. */
 enum expect {
@@ -256,6 +257,58 @@ span_count(const struct json_doc *doc, size_t a, size_t b, size_t *cols)
 	return nl;
 }
 
+/*
+ * Move the cursor forward to off: one pass over the bytes, spans stepped
+ * over by the span cursor, so that asking for every node in order costs
+ * one scan of the input and no search. An off inside a decoded string
+ * stops at its opening quote (its source is gone).
+ */
+static void
+cursor_forward(struct json_doc *doc, size_t off)
+{
+	const unsigned char *s = (const unsigned char *)doc->text;
+	size_t a = doc->cur_off, stop;
+	unsigned line = doc->cur_line, col = doc->cur_col;
+	uint32_t k = doc->cur_span;
+
+	while (a < off) {
+		stop = off;
+		if (k < doc->nspans && doc->spans[k].off < stop)
+			stop = doc->spans[k].off;
+		while (a < stop) {
+			/* words without a newline: count their characters */
+			if (a + 8 <= stop) {
+				uint64_t w = swar_load(s + a);
+
+				if (!swar_has_byte(w, '\n')) {
+					col += 8 - swar_count_cont(w);
+					a += 8;
+					continue;
+				}
+			}
+			if (s[a] == '\n') {
+				line++;
+				col = 1;
+			} else {
+				col += (s[a] & 0xc0) != 0x80;
+			}
+			a++;
+		}
+		if (a == off)
+			break;
+		/* a is the opening quote of span k */
+		if ((size_t)doc->spans[k].end + 1 > off)
+			break;
+		col += doc->spans[k].cols + 2;
+		a = (size_t)doc->spans[k].end + 1;
+		k++;
+	}
+	doc->cur_off = a;
+	doc->cur_line = line;
+	doc->cur_col = col;
+	doc->cur_span = k;
+}
+
 struct srcpos
 json_pos_at(struct json_doc *doc, size_t off)
 {
@@ -265,29 +318,26 @@ json_pos_at(struct json_doc *doc, size_t off)
 
 	if (off > doc->size)
 		off = doc->size;
-	/* inside a decoded string: its source is gone; use its quote */
-	k = span_find(doc, off);
-	if (k < doc->nspans && doc->spans[k].off < off)
-		off = doc->spans[k].off;
 	if (off < doc->cur_off) {
+		/* inside a decoded string: its source is gone; use its quote */
+		k = span_find(doc, off);
+		if (k < doc->nspans && doc->spans[k].off < off)
+			off = doc->spans[k].off;
 		nl = span_count(doc, off, doc->cur_off, &cols);
 		if (nl == 0) {
+			/* back along the same line: subtract */
 			doc->cur_col -= (unsigned)cols;
 			doc->cur_off = off;
+			doc->cur_span = span_find(doc, off);
 		} else {
 			doc->cur_off = 0;
 			doc->cur_line = doc->cur_col = 1;
+	doc->cur_span = 0;
+			doc->cur_span = 0;
 		}
 	}
-	if (off > doc->cur_off) {
-		nl = span_count(doc, doc->cur_off, off, &cols);
-		if (nl) {
-			doc->cur_line += (unsigned)nl;
-			doc->cur_col = 1 + (unsigned)cols;
-		} else
-			doc->cur_col += (unsigned)cols;
-		doc->cur_off = off;
-	}
+	if (off > doc->cur_off)
+		cursor_forward(doc, off);
 	pos.file = doc->file;
 	pos.line = doc->cur_line;
 	pos.col = doc->cur_col;
@@ -503,6 +553,16 @@ string_read(struct reader *r, size_t p, size_t *end, uint32_t *len)
 	int k;
 
 	for (;;) {
+		/* plain ASCII, eight bytes at a time */
+		while (q + 8 <= r->size) {
+			uint64_t w = swar_load(s + q);
+
+			if ((w & SWAR_HIGHS) || swar_has_less(w, 0x20) ||
+			    swar_has_byte(w, '"') || swar_has_byte(w, '\\'))
+				break;
+			q += 8;
+			cols += 8;
+		}
 		while ((c = s[q]) >= 0x20 && c < 0x80 && c != '"' && c != '\\')
 			q++, cols++;
 		switch (str_class(c)) {

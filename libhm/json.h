@@ -64,6 +64,8 @@ struct json_doc {
 	 * millions of values on line 1) */
 	size_t cur_off;
 	unsigned cur_line, cur_col;
+	uint32_t cur_span;	/* the first span that ends at or after
+				   cur_off */
 	struct json_span *spans;	/* owned, in increasing order */
 	uint32_t nspans, spancap;
 };

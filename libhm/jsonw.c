@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "jsonw.h"
+#include "swar.h"
 
 #define JSONW_BUF (64 * 1024)
 
@@ -43,15 +44,26 @@ flush(struct jsonw *w)
 }
 
 /* Make room for n more bytes; 0, or -1 with the error recorded. */
-static int
+static int reserve_slow(struct jsonw *w, size_t n);
+
+/* Room for n more bytes; the common case stays inline. */
+static inline int
 reserve(struct jsonw *w, size_t n)
+{
+	if (!w->err && w->cap - w->len > n)	/* keep one byte for a NUL */
+		return 0;
+	return reserve_slow(w, n);
+}
+
+static int
+reserve_slow(struct jsonw *w, size_t n)
 {
 	size_t cap;
 	char *b;
 
 	if (w->err)
 		return -1;
-	if (w->cap - w->len > n)	/* keep one byte for a NUL */
+	if (w->cap - w->len > n)
 		return 0;
 	if (w->fd >= 0) {
 		flush(w);
@@ -195,8 +207,20 @@ jsonw_escape(struct jsonw *w, const char *s, size_t n)
 
 	put_char(w, '"');
 	for (i = 0; i < n; i++) {
-		unsigned char c = p[i];
+		unsigned char c;
 
+		/* eight bytes that need no escape at a time */
+		while (i + 8 <= n) {
+			uint64_t x = swar_load(p + i);
+
+			if (swar_has_less(x, 0x20) || swar_has_byte(x, '"') ||
+			    swar_has_byte(x, '\\'))
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
+		c = p[i];
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
 		put(w, s + run, i - run);
