@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "exec.h"
@@ -167,6 +168,7 @@ void
 events_run_finished(struct run *r, int code)
 {
 	struct jsonw w;
+	struct rusage ru;
 	size_t i, c[ST_CANCELED + 1] = { 0 };
 	char d[32];
 	int n;
@@ -196,5 +198,13 @@ events_run_finished(struct run *r, int code)
 	jsonw_key(&w, "duration");
 	n = snprintf(d, sizeof(d), "%.3f", now() - r->t0);
 	jsonw_num(&w, d, (size_t)n);
+	/* hm-exec's own CPU time, not its children's: the scheduler's cost */
+	if (getrusage(RUSAGE_SELF, &ru) == 0) {
+		jsonw_key(&w, "cpu_self");
+		n = snprintf(d, sizeof(d), "%.3f", ru.ru_utime.tv_sec +
+		    ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec +
+		    ru.ru_stime.tv_usec) / 1e6);
+		jsonw_num(&w, d, (size_t)n);
+	}
 	ev_end(r, &w);
 }

@@ -84,6 +84,7 @@ struct job {
 	int wstatus;
 	int logfd;
 	off_t log_start;	/* where this attempt's output begins */
+	size_t nout;		/* bytes of output this attempt */
 	double deadline;	/* timeout, 0 none */
 	double kill_at;		/* SIGKILL the group then, 0 none */
 	bool termed;		/* SIGTERM sent to the group */
@@ -165,6 +166,8 @@ struct run {
 /* plan.c */
 /* Build the graph of r->doc and attach step records by key; -1 + diags. */
 int plan_build(struct run *r, struct diag_list *diags);
+/* Queue a ready node (again, for a retry). */
+void plan_queue(struct plan *p, uint32_t n);
 /* The next ready command or dynamic node, or GRAPH_NONE. */
 uint32_t plan_next(struct run *r);
 /* rec reached a final status: propagate to its successors. */

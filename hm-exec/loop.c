@@ -366,7 +366,7 @@ job_finish(struct run *r, struct job *j)
 		events_step_finished(r, rec);
 		rec->will_retry = false;
 		rec->status = ST_READY;
-		r->plan.queue[r->plan.qtail++] = rec->node;
+		plan_queue(&r->plan, rec->node);
 		job_close(j);
 		return;
 	}

@@ -277,10 +277,12 @@ main(int argc, char **argv)
 		close(fd);
 	if (!r.doc) {
 		diag_print_all(&dl, stderr);
+		diag_list_release(&dl);
 		return io_error ? EXIT_IOERR : EXIT_DATAERR;
 	}
 	if (ir_check(r.doc, 0, &dl) < 0 || plan_build(&r, &dl) < 0) {
 		diag_print_all(&dl, stderr);
+		diag_list_release(&dl);
 		return EXIT_DATAERR;
 	}
 	diag_print_all(&dl, stderr);

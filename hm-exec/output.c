@@ -196,6 +196,7 @@ out_data(struct run *r, struct job *j, const char *buf, size_t n)
 
 	if (j->logfd >= 0)
 		write_all(j->logfd, buf, n);
+	j->nout += n;
 	tail_add(j, buf, n);
 	if (!r->o.verbose)
 		return;
@@ -228,6 +229,7 @@ out_log_line(struct job *j, const char *fmt, ...)
 	buf[n++] = '\n';
 	if (j->logfd >= 0)
 		write_all(j->logfd, buf, (size_t)n);
+	j->nout += (size_t)n;
 	tail_add(j, buf, (size_t)n);
 }
 
@@ -352,7 +354,7 @@ out_finished(struct run *r, struct srec *rec, struct job *j)
 	if (rec->attempt > 1)
 		fprintf(r->out, " [attempt %d]", rec->attempt);
 	fputc('\n', r->out);
-	if (j && !r->o.verbose)
+	if (j && !r->o.verbose && j->nout > 0)
 		copy_log(r, rec, j->log_start);
 	fflush(r->out);
 }

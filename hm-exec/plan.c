@@ -91,6 +91,23 @@ push_work(struct plan *p, uint32_t n)
 	p->work[p->nwork++] = n;
 }
 
+/*
+ * Queue node n. A node is queued at most once at a time (a retry queues
+ * it again only after it was taken), so n slots always suffice once the
+ * taken ones are dropped.
+ */
+void
+plan_queue(struct plan *p, uint32_t n)
+{
+	if (p->qtail == (size_t)p->g.n + 1) {
+		memmove(p->queue, p->queue + p->qhead,
+		    (p->qtail - p->qhead) * sizeof(*p->queue));
+		p->qtail -= p->qhead;
+		p->qhead = 0;
+	}
+	p->queue[p->qtail++] = n;
+}
+
 /* Report a step that reached a final status without running. */
 static void
 rec_final(struct run *r, struct srec *rec, enum st st)
@@ -139,7 +156,7 @@ evaluate(struct run *r, uint32_t n)
 		push_work(p, n);
 	} else {
 		p->rec[n]->status = ST_READY;
-		p->queue[p->qtail++] = n;
+		plan_queue(p, n);
 	}
 }
 
@@ -257,7 +274,7 @@ plan_build(struct run *r, struct diag_list *diags)
 	/* Queue what was ready before the rebuild, in node order. */
 	for (i = 0; i < n; i++)
 		if (p->rec[i] && p->rec[i]->status == ST_READY)
-			p->queue[p->qtail++] = i;
+			plan_queue(p, i);
 	for (i = 0; i < n; i++)
 		if (p->pending[i] == 0)
 			evaluate(r, i);
