@@ -1327,13 +1327,39 @@ cmp_str(const void *a, const void *b)
 static int
 register_key(struct bake *b, struct bnode *bn, struct srcpos p)
 {
-	struct bnode *o = strmap_get(&b->keys, bn->st->key);
+	void *old = NULL;
+	struct bnode *o;
+	int r = strmap_add(&b->keys, bn->st->key, bn, &old);
 
-	if (o)
-		return diag_report(b->diags, E_BAKE_DUP_KEY, p, bn->st->key,
-		    o->xkey_pos.line ? o->xkey_pos.line : o->st->pos.line,
-		    o->xkey_pos.line ? o->xkey_pos.col : o->st->pos.col);
-	return strmap_put(&b->keys, bn->st->key, bn) ? nomem(b, p) : 0;
+	if (r < 0)
+		return nomem(b, p);
+	if (r == 0)
+		return 0;
+	o = old;
+	return diag_report(b->diags, E_BAKE_DUP_KEY, p, bn->st->key,
+	    o->xkey_pos.line ? o->xkey_pos.line : o->st->pos.line,
+	    o->xkey_pos.line ? o->xkey_pos.col : o->st->pos.col);
+}
+
+/* prefix/local in the arena, without printf. */
+static char *
+concat_key(struct bake *b, const char *prefix, const char *local,
+    size_t ll, const char *suffix)
+{
+	size_t pl = strlen(prefix), sl = strlen(suffix);
+	char *k = arena_alloc(b->doc->arena, pl + 1 + ll + sl + 1), *q = k;
+
+	if (!k)
+		return NULL;
+	if (pl) {
+		memcpy(q, prefix, pl);
+		q += pl;
+		*q++ = IR_KEY_SEP;
+	}
+	memcpy(q, local, ll);
+	q += ll;
+	memcpy(q, suffix, sl + 1);
+	return k;
 }
 
 /* prefix/local as a key, checked; NULL after an error. */
@@ -1341,8 +1367,7 @@ static char *
 join_key(struct bake *b, const char *prefix, const char *local,
     struct srcpos p)
 {
-	char *k = *prefix ? arena_printf(b->doc->arena, "%s/%s", prefix,
-	    local) : arena_strdup(b->doc->arena, local);
+	char *k = concat_key(b, prefix, local, strlen(local), "");
 	const char *why;
 
 	if (!k) {
@@ -1362,7 +1387,6 @@ derive_key(struct bake *b, struct bnode *bn, const char *prefix,
     const char *base)
 {
 	size_t pl = *prefix ? strlen(prefix) + 1 : 0, room, bl;
-	char buf[IR_KEY_MAX + 1];
 	unsigned n;
 
 	if (pl + 8 > IR_KEY_MAX)
@@ -1372,22 +1396,21 @@ derive_key(struct bake *b, struct bnode *bn, const char *prefix,
 	bl = strlen(base);
 	for (n = 1;; n++) {
 		char suffix[16] = "";
-		size_t sl, take;
+		size_t sl = 0, take;
+		int r;
 
 		if (n > 1)
 			sl = (size_t)snprintf(suffix, sizeof(suffix), "-%u", n);
-		else
-			sl = 0;
 		take = bl + sl > room ? room - sl : bl;
-		snprintf(buf, sizeof(buf), "%s%s%.*s%s", prefix,
-		    *prefix ? "/" : "", (int)take, base, suffix);
-		if (!strmap_get(&b->keys, buf))
-			break;
+		bn->st->key = concat_key(b, prefix, base, take, suffix);
+		if (!bn->st->key)
+			return nomem(b, bn->st->pos);
+		r = strmap_add(&b->keys, bn->st->key, bn, NULL);
+		if (r < 0)
+			return nomem(b, bn->st->pos);
+		if (r == 0)
+			return 0;
 	}
-	bn->st->key = arena_strdup(b->doc->arena, buf);
-	if (!bn->st->key)
-		return nomem(b, bn->st->pos);
-	return register_key(b, bn, bn->st->pos);
 }
 
 static int

@@ -96,7 +96,8 @@ field_bit(const char *name)
 	size_t i;
 
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if (strcmp(fields[i].name, name) == 0)
+		if (fields[i].name[0] == name[0] &&
+		    strcmp(fields[i].name, name) == 0)
 			return fields[i].bit;
 	return 0;
 }
@@ -1079,7 +1080,7 @@ parse_item(struct parser *P, const struct ynode *n, struct item **out,
 		return 0;
 	}
 	if (n->type != Y_MAP)
-		return type_error(P, n, "a step", "a mapping");
+		return type_error(P, n, "step", "a mapping");
 	for (i = 0; i < n->n; i++) {
 		const struct ynode *k = n->u.v[2 * i];
 
@@ -1241,7 +1242,7 @@ parse_pentry(struct parser *P, const struct ynode *e, struct pentry *pe)
 		}
 		return ret;
 	}
-	return type_error(P, e, "a pipeline entry", "a target name or a wait");
+	return type_error(P, e, "pipeline entry", "a target name or a wait");
 }
 
 static int
@@ -1379,7 +1380,9 @@ def_parse(struct def *def, const struct ynode *root, struct diag_list *diags)
 	for (i = 0; i < root->n; i++) {
 		const struct ynode *k = root->u.v[2 * i];
 
-		if (strcmp(k->u.s, "targets") && strcmp(k->u.s, "pipelines"))
+		/* x-NAME and .NAME hold anchors for aliases, and are ignored */
+		if (strcmp(k->u.s, "targets") && strcmp(k->u.s, "pipelines") &&
+		    strncmp(k->u.s, "x-", 2) && k->u.s[0] != '.')
 			ret = diag_report(diags, E_BAKE_UNKNOWN_FIELD,
 			    pos_of(&P, k), k->u.s, "the definition");
 	}
@@ -1409,11 +1412,14 @@ def_parse(struct def *def, const struct ynode *root, struct diag_list *diags)
 			    "'wait' stands for a wait in pipelines");
 			continue;
 		}
+		if (def_target(def, k->u.s))
+			continue;	/* a duplicate key: reported already */
 		t = alloc_n(&P, 1, sizeof(*t), k);
 		if (!t)
 			return -1;
 		t->name = k->u.s;
 		t->pos = pos_of(&P, k);
+		t->node = v;
 		t->key = t->name;
 		t->key_pos = t->pos;
 		/* known before any body: calls need their callee's kind */
@@ -1428,7 +1434,7 @@ def_parse(struct def *def, const struct ynode *root, struct diag_list *diags)
 	}
 	for (i = 0; i < def->ntargets; i++) {
 		t = def->targets[i];
-		if (parse_target(&P, t, ynode_get(targets, t->name)))
+		if (parse_target(&P, t, t->node))
 			ret = -1;
 	}
 	/* target keys must differ */

@@ -120,6 +120,7 @@ struct item {
 struct target {
 	const char *name;
 	struct srcpos pos;
+	const struct ynode *node;	/* its definition */
 	const char *key;		/* explicit key:, else the name */
 	struct srcpos key_pos;
 	bool dynamic;

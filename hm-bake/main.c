@@ -1,4 +1,6 @@
 /* hm: hm-bake: a YAML pipeline definition baked to IR v1, or one target's fragment. */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -81,9 +83,15 @@ static int
 read_all(int fd, char **text, size_t *len)
 {
 	size_t cap = 65536, n = 0;
-	char *buf = malloc(cap), *p;
+	struct stat sb;
+	char *buf, *p;
 	ssize_t got;
 
+	/* a regular file: one buffer of its size (+1 to see the end) */
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
+	    (unsigned long long)sb.st_size < MAX_DEFINITION)
+		cap = (size_t)sb.st_size + 1;
+	buf = malloc(cap);
 	if (!buf)
 		return -1;
 	for (;;) {

@@ -13,21 +13,30 @@ hash(const char *s)
 		h ^= (unsigned char)*s++;
 		h *= 1099511628211u;
 	}
-	return h;
+	return h | 1;	/* 0 marks an empty slot */
+}
+
+/* The slot of key, or of the empty slot where it would go. */
+static size_t
+slot(const struct strmap *m, const char *key, size_t h)
+{
+	size_t mask = m->cap - 1, i;
+
+	for (i = h & mask; m->hashes[i]; i = (i + 1) & mask)
+		if (m->hashes[i] == h && strcmp(m->keys[i], key) == 0)
+			break;
+	return i;
 }
 
 void *
 strmap_get(const struct strmap *m, const char *key)
 {
-	size_t i, mask;
+	size_t i;
 
 	if (!m->cap)
 		return NULL;
-	mask = m->cap - 1;
-	for (i = hash(key) & mask; m->keys[i]; i = (i + 1) & mask)
-		if (strcmp(m->keys[i], key) == 0)
-			return m->vals[i];
-	return NULL;
+	i = slot(m, key, hash(key));
+	return m->hashes[i] ? m->vals[i] : NULL;
 }
 
 static int
@@ -36,46 +45,68 @@ grow(struct strmap *m)
 	size_t cap = m->cap ? 2 * m->cap : 64, i, j;
 	const char **keys = calloc(cap, sizeof(*keys));
 	void **vals = calloc(cap, sizeof(*vals));
+	size_t *hashes = calloc(cap, sizeof(*hashes));
 
-	if (!keys || !vals) {
+	if (!keys || !vals || !hashes) {
 		free(keys);
 		free(vals);
+		free(hashes);
 		return -1;
 	}
 	for (i = 0; i < m->cap; i++) {
-		if (!m->keys[i])
+		if (!m->hashes[i])
 			continue;
-		for (j = hash(m->keys[i]) & (cap - 1); keys[j];
+		for (j = m->hashes[i] & (cap - 1); hashes[j];
 		    j = (j + 1) & (cap - 1))
 			;
 		keys[j] = m->keys[i];
 		vals[j] = m->vals[i];
+		hashes[j] = m->hashes[i];
 	}
 	free(m->keys);
 	free(m->vals);
+	free(m->hashes);
 	m->keys = keys;
 	m->vals = vals;
+	m->hashes = hashes;
 	m->cap = cap;
+	return 0;
+}
+
+int
+strmap_add(struct strmap *m, const char *key, void *val, void **old)
+{
+	size_t h = hash(key), i;
+
+	if (2 * (m->n + 1) > m->cap && grow(m))
+		return -1;
+	i = slot(m, key, h);
+	if (m->hashes[i]) {
+		if (old)
+			*old = m->vals[i];
+		return 1;
+	}
+	m->keys[i] = key;
+	m->vals[i] = val;
+	m->hashes[i] = h;
+	m->n++;
 	return 0;
 }
 
 int
 strmap_put(struct strmap *m, const char *key, void *val)
 {
-	size_t i, mask;
+	size_t h = hash(key), i;
 
 	if (2 * (m->n + 1) > m->cap && grow(m))
 		return -1;
-	mask = m->cap - 1;
-	for (i = hash(key) & mask; m->keys[i]; i = (i + 1) & mask) {
-		if (strcmp(m->keys[i], key) == 0) {
-			m->vals[i] = val;
-			return 0;
-		}
+	i = slot(m, key, h);
+	if (!m->hashes[i]) {
+		m->keys[i] = key;
+		m->hashes[i] = h;
+		m->n++;
 	}
-	m->keys[i] = key;
 	m->vals[i] = val;
-	m->n++;
 	return 0;
 }
 
@@ -84,7 +115,9 @@ strmap_release(struct strmap *m)
 {
 	free(m->keys);
 	free(m->vals);
+	free(m->hashes);
 	m->keys = NULL;
 	m->vals = NULL;
+	m->hashes = NULL;
 	m->n = m->cap = 0;
 }

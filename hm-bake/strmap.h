@@ -11,15 +11,21 @@
 struct strmap {
 	const char **keys;
 	void **vals;
+	size_t *hashes;
 	size_t n, cap;
 };
 
-#define STRMAP_INIT { NULL, NULL, 0, 0 }
+#define STRMAP_INIT { NULL, NULL, NULL, 0, 0 }
 
 /* The value stored under key, or NULL. */
 void *strmap_get(const struct strmap *m, const char *key);
 /* Store val under key (replacing); -1 if memory ran out. */
 int strmap_put(struct strmap *m, const char *key, void *val);
+/*
+ * Store val under key unless key is there: 0 if stored, 1 if present
+ * (*old gets its value), -1 if memory ran out.
+ */
+int strmap_add(struct strmap *m, const char *key, void *val, void **old);
 void strmap_release(struct strmap *m);
 
 #endif

@@ -315,8 +315,10 @@ map_check(struct loader *L, struct ynode *m)
 			bad = 1;
 		}
 	}
-	if (bad)
+	if (bad) {
+		L->failed = 1;	/* the tree would need non-scalar keys */
 		return -1;
+	}
 	if (m->n <= 12) {
 		for (i = 1; i < m->n; i++) {
 			for (j = 0; j < i; j++) {
