@@ -12,7 +12,7 @@
 #include "ir.h"
 #include "proc.h"
 #include "strmap.h"
-#include "yaml.h"
+#include "ytree.h"
 
 /*
  * Steps are built first and keyed afterwards, scope by scope (a target, a

@@ -9,7 +9,7 @@
 #include "def.h"
 #include "diag.h"
 #include "ir.h"
-#include "yaml.h"
+#include "ytree.h"
 
 /* Every field name the schema knows, one bit each. */
 enum field {

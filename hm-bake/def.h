@@ -8,7 +8,7 @@
 #include "diag.h"
 #include "ir.h"
 #include "strmap.h"
-#include "yaml.h"
+#include "ytree.h"
 
 /*
  * def_parse checks a whole definition (every target, every branch, every

@@ -18,7 +18,7 @@
 #include "jsonw.h"
 #include "proc.h"
 #include "tool.h"
-#include "yaml.h"
+#include "ytree.h"
 
 extern char **environ;
 

@@ -13,7 +13,7 @@
 #include "def.h"
 #include "diag.h"
 #include "ir.h"
-#include "yaml.h"
+#include "ytree.h"
 
 /* Bake text (a definition) statically, or --target when target is set. */
 static struct ir_doc *

@@ -7,7 +7,7 @@
 
 #include "arena.h"
 #include "diag.h"
-#include "yaml.h"
+#include "ytree.h"
 
 struct frame {
 	struct ynode *node;

@@ -1,6 +1,6 @@
 /* hm: a YAML document as a small tree with positions, read with libyaml. */
-#ifndef HM_BAKE_YAML_H
-#define HM_BAKE_YAML_H
+#ifndef HM_BAKE_YTREE_H
+#define HM_BAKE_YTREE_H
 
 #include <stddef.h>
 #include <stdint.h>
