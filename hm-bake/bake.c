@@ -1260,8 +1260,10 @@ bake_one(struct bake *b, struct target *t)
 
 /*
  * Place t (static bake): first every target its body refers to (all
- * branches; a call's callee only for its own references), in post-order,
- * iteratively; then t itself. Targets already placed are skipped.
+ * branches), in post-order, iteratively; then t itself. The callee of a
+ * target: step is walked for its own references but not placed (it is a
+ * nested placeholder), unless something else refers to it. Targets
+ * already placed are skipped.
  */
 static int
 place(struct bake *b, struct target *t)
@@ -1269,26 +1271,32 @@ place(struct bake *b, struct target *t)
 	struct {
 		struct target *t;
 		size_t next;
+		bool bake;
 	} *st;
 	size_t sp = 0, cap = 16;
 	int ret = 0;
 
+	if (t->step || t->state == 1)
+		return 0;	/* placed, or being placed (no cycles) */
 	if (t->state == 2)
-		return 0;
-	if (t->state == 1)
-		return 0;	/* being placed: def_parse found no cycle */
+		return bake_one(b, t);	/* walked as a callee only */
 	st = malloc(cap * sizeof(*st));
 	if (!st)
 		return nomem(b, t->pos);
 	st[0].t = t;
 	st[0].next = 0;
+	st[0].bake = true;
 	t->state = 1;
 	while (!b->stop) {
 		struct target *u = st[sp].t;
 
 		if (st[sp].next < u->nrefs) {
-			struct target *v = u->refs[st[sp].next++]->t;
+			const struct tref *r = u->refs[st[sp].next++];
+			struct target *v = r->t;
 
+			if (v->state == 2 && !r->call && !v->step &&
+			    bake_one(b, v))
+				ret = -1;
 			if (v->state)
 				continue;
 			if (sp + 1 == cap) {
@@ -1304,11 +1312,12 @@ place(struct bake *b, struct target *t)
 			v->state = 1;
 			st[++sp].t = v;
 			st[sp].next = 0;
+			st[sp].bake = !r->call;
 			continue;
 		}
-		/* all references done: bake u (a callee only if needed) */
+		/* all its references are placed: bake u if it is needed */
 		u->state = 2;
-		if (bake_one(b, u))
+		if (st[sp].bake && !u->step && bake_one(b, u))
 			ret = -1;
 		if (sp == 0)
 			break;

@@ -1151,6 +1151,7 @@ parse_item(struct parser *P, const struct ynode *n, struct item **out,
 			ret = -1;
 		break;
 	case IT_CALL:
+		it->callee.call = true;
 		if (get_tref(P, kn, "target", &it->callee)) {
 			ret = -1;
 		} else if (!it->callee.t->dynamic) {

@@ -34,6 +34,7 @@ struct tref {
 	const char *name;
 	struct srcpos pos;
 	struct target *t;
+	bool call;		/* a target: step (a nested placeholder) */
 };
 
 /* The fields steps, groups and targets share. */
