@@ -282,6 +282,52 @@ test_memoized(void **state)
 }
 
 static void
+test_call_not_placed(void **state)
+{
+	struct diag_list d = DIAG_LIST_INIT;
+	struct ir_doc *doc;
+	struct ir_step *ph;
+
+	(void)state;
+	doc = bake_text("targets:\n"
+	    "  base: [{sh: base}]\n"
+	    "  inner: {dynamic: true, steps: [{sh: x, from: base}]}\n"
+	    "  outer: [{sh: o}, {target: inner}]\n"
+	    "pipelines: {ci: [outer]}\n", NULL, env_none, &d);
+	assert_non_null(doc);
+	/* base (needed by inner's body), then outer; inner only nested */
+	assert_int_equal(doc->nsteps, 2);
+	assert_string_equal(doc->steps[0]->key, "base");
+	assert_string_equal(doc->steps[1]->key, "outer");
+	ph = doc->steps[1]->steps[1];
+	assert_int_equal(ph->eval, IR_EVAL_DYNAMIC);
+	assert_string_equal(ph->key, "outer/inner");
+	assert_string_equal(ph->target_name, "inner");
+	assert_string_equal(ph->builds_in.key, "outer/outer-1");
+	ir_doc_free(doc);
+	diag_list_release(&d);
+}
+
+static void
+test_each_from(void **state)
+{
+	struct diag_list d = DIAG_LIST_INIT;
+	struct ir_doc *doc;
+
+	(void)state;
+	doc = bake_text("targets:\n"
+	    "  checks: {dynamic: true, continue: each, steps: [{sh: c}]}\n"
+	    "  report: {from: checks, steps: [{sh: r}, {sh: s}]}\n"
+	    "pipelines: {ci: [report]}\n", NULL, env_none, &d);
+	assert_non_null(doc);
+	/* a group cannot be replicated: the from goes on its first command */
+	assert_int_equal(doc->steps[1]->builds_in_kind, IR_BUILDS_IN_ABSENT);
+	assert_string_equal(doc->steps[1]->steps[0]->builds_in.key, "checks");
+	ir_doc_free(doc);
+	diag_list_release(&d);
+}
+
+static void
 test_errors(void **state)
 {
 	struct diag_list d = DIAG_LIST_INIT;
@@ -348,6 +394,8 @@ main(void)
 		cmocka_unit_test(test_keys_dedup),
 		cmocka_unit_test(test_matrix),
 		cmocka_unit_test(test_memoized),
+		cmocka_unit_test(test_call_not_placed),
+		cmocka_unit_test(test_each_from),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_yaml_limits),
 	};
