@@ -55,19 +55,27 @@ ld_pos(struct loader *L, uint32_t node)
 	return json_pos(L->j, node);
 }
 
-/* Compute the positions of the first nodes of the object at node. */
+/*
+ * Compute, in document order, the positions of the object at node and of
+ * its first nodes, stopping before a member too large for the window (a
+ * group's steps): its own steps fill their own windows, and the cursor
+ * must not run ahead of them.
+ */
 static void
 window_fill(struct loader *L, uint32_t node)
 {
-	uint32_t i, n = L->j->nodes[node].next - node;
+	const struct json_node *nd = L->j->nodes;
+	uint32_t i = node, end = nd[node].next;
 
-	if (n > LD_WINDOW)
-		n = LD_WINDOW;
 	L->win_n = 0;
-	for (i = 0; i < n; i++)
-		L->win[i] = json_pos(L->j, node + i);
 	L->win_base = node;
-	L->win_n = n;
+	while (i < end && i - node < LD_WINDOW) {
+		if (i > node && nd[i].next - i > LD_WINDOW - (i - node))
+			break;
+		L->win[i - node] = json_pos(L->j, i);
+		i++;
+	}
+	L->win_n = i - node;
 }
 
 int

@@ -327,14 +327,20 @@ json_pos_at(struct json_doc *doc, size_t off)
 		if (nl == 0) {
 			/* back along the same line: subtract */
 			doc->cur_col -= (unsigned)cols;
-			doc->cur_off = off;
-			doc->cur_span = span_find(doc, off);
 		} else {
-			doc->cur_off = 0;
-			doc->cur_line = doc->cur_col = 1;
-	doc->cur_span = 0;
-			doc->cur_span = 0;
+			/* back across lines: count them, then the columns from
+			 * the start of off's line (a newline is never inside a
+			 * span, so the scan back sees source bytes) */
+			size_t start = off;
+
+			while (start > 0 && doc->text[start - 1] != '\n')
+				start--;
+			doc->cur_line -= (unsigned)nl;
+			span_count(doc, start, off, &cols);
+			doc->cur_col = 1 + (unsigned)cols;
 		}
+		doc->cur_off = off;
+		doc->cur_span = span_find(doc, off);
 	}
 	if (off > doc->cur_off)
 		cursor_forward(doc, off);

@@ -82,4 +82,17 @@ awk 'BEGIN { printf "{\"version\":\"1\",\"steps\":["; for (i = 0; i < 150; i++) 
 must_fail 65 "many errors" "$HM_LOWER" "$TMP/errs.json" 2>"$TMP/err"
 check "100 errors shown" test "$(grep -c ': error: ' "$TMP/err")" -eq 100
 check "the rest counted" grep -q '^hm-lower: note: 50 more diagnostics not shown$' "$TMP/err"
+# Regression: a pretty-printed document of many groups once sent the
+# line:column cursor back to the start of the file for every group
+# (quadratic: 44 s for 10,000 groups). Not a timing test: the timeout only
+# guards against that hang coming back.
+awk 'BEGIN { print "{\"version\": \"1\", \"steps\": ["; for (i = 0; i < 10000; i++) { printf "%s{\"type\": \"group\", \"key\": \"g%d\", \"continue\": \"join\", \"steps\": [\n", (i ? ",\n" : ""), i; printf "  {\"type\": \"command\", \"key\": \"g%d/a\",\n   \"eval\": {\"type\": \"cmd\", \"cmd\": \"true\"}, \"builds_in\": null},\n", i; printf "  {\"type\": \"command\", \"key\": \"g%d/b\",\n   \"eval\": {\"type\": \"cmd\", \"cmd\": \"true\"}, \"builds_in\": null}\n]}", i } print "]}" }' >"$TMP/groups-pretty.json"
+timeout 60 "$HM_LOWER" --check "$TMP/groups-pretty.json"
+check "10,000 pretty-printed groups lower without a hang" test $? -eq 0
+# ...and a position after all of them is still right
+sed '$d' "$TMP/groups-pretty.json" >"$TMP/late.json"
+printf '\n]},\n  {"type": "command", "key": "z", "eval": {"type": "cmd", "cmd": "x"}, "builds_in": "nope"}\n]}\n' >>"$TMP/late.json"
+line=$(grep -n '"key": "z"' "$TMP/late.json" | cut -d: -f1)
+"$HM_LOWER" --check "$TMP/late.json" 2>"$TMP/err"
+check "late position" grep -q "late.json:$line:85: error: 'builds_in' of step 'z' names unknown step 'nope'" "$TMP/err"
 finish
