@@ -90,6 +90,7 @@ pos_of(const struct parser *P, const struct ynode *n)
 	return ynode_pos(P->file, n);
 }
 
+/* The field's bit, or 0. */
 static unsigned
 field_bit(const char *name)
 {
@@ -1059,7 +1060,7 @@ parse_item(struct parser *P, const struct ynode *n, struct item **out,
 	static const unsigned kinds[] = {
 		K_CMD, K_WAIT, K_GROUP, K_FORK, K_IF, K_GEN, K_MATRIX, K_CALL
 	};
-	const struct ynode *kn = NULL;
+	const struct ynode *kn = NULL, *kv = NULL;
 	struct item *it;
 	unsigned bit, found = 0;
 	uint32_t i;
@@ -1095,6 +1096,7 @@ parse_item(struct parser *P, const struct ynode *n, struct item **out,
 		}
 		found = bit;
 		kn = k;
+		kv = n->u.v[2 * i + 1];
 	}
 	switch (found) {
 	case F_SH: it->kind = IT_CMD; break;
@@ -1112,7 +1114,7 @@ parse_item(struct parser *P, const struct ynode *n, struct item **out,
 		ret = -1;
 	if (parse_opts(P, n, kinds[it->kind], &it->o))
 		ret = -1;
-	kn = ynode_get(n, kn->u.s);	/* the kind field's value */
+	kn = kv;	/* the kind field's value */
 	switch (it->kind) {
 	case IT_WAIT:
 		if (!in_group || in_group == 2)
