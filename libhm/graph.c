@@ -29,6 +29,8 @@ struct builder {
 	uint32_t *exit;		/* group EXIT */
 	struct ir_step **rep_group;	/* the 'each' group a replicated step
 					   follows (directly or by chain) */
+	struct ir_step ***eleaves;	/* an 'each' group's leaves, memoized */
+	uint32_t *neleaves;
 	struct triple *t;
 	size_t nt, capt;
 	uint32_t cap;
@@ -100,6 +102,65 @@ edges_from_step(struct builder *B, uint32_t to, const struct ir_step *s,
 }
 
 /*
+ * What an 'each' continuation of group t runs over: its leaves, where a
+ * leaf that is itself a group continuing 'each' stands for its own (so a
+ * dynamic target returning a matrix group replicates per matrix entry).
+ */
+static uint32_t
+each_count(const struct ir_step *t)
+{
+	uint32_t n = 0;
+	size_t k;
+
+	for (k = 0; k < t->nsteps; k++) {
+		const struct ir_step *m = t->steps[k];
+
+		if (m->type == IR_WAIT || m->followed)
+			continue;
+		n += m->type == IR_GROUP && m->cont == IR_CONT_EACH ?
+		    each_count(m) : 1;
+	}
+	return n;
+}
+
+static uint32_t
+each_fill(const struct ir_step *t, struct ir_step **out)
+{
+	uint32_t n = 0;
+	size_t k;
+
+	for (k = 0; k < t->nsteps; k++) {
+		struct ir_step *m = t->steps[k];
+
+		if (m->type == IR_WAIT || m->followed)
+			continue;
+		if (m->type == IR_GROUP && m->cont == IR_CONT_EACH)
+			n += each_fill(m, out + n);
+		else
+			out[n++] = m;
+	}
+	return n;
+}
+
+/* The leaves of 'each' group t, or NULL if memory ran out. */
+static struct ir_step **
+each_leaves(struct builder *B, const struct ir_step *t, uint32_t *n)
+{
+	if (!B->eleaves[t->id]) {
+		uint32_t c = each_count(t);
+		struct ir_step **v = arena_calloc(B->g->arena, (size_t)c + 1,
+		    sizeof(*v));
+
+		if (!v)
+			return NULL;
+		B->neleaves[t->id] = each_fill(t, v);
+		B->eleaves[t->id] = v;
+	}
+	*n = B->neleaves[t->id];
+	return B->eleaves[t->id];
+}
+
+/*
  * Which steps are replicated: those that build in an 'each' group, and
  * everything that builds in a replicated step, transitively. Chains are
  * walked with an explicit stack, never recursion: they can be 100,000
@@ -147,7 +208,8 @@ find_replicas(struct builder *B)
 	free(known);
 	for (i = 0; i < doc->nall; i++) {
 		struct ir_step *s = doc->all[i], *t = B->rep_group[i];
-		size_t k;
+		struct ir_step **leaves;
+		uint32_t k, nl;
 
 		if (!t)
 			continue;
@@ -161,11 +223,11 @@ find_replicas(struct builder *B)
 		if (s->builds_in.step != t)
 			continue;
 		/* the leaves of an 'each' group must not be replicas */
-		for (k = 0; k < t->nsteps; k++) {
-			struct ir_step *m = t->steps[k];
-
-			if (m->type != IR_WAIT && !m->followed &&
-			    B->rep_group[m->id]) {
+		leaves = each_leaves(B, t, &nl);
+		if (!leaves)
+			return -1;
+		for (k = 0; k < nl; k++) {
+			if (B->rep_group[leaves[k]->id]) {
 				diag_report(B->diags, E_IR_EACH_NESTED,
 				    s->builds_in.pos, s->key, t->key);
 				B->errors++;
@@ -176,29 +238,13 @@ find_replicas(struct builder *B)
 	return B->errors ? -1 : 0;
 }
 
-/* The k-th leaf of group t. */
-static struct ir_step *
-nth_leaf(const struct ir_step *t, uint32_t r)
-{
-	size_t k;
-	uint32_t seen = 0;
-
-	for (k = 0; k < t->nsteps; k++) {
-		struct ir_step *m = t->steps[k];
-
-		if (m->type == IR_WAIT || m->followed)
-			continue;
-		if (seen++ == r)
-			return m;
-	}
-	return NULL;
-}
-
 static int
 make_nodes(struct builder *B, struct ir_step **v, size_t n)
 {
 	struct arena *a = B->g->arena;
-	size_t i, k;
+	struct ir_step **leaves;
+	uint32_t k, nl;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
 		struct ir_step *s = v[i];
@@ -224,16 +270,15 @@ make_nodes(struct builder *B, struct ir_step **v, size_t n)
 				B->count[id] = 1;
 				break;
 			}
+			leaves = each_leaves(B, t, &nl);
+			if (!leaves)
+				return -1;
 			B->first[id] = B->g->n;
 			B->count[id] = 0;
-			for (k = 0; k < t->nsteps; k++) {
-				struct ir_step *m = t->steps[k];
-
-				if (m->type == IR_WAIT || m->followed)
-					continue;
+			for (k = 0; k < nl; k++) {
 				if (new_node(B, kind, s, arena_printf(a,
 				    "%s%c%s", s->key, IR_REPLICA_SEP,
-				    m->key)) == GRAPH_NONE)
+				    leaves[k]->key)) == GRAPH_NONE)
 					return -1;
 				B->count[id]++;
 			}
@@ -551,7 +596,10 @@ build(struct graph *g, struct ir_doc *doc, struct diag_list *diags,
 	B.count = calloc(n, sizeof(*B.count));
 	B.exit = calloc(n, sizeof(*B.exit));
 	B.rep_group = calloc(n, sizeof(*B.rep_group));
-	if (!g->arena || !B.first || !B.count || !B.exit || !B.rep_group)
+	B.eleaves = calloc(n, sizeof(*B.eleaves));
+	B.neleaves = calloc(n, sizeof(*B.neleaves));
+	if (!g->arena || !B.first || !B.count || !B.exit || !B.rep_group ||
+	    !B.eleaves || !B.neleaves)
 		goto nomem;
 	/* room for the usual case, one node per step and a group's EXIT,
 	 * and a few edges a step; both grow if replicas need more */
@@ -569,12 +617,16 @@ build(struct graph *g, struct ir_doc *doc, struct diag_list *diags,
 		struct ir_step *t = B.rep_group[i];
 		uint32_t r;
 
-		for (r = 0; t && r < B.count[i]; r++) {
-			struct ir_step *leaf = nth_leaf(t, r);
+		struct ir_step **leaves;
+		uint32_t nl;
 
-			g->nodes[B.first[i] + r].replica_of = leaf ?
-			    done_node(&B, leaf) : GRAPH_NONE;
-		}
+		if (!t)
+			continue;
+		if (!(leaves = each_leaves(&B, t, &nl)))
+			goto nomem;
+		for (r = 0; r < B.count[i] && r < nl; r++)
+			g->nodes[B.first[i] + r].replica_of =
+			    done_node(&B, leaves[r]);
 	}
 	if (list_edges(&B, doc->steps, doc->nsteps) < 0 ||
 	    finish_edges(&B) < 0)
@@ -609,6 +661,8 @@ out:
 	free(B.count);
 	free(B.exit);
 	free(B.rep_group);
+	free(B.eleaves);
+	free(B.neleaves);
 	free(B.t);
 	return ret;
 }

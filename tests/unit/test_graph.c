@@ -218,6 +218,25 @@ test_each_replicas(void **state)
 }
 
 static void
+test_each_through_each_groups(void **state)
+{
+	(void)state;
+	/* an 'each' group whose leaf is an 'each' group (a dynamic target
+	 * returning a matrix): one replica per inner leaf */
+	assert_int_equal(build("{'version':'1','steps':["
+	    "{'type':'group','key':'t','continue':'each','steps':["
+	    "{'type':'group','key':'t/m','continue':'each','steps':["
+	    CMD("t/m/1", "null") "," CMD("t/m/3", "null") "]},"
+	    CMD("t/other", "null") "]}," CMD("r", "'t'") "]}"), 0);
+	assert_int_equal(edge(node("t/m/1"), node("r@t/m/1")), GE_STATE);
+	assert_int_equal(edge(node("t/m/3"), node("r@t/m/3")), GE_STATE);
+	assert_int_equal(edge(node("t/other"), node("r@t/other")), GE_STATE);
+	assert_int_equal(graph_find(&F.g, "r@t/m"), GRAPH_NONE);
+	assert_int_equal(F.g.nodes[node("r@t/m/3")].state_from,
+	    node("t/m/3"));
+}
+
+static void
 test_wait_in_group_orders_group_only(void **state)
 {
 	uint32_t w;
@@ -304,6 +323,8 @@ main(void)
 		cmocka_unit_test_teardown(test_group_join_and_one_leaf,
 		    teardown),
 		cmocka_unit_test_teardown(test_each_replicas, teardown),
+		cmocka_unit_test_teardown(test_each_through_each_groups,
+		    teardown),
 		cmocka_unit_test_teardown(test_wait_in_group_orders_group_only,
 		    teardown),
 		cmocka_unit_test_teardown(test_cycle_reported, teardown),
