@@ -136,7 +136,10 @@ events_step_finished(struct run *r, struct srec *rec)
 		n = snprintf(d, sizeof(d), "%.3f", rec->t_end - rec->t_start);
 		jsonw_num(&w, d, (size_t)n);
 		jsonw_key(&w, "log");
-		jsonw_str(&w, rec->log_path);
+		if (rec->log_written)
+			jsonw_str(&w, rec->log_path);
+		else
+			jsonw_null(&w);	/* the step printed nothing */
 	}
 	ev_end(r, &w);
 }

@@ -65,6 +65,7 @@ struct srec {
 	double t_start, t_end;	/* monotonic seconds */
 	struct job *job;
 	char *log_path;
+	bool log_written;	/* log_path exists: something was written */
 	char *out_path;		/* HM_OUTPUT */
 	char *tail;		/* last lines, for failures */
 	char *reason;		/* why it failed beyond its exit, or NULL */
@@ -83,6 +84,7 @@ struct job {
 	bool reaped;
 	int wstatus;
 	int logfd;
+	bool log_pending;	/* the log opens with the first output */
 	off_t log_start;	/* where this attempt's output begins */
 	size_t nout;		/* bytes of output this attempt */
 	double deadline;	/* timeout, 0 none */

@@ -166,7 +166,7 @@ junit_write(struct run *r, const char *path)
 			buf_printf(&b, s->status == ST_SOFT_FAILED ? "\n" :
 			    "\">");
 			buf_xml(&b, s->tail ? s->tail : "");
-			if (s->log_path) {
+			if (s->log_written) {
 				buf_printf(&b, "\nlog: ");
 				buf_xml(&b, s->log_path);
 			}

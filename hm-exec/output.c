@@ -189,11 +189,29 @@ vline_flush(struct run *r, struct job *j)
 	j->nvline = 0;
 }
 
+/* Open (create) the step's log at its first output. */
+static void
+log_open(struct job *j)
+{
+	if (!j->log_pending)
+		return;
+	j->log_pending = false;
+	j->logfd = open(j->rec->log_path, O_WRONLY | O_CREAT | O_APPEND |
+	    O_CLOEXEC, 0666);
+	if (j->logfd < 0) {
+		warnf("cannot open log '%s':", j->rec->log_path);
+		return;
+	}
+	j->rec->log_written = true;
+	j->log_start = lseek(j->logfd, 0, SEEK_END);
+}
+
 void
 out_data(struct run *r, struct job *j, const char *buf, size_t n)
 {
 	size_t i;
 
+	log_open(j);
 	if (j->logfd >= 0)
 		write_all(j->logfd, buf, n);
 	j->nout += n;
@@ -227,6 +245,7 @@ out_log_line(struct job *j, const char *fmt, ...)
 	if ((size_t)n > sizeof(buf) - 2)
 		n = sizeof(buf) - 2;
 	buf[n++] = '\n';
+	log_open(j);
 	if (j->logfd >= 0)
 		write_all(j->logfd, buf, (size_t)n);
 	j->nout += (size_t)n;
@@ -325,6 +344,9 @@ out_finished(struct run *r, struct srec *rec, struct job *j)
 	const char *what = rec_status(rec);
 
 	if (j) {
+		/* a failure names its log: make sure there is one */
+		if (rec->status != ST_PASSED)
+			log_open(j);
 		free(rec->tail);
 		rec->tail = tail_lines(j);
 		if (r->o.verbose && j->nvline)

@@ -172,6 +172,14 @@ rss=$(tail -1 rss)
 check "peak RSS ${rss} kB < 40 MB" test "$rss" -lt 40960
 check "log dir keys map '/' to '%'" sh -c "'$X' --log-dir l2 env.json >/dev/null 2>&1 && test -f 'l2/e%1.log'"
 check "default log dir" sh -c "'$X' env.json >/dev/null 2>&1 && test -f '.hm/logs/latest/e%1.log'"
+# logs are created with the first output: a silent step that passed has
+# none (events say null), a silent step that failed has one
+doc "$(cmd quiet 'true')" "$(cmd quietfail 'exit 3')" >quiet.json
+"$X" -k --log-dir ql --events qev.jsonl quiet.json >/dev/null 2>&1
+check "no log for a silent pass" test ! -e ql/quiet.log
+check "a log for a silent failure" test -f ql/quietfail.log
+check "events: log null for the silent pass" sh -c "grep '\"key\":\"quiet\"' qev.jsonl | grep step_finished | grep -q '\"log\":null'"
+check "events: log path for the failure" sh -c "grep '\"key\":\"quietfail\"' qev.jsonl | grep step_finished | grep -q '\"log\":\"ql/quietfail.log\"'"
 
 # 12. output of parallel steps never interleaves
 doc "$(cmd p1 'for i in 1 2 3 4 5; do echo p1-$i; sleep 0.01; done')" \
