@@ -470,13 +470,15 @@ loop_run(struct run *r)
 		double t, next = 0;
 		int timeout;
 
-		while (!r->interrupted && r->nrunning < (size_t)r->o.jobs &&
-		    (n = plan_next(r)) != GRAPH_NONE)
-			job_start(r, r->plan.rec[n]);
+		/* retire finished jobs first: their slots and their
+		 * dependents are free to start in this same turn */
 		for (i = 0; i < r->o.jobs; i++) {
 			if (job_done(&r->jobs[i]))
 				job_finish(r, &r->jobs[i]);
 		}
+		while (!r->interrupted && r->nrunning < (size_t)r->o.jobs &&
+		    (n = plan_next(r)) != GRAPH_NONE)
+			job_start(r, r->plan.rec[n]);
 		if (r->nrunning == 0 && !r->interrupted &&
 		    r->plan.qhead < r->plan.qtail)
 			continue;
