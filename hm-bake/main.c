@@ -56,27 +56,6 @@ help(void)
 	    "See hm-bake(1) and hm-pipeline(5).\n", tool_name);
 }
 
-static const char *
-optarg_of(char **argv, int *i, const char *arg, size_t namelen)
-{
-	if (arg[namelen] == '=')
-		return arg + namelen + 1;
-	if (arg[namelen] != '\0')
-		return arg + namelen;
-	if (!argv[*i + 1]) {
-		warnf("option '%.*s' needs an argument", (int)namelen, arg);
-		usage();
-	}
-	return argv[++*i];
-}
-
-static int
-long_opt(const char *a, const char *name)
-{
-	size_t n = strlen(name);
-
-	return strncmp(a, name, n) == 0 && (a[n] == '\0' || a[n] == '=');
-}
 
 /* Read all of fd; -1 with errno. */
 static int
@@ -246,18 +225,18 @@ main(int argc, char **argv)
 				file = a;
 		} else if (strcmp(a, "--compact") == 0) {
 			compact = 1;
-		} else if (long_opt(a, "--pipeline")) {
-			pipeline = optarg_of(argv, &i, a, 10);
-		} else if (long_opt(a, "--target")) {
-			target = optarg_of(argv, &i, a, 8);
-		} else if (long_opt(a, "--key-prefix")) {
-			prefix = optarg_of(argv, &i, a, 12);
+		} else if (tool_long_opt(a, "--pipeline")) {
+			pipeline = tool_optarg(argv, &i, 10, usage);
+		} else if (tool_long_opt(a, "--target")) {
+			target = tool_optarg(argv, &i, 8, usage);
+		} else if (tool_long_opt(a, "--key-prefix")) {
+			prefix = tool_optarg(argv, &i, 12, usage);
 		} else if (strncmp(a, "-p", 2) == 0) {
-			pipeline = optarg_of(argv, &i, a, 2);
+			pipeline = tool_optarg(argv, &i, 2, usage);
 		} else if (strncmp(a, "-t", 2) == 0) {
-			target = optarg_of(argv, &i, a, 2);
+			target = tool_optarg(argv, &i, 2, usage);
 		} else if (strncmp(a, "-k", 2) == 0) {
-			prefix = optarg_of(argv, &i, a, 2);
+			prefix = tool_optarg(argv, &i, 2, usage);
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			help();
 			return close_stdout();

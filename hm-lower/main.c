@@ -55,21 +55,6 @@ help(void)
 	    "74 I/O error. See hm-lower(1).\n", tool_name);
 }
 
-/* Takes an option's argument from "--opt=ARG", "--opt ARG" or "-oARG". */
-static const char *
-optarg_of(char **argv, int *i, const char *arg, size_t namelen)
-{
-	if (arg[namelen] == '=')
-		return arg + namelen + 1;
-	if (arg[namelen] != '\0')
-		return arg + namelen;
-	if (!argv[*i + 1]) {
-		warnf("option '%.*s' needs an argument", (int)namelen, arg);
-		usage();
-	}
-	return argv[++*i];
-}
-
 static int
 write_output(const struct ir_doc *doc, enum mode mode, int compact, int fd)
 {
@@ -125,13 +110,12 @@ main(int argc, char **argv)
 			mode = MODE_DOT;
 		} else if (strcmp(a, "--compact") == 0) {
 			compact = 1;
-		} else if (strncmp(a, "--pipeline", 10) == 0 &&
-		    (a[10] == '\0' || a[10] == '=')) {
-			opts.pipeline = optarg_of(argv, &i, a, 10);
+		} else if (tool_long_opt(a, "--pipeline")) {
+			opts.pipeline = tool_optarg(argv, &i, 10, usage);
 		} else if (strncmp(a, "-p", 2) == 0) {
-			opts.pipeline = optarg_of(argv, &i, a, 2);
+			opts.pipeline = tool_optarg(argv, &i, 2, usage);
 		} else if (strncmp(a, "-o", 2) == 0) {
-			out = optarg_of(argv, &i, a, 2);
+			out = tool_optarg(argv, &i, 2, usage);
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			help();
 			return close_stdout();

@@ -25,6 +25,16 @@ void warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void dief(int status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * The argument of option argv[*i], whose name is the first namelen bytes
+ * of argv[*i]: from "--opt=ARG", "-oARG", or the next argument (then *i
+ * advances). If there is none: a message, then usage(), which exits.
+ */
+const char *tool_optarg(char **argv, int *i, size_t namelen,
+    void (*usage)(void));
+/* Whether argv element a is the long option name, alone or "name=...". */
+int tool_long_opt(const char *a, const char *name);
+
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xreallocarray(void *p, size_t n, size_t size);
