@@ -7,35 +7,13 @@
 
 #include "arena.h"
 #include "bake.h"
+#include "bnode.h"
 #include "def.h"
 #include "diag.h"
 #include "ir.h"
 #include "proc.h"
 #include "strmap.h"
 #include "ytree.h"
-
-/*
- * Steps are built first and keyed afterwards, scope by scope (a target, a
- * group, a fragment): a bnode shadows each step with what keying needs.
- * References between steps hold the step (ir_ref.step) until the keys
- * are known.
- */
-struct bnode {
-	struct ir_step *st;
-	struct bnode **kids;		/* a scope's members, in order */
-	size_t nkids;
-	const char *xkey;		/* explicit local key */
-	struct srcpos xkey_pos;
-	const char *label;		/* slugified for a key */
-	const char *base;		/* before the fallback (calls) */
-	const char *fallback;		/* target name: NAME-INDEX */
-	const char *cont_in;		/* local member name */
-	struct srcpos cont_pos;
-	struct bnode *builds_in;	/* the step it builds in, if ours */
-	bool followed;			/* a member builds in it */
-	bool fixed;			/* st->key is set already */
-	bool check_members;		/* cont_in must name a kid */
-};
 
 /* What a chain continues from. */
 enum tail_kind {
@@ -82,8 +60,8 @@ bake_release(struct bake *b)
 	strmap_release(&b->keys);
 }
 
-static int
-nomem(struct bake *b, struct srcpos p)
+int
+bake_nomem(struct bake *b, struct srcpos p)
 {
 	b->stop = true;
 	return diag_report(b->diags, E_NOMEM, p);
@@ -191,7 +169,7 @@ text(struct bake *b, const struct ctx *c, const struct ynode *n)
 			diag_report(b->diags, E_BAKE_MATRIX_VAR,
 			    ynode_pos(b->def->file, n), bad);
 		else
-			nomem(b, ynode_pos(b->def->file, n));
+			bake_nomem(b, ynode_pos(b->def->file, n));
 	}
 	return s;
 }
@@ -205,7 +183,7 @@ text_at(struct bake *b, const struct ctx *c, const char *s, struct srcpos p)
 		if (bad)
 			diag_report(b->diags, E_BAKE_MATRIX_VAR, p, bad);
 		else
-			nomem(b, p);
+			bake_nomem(b, p);
 	}
 	return r;
 }
@@ -296,7 +274,7 @@ run(struct bake *b, const struct ctx *c, const char *what, const char *cmd,
 	char **envp = child_env(b, c), buf[128];
 
 	if (!envp)
-		return nomem(b, p);
+		return bake_nomem(b, p);
 	if (proc_run(cmd, envp, timeout, capture, BAKE_MAX_OUTPUT, r)) {
 		snprintf(buf, sizeof(buf), "cannot run /bin/sh: %s",
 		    strerror(errno));
@@ -317,7 +295,7 @@ bnode_new(struct bake *b, struct ir_step *st, struct srcpos p)
 	struct bnode *n = arena_calloc(b->doc->arena, 1, sizeof(*n));
 
 	if (!n) {
-		nomem(b, p);
+		bake_nomem(b, p);
 		return NULL;
 	}
 	n->st = st;
@@ -334,7 +312,7 @@ bnode_add(struct bake *b, struct bnode *scope, struct bnode *kid)
 
 		v = arena_alloc(b->doc->arena, cap * sizeof(*v));
 		if (!v)
-			return nomem(b, kid->st->pos);
+			return bake_nomem(b, kid->st->pos);
 		if (scope->nkids)
 			memcpy(v, scope->kids, scope->nkids * sizeof(*v));
 		scope->kids = v;
@@ -342,8 +320,8 @@ bnode_add(struct bake *b, struct bnode *scope, struct bnode *kid)
 	scope->kids[scope->nkids++] = kid;
 	if (scope->st)
 		return ir_group_append(b->doc, scope->st, kid->st) ?
-		    nomem(b, kid->st->pos) : 0;
-	return ir_doc_append(b->doc, kid->st) ? nomem(b, kid->st->pos) : 0;
+		    bake_nomem(b, kid->st->pos) : 0;
+	return ir_doc_append(b->doc, kid->st) ? bake_nomem(b, kid->st->pos) : 0;
 }
 
 static struct ir_step *
@@ -360,7 +338,7 @@ step_new(struct bake *b, enum ir_step_type type, struct srcpos p)
 	}
 	st = ir_step_new(b->doc, type);
 	if (!st) {
-		nomem(b, p);
+		bake_nomem(b, p);
 		return NULL;
 	}
 	st->pos = p;
@@ -381,7 +359,7 @@ env_merge(struct bake *b, const struct ctx *c, const struct ir_env *inh,
 	out->values = arena_calloc(b->doc->arena, n ? n : 1, sizeof(char *));
 	out->pos = arena_calloc(b->doc->arena, n ? n : 1, sizeof(*out->pos));
 	if (!out->names || !out->values || !out->pos)
-		return nomem(b, own->present && own->n ? own->pos[0] :
+		return bake_nomem(b, own->present && own->n ? own->pos[0] :
 		    (struct srcpos){ b->def->file, 0, 0 });
 	out->present = true;
 	for (i = 0; i < inh->n; i++) {
@@ -417,7 +395,7 @@ strlist_merge(struct bake *b, const struct ir_strlist *inh,
 	out->v = arena_calloc(b->doc->arena, n ? n : 1, sizeof(char *));
 	out->pos = arena_calloc(b->doc->arena, n ? n : 1, sizeof(*out->pos));
 	if (!out->v || !out->pos)
-		return nomem(b, (struct srcpos){ b->def->file, 0, 0 });
+		return bake_nomem(b, (struct srcpos){ b->def->file, 0, 0 });
 	out->present = true;
 	for (i = 0; i < n; i++) {
 		const char *s = i < inh->n ? inh->v[i] : own->v[i - inh->n];
@@ -459,7 +437,7 @@ set_depends(struct bake *b, struct ir_step *st, const struct opts *o1,
 		return 0;
 	st->depends_on = arena_calloc(b->doc->arena, n, sizeof(*st->depends_on));
 	if (!st->depends_on)
-		return nomem(b, st->pos);
+		return bake_nomem(b, st->pos);
 	for (i = 0; i < n; i++) {
 		const struct tref *r = i < o1->ndepends_on ? &o1->depends_on[i] :
 		    &o2->depends_on[i - o1->ndepends_on];
@@ -566,7 +544,7 @@ eval_cmd(struct bake *b, const struct ctx *c, const struct item *it,
 			extra += *p == '\'' ? 4 : 1;
 		s = arena_alloc(b->doc->arena, extra + strlen(cmd) + 32);
 		if (!s)
-			return nomem(b, it->pos);
+			return bake_nomem(b, it->pos);
 		q = s + sprintf(s, "cd -- '");
 		for (p = dir; *p; p++) {
 			if (*p == '\'') {
@@ -833,7 +811,7 @@ eval_gen(struct bake *b, const struct ctx *c, const struct item *it,
 	    p.file, p.line, p.col);
 	if (!file) {
 		free(r.out);
-		return nomem(b, p);
+		return bake_nomem(b, p);
 	}
 	errors = b->diags->errors;
 	root = ytree_load(b->doc->arena, file, r.out, r.outlen, b->diags);
@@ -933,7 +911,7 @@ axis_values(struct bake *b, const struct ctx *c, const struct axis *ax,
 		*vals = arena_calloc(b->doc->arena, ax->list->n ? ax->list->n : 1,
 		    sizeof(**vals));
 		if (!*vals)
-			return nomem(b, ax->pos);
+			return bake_nomem(b, ax->pos);
 		for (i = 0; i < ax->list->n; i++)
 			(*vals)[i] = ax->list->u.v[i]->u.s;
 		*n = ax->list->n;
@@ -966,7 +944,7 @@ axis_values(struct bake *b, const struct ctx *c, const struct axis *ax,
 		break;
 	}
 	if (!src || !file)
-		return nomem(b, ax->pos);
+		return bake_nomem(b, ax->pos);
 	got = bake_split_values(b->doc->arena, file, src, vals, &why, b->diags);
 	if (got < 0) {
 		if (why)
@@ -992,7 +970,7 @@ eval_matrix(struct bake *b, const struct ctx *c, const struct item *it,
 	nv = arena_calloc(b->doc->arena, it->naxes, sizeof(*nv));
 	idx = arena_calloc(b->doc->arena, it->naxes, sizeof(*idx));
 	if (!vals || !nv || !idx)
-		return nomem(b, it->pos);
+		return bake_nomem(b, it->pos);
 	for (i = 0; i < it->naxes; i++) {
 		if (axis_values(b, c, &it->axes[i], &vals[i], &nv[i]))
 			return -1;
@@ -1018,7 +996,7 @@ eval_matrix(struct bake *b, const struct ctx *c, const struct item *it,
 		}
 		bind = arena_calloc(b->doc->arena, it->naxes, sizeof(*bind));
 		if (!bind)
-			return nomem(b, it->pos);
+			return bake_nomem(b, it->pos);
 		for (i = 0; i < it->naxes; i++) {
 			bind[i].name = it->axes[i].name;
 			bind[i].value = vals[i][idx[i]];
@@ -1282,7 +1260,7 @@ place(struct bake *b, struct target *t)
 		return bake_one(b, t);	/* walked as a callee only */
 	st = malloc(cap * sizeof(*st));
 	if (!st)
-		return nomem(b, t->pos);
+		return bake_nomem(b, t->pos);
 	st[0].t = t;
 	st[0].next = 0;
 	st[0].bake = true;
@@ -1303,7 +1281,7 @@ place(struct bake *b, struct target *t)
 				void *n = realloc(st, 2 * cap * sizeof(*st));
 
 				if (!n) {
-					ret = nomem(b, t->pos);
+					ret = bake_nomem(b, t->pos);
 					break;
 				}
 				st = n;
@@ -1331,272 +1309,6 @@ static int
 cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static int
-register_key(struct bake *b, struct bnode *bn, struct srcpos p)
-{
-	void *old = NULL;
-	struct bnode *o;
-	int r = strmap_add(&b->keys, bn->st->key, bn, &old);
-
-	if (r < 0)
-		return nomem(b, p);
-	if (r == 0)
-		return 0;
-	o = old;
-	return diag_report(b->diags, E_BAKE_DUP_KEY, p, bn->st->key,
-	    o->xkey_pos.line ? o->xkey_pos.line : o->st->pos.line,
-	    o->xkey_pos.line ? o->xkey_pos.col : o->st->pos.col);
-}
-
-/* prefix/local in the arena, without printf. */
-static char *
-concat_key(struct bake *b, const char *prefix, const char *local,
-    size_t ll, const char *suffix)
-{
-	size_t pl = strlen(prefix), sl = strlen(suffix);
-	char *k = arena_alloc(b->doc->arena, pl + 1 + ll + sl + 1), *q = k;
-
-	if (!k)
-		return NULL;
-	if (pl) {
-		memcpy(q, prefix, pl);
-		q += pl;
-		*q++ = IR_KEY_SEP;
-	}
-	memcpy(q, local, ll);
-	q += ll;
-	memcpy(q, suffix, sl + 1);
-	return k;
-}
-
-/* prefix/local as a key, checked; NULL after an error. */
-static char *
-join_key(struct bake *b, const char *prefix, const char *local,
-    struct srcpos p)
-{
-	char *k = concat_key(b, prefix, local, strlen(local), "");
-	const char *why;
-
-	if (!k) {
-		nomem(b, p);
-		return NULL;
-	}
-	if ((why = ir_key_problem(k, strlen(k)))) {
-		diag_report(b->diags, E_BAKE_BAD_KEY, p, k, why);
-		return NULL;
-	}
-	return k;
-}
-
-/* A derived key: prefix/base, truncated to fit, then -2, -3... if taken. */
-static int
-derive_key(struct bake *b, struct bnode *bn, const char *prefix,
-    const char *base)
-{
-	size_t pl = *prefix ? strlen(prefix) + 1 : 0, room, bl;
-	unsigned n;
-
-	if (pl + 8 > IR_KEY_MAX)
-		return diag_report(b->diags, E_BAKE_KEY_TOO_LONG, bn->st->pos,
-		    prefix, IR_KEY_MAX);
-	room = IR_KEY_MAX - pl;
-	bl = strlen(base);
-	for (n = 1;; n++) {
-		char suffix[16] = "";
-		size_t sl = 0, take;
-		int r;
-
-		if (n > 1)
-			sl = (size_t)snprintf(suffix, sizeof(suffix), "-%u", n);
-		take = bl + sl > room ? room - sl : bl;
-		bn->st->key = concat_key(b, prefix, base, take, suffix);
-		if (!bn->st->key)
-			return nomem(b, bn->st->pos);
-		r = strmap_add(&b->keys, bn->st->key, bn, NULL);
-		if (r < 0)
-			return nomem(b, bn->st->pos);
-		if (r == 0)
-			return 0;
-	}
-}
-
-static int
-key_scope(struct bake *b, struct bnode *scope, const char *prefix)
-{
-	char slug[IR_KEY_MAX + 1];
-	size_t i;
-	int ret = 0;
-
-	/* explicit keys first: they never yield to derived ones */
-	for (i = 0; i < scope->nkids; i++) {
-		struct bnode *k = scope->kids[i];
-
-		if (k->st->type == IR_WAIT || k->fixed || !k->xkey)
-			continue;
-		k->st->key = join_key(b, prefix, k->xkey, k->xkey_pos);
-		if (!k->st->key || register_key(b, k, k->xkey_pos))
-			ret = -1;
-		k->st->key_pos = k->xkey_pos;
-	}
-	for (i = 0; i < scope->nkids; i++) {
-		struct bnode *k = scope->kids[i];
-		const char *base = NULL;
-
-		if (k->st->type == IR_WAIT || k->fixed || k->xkey)
-			continue;
-		if (k->base) {
-			base = k->base;
-		} else if (k->label && bake_slugify(k->label, slug,
-		    IR_KEY_MAX) > 0) {
-			base = slug;
-		} else {
-			char num[32];
-
-			bake_slugify(k->fallback, slug, IR_KEY_MAX - 32);
-			snprintf(num, sizeof(num), "%s%zu", *slug ? "-" : "step-",
-			    i + 1);
-			strcat(slug, num);
-			base = slug;
-		}
-		if (derive_key(b, k, prefix, base))
-			ret = -1;
-		k->st->key_pos = k->st->pos;
-	}
-	if (ret)
-		return ret;
-	for (i = 0; i < scope->nkids; i++) {
-		struct bnode *k = scope->kids[i];
-
-		if (k->st->type == IR_GROUP && key_scope(b, k, k->st->key))
-			ret = -1;
-	}
-	return ret;
-}
-
-/* Continuations and references, once every key is known. */
-static int
-resolve(struct bake *b, struct bnode *scope)
-{
-	size_t i, j;
-	int ret = 0;
-
-	for (i = 0; i < scope->nkids; i++) {
-		struct bnode *k = scope->kids[i];
-		struct ir_step *st = k->st;
-
-		if (st->type == IR_WAIT)
-			continue;
-		if (st->builds_in_kind == IR_BUILDS_IN_KEY && !st->builds_in.key)
-			st->builds_in.key = st->builds_in.step->key;
-		if (k->cont_in) {
-			st->continue_in.key = join_key(b, st->key, k->cont_in,
-			    k->cont_pos);
-			st->continue_in.pos = k->cont_pos;
-			if (!st->continue_in.key) {
-				ret = -1;
-				continue;
-			}
-			if (k->check_members) {
-				for (j = 0; j < k->nkids; j++)
-					if (k->kids[j]->st->type != IR_WAIT &&
-					    !strcmp(k->kids[j]->st->key,
-					    st->continue_in.key))
-						break;
-				if (j == k->nkids)
-					ret = diag_report(b->diags,
-					    E_BAKE_CONTINUE_IN, k->cont_pos,
-					    k->cont_in, st->key);
-			}
-		}
-		if (st->type == IR_GROUP && resolve(b, k))
-			ret = -1;
-	}
-	return ret;
-}
-
-/*
- * Members of g that no other member follows: none builds in it, and no
- * wait with a step after it stands after it.
- */
-static size_t
-leaves(const struct bnode *g, const struct bnode **out, size_t max)
-{
-	size_t i, n = 0, last_step = 0, barrier = 0;
-
-	for (i = 0; i < g->nkids; i++)
-		if (g->kids[i]->st->type != IR_WAIT)
-			last_step = i;
-	for (i = 0; i < last_step; i++)
-		if (g->kids[i]->st->type == IR_WAIT)
-			barrier = i;
-	for (i = 0; i < g->nkids; i++) {
-		const struct bnode *m = g->kids[i];
-
-		if (m->st->type == IR_WAIT || m->followed || i < barrier)
-			continue;
-		if (n < max)
-			out[n] = m;
-		n++;
-	}
-	return n;
-}
-
-/* A step that builds in a group with several leaves needs a continuation. */
-static int
-check_continuations(struct bake *b, struct bnode *scope)
-{
-	const struct bnode *lv[4];
-	size_t i;
-	int ret = 0;
-
-	for (i = 0; i < scope->nkids; i++) {
-		struct bnode *k = scope->kids[i], *g = k->builds_in;
-		size_t n, j, len = 0;
-		char names[4 * (IR_KEY_MAX + 4) + 8];
-
-		if (k->st->type == IR_GROUP && check_continuations(b, k))
-			ret = -1;
-		if (!g || g->st->type != IR_GROUP || g->st->cont != IR_CONT_NONE)
-			continue;
-		n = leaves(g, lv, 4);
-		if (n < 2)
-			continue;
-		names[0] = '\0';
-		for (j = 0; j < n && j < 3; j++)
-			len += (size_t)snprintf(names + len, sizeof(names) - len,
-			    "%s'%s'", j ? ", " : "", lv[j]->st->key);
-		if (n > 3)
-			snprintf(names + len, sizeof(names) - len, ", ...");
-		ret = diag_report(b->diags, E_BAKE_AMBIGUOUS,
-		    k->st->builds_in.pos, g->st->key, n, names,
-		    g->st->pos.line, g->st->pos.col);
-	}
-	return ret;
-}
-
-static int
-finish(struct bake *b, const char *prefix)
-{
-	size_t i;
-	int ret;
-
-	if (b->diags->errors || b->stop)
-		return -1;
-	/* fixed keys (targets) first */
-	for (i = 0; i < b->root->nkids; i++) {
-		struct bnode *k = b->root->kids[i];
-
-		if (k->fixed && register_key(b, k, k->st->key_pos))
-			return -1;
-	}
-	if (key_scope(b, b->root, prefix))
-		return -1;
-	ret = resolve(b, b->root);
-	if (check_continuations(b, b->root))
-		ret = -1;
-	return ret;
 }
 
 static const char *
@@ -1688,7 +1400,7 @@ bake_pipeline(struct bake *b, const struct pipeline *pl)
 	}
 	if (ret)
 		return -1;
-	return finish(b, "");
+	return keys_assign(b, "");
 }
 
 int
@@ -1705,10 +1417,10 @@ bake_target(struct bake *b, struct target *t, const char *prefix)
 		return -1;
 	doc->cont = t->o.cont;
 	doc->cont_pos = t->o.cont_pos;
-	if (finish(b, prefix))
+	if (keys_assign(b, prefix))
 		return -1;
 	if (t->o.cont == IR_CONT_IN) {
-		const char *k = join_key(b, prefix, t->o.cont_in->u.s,
+		const char *k = keys_join(b, prefix, t->o.cont_in->u.s,
 		    t->o.cont_pos);
 
 		if (!k)

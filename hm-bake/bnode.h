@@ -1,0 +1,48 @@
+/* hm: hm-bake's shadow of a baked step, shared by the evaluator and keying. */
+#ifndef HM_BNODE_H
+#define HM_BNODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+#include "ir.h"
+
+struct bake;
+
+/*
+ * Steps are built first and keyed afterwards, scope by scope (a target, a
+ * group, a fragment): a bnode shadows each step with what keying needs.
+ * References between steps hold the step (ir_ref.step) until the keys
+ * are known.
+ */
+struct bnode {
+	struct ir_step *st;
+	struct bnode **kids;		/* a scope's members, in order */
+	size_t nkids;
+	const char *xkey;		/* explicit local key */
+	struct srcpos xkey_pos;
+	const char *label;		/* slugified for a key */
+	const char *base;		/* before the fallback (calls) */
+	const char *fallback;		/* target name: NAME-INDEX */
+	const char *cont_in;		/* local member name */
+	struct srcpos cont_pos;
+	struct bnode *builds_in;	/* the step it builds in, if ours */
+	bool followed;			/* a member builds in it */
+	bool fixed;			/* st->key is set already */
+	bool check_members;		/* cont_in must name a kid */
+};
+
+/*
+ * Give every step under b->root its key (prefix: a fragment's key
+ * prefix, or NULL), resolve the references between steps, and check the
+ * continuations. Returns 0, or -1 after reporting (keys.c).
+ */
+int keys_assign(struct bake *b, const char *prefix);
+/* prefix/local as a checked key; NULL after reporting (keys.c). */
+char *keys_join(struct bake *b, const char *prefix, const char *local,
+    struct srcpos p);
+/* Report out of memory at p; returns -1 (bake.c). */
+int bake_nomem(struct bake *b, struct srcpos p);
+
+#endif

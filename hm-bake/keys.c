@@ -1,0 +1,279 @@
+/* hm: hm-bake's keys: derived, de-duplicated and checked, scope by scope. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "bake.h"
+#include "bnode.h"
+#include "diag.h"
+#include "ir.h"
+#include "strmap.h"
+
+static int
+register_key(struct bake *b, struct bnode *bn, struct srcpos p)
+{
+	void *old = NULL;
+	struct bnode *o;
+	int r = strmap_add(&b->keys, bn->st->key, bn, &old);
+
+	if (r < 0)
+		return bake_nomem(b, p);
+	if (r == 0)
+		return 0;
+	o = old;
+	return diag_report(b->diags, E_BAKE_DUP_KEY, p, bn->st->key,
+	    o->xkey_pos.line ? o->xkey_pos.line : o->st->pos.line,
+	    o->xkey_pos.line ? o->xkey_pos.col : o->st->pos.col);
+}
+
+/* prefix/local in the arena, without printf. */
+static char *
+concat_key(struct bake *b, const char *prefix, const char *local,
+    size_t ll, const char *suffix)
+{
+	size_t pl = strlen(prefix), sl = strlen(suffix);
+	char *k = arena_alloc(b->doc->arena, pl + 1 + ll + sl + 1), *q = k;
+
+	if (!k)
+		return NULL;
+	if (pl) {
+		memcpy(q, prefix, pl);
+		q += pl;
+		*q++ = IR_KEY_SEP;
+	}
+	memcpy(q, local, ll);
+	q += ll;
+	memcpy(q, suffix, sl + 1);
+	return k;
+}
+
+/* prefix/local as a key, checked; NULL after an error. */
+char *
+keys_join(struct bake *b, const char *prefix, const char *local,
+    struct srcpos p)
+{
+	char *k = concat_key(b, prefix, local, strlen(local), "");
+	const char *why;
+
+	if (!k) {
+		bake_nomem(b, p);
+		return NULL;
+	}
+	if ((why = ir_key_problem(k, strlen(k)))) {
+		diag_report(b->diags, E_BAKE_BAD_KEY, p, k, why);
+		return NULL;
+	}
+	return k;
+}
+
+/* A derived key: prefix/base, truncated to fit, then -2, -3... if taken. */
+static int
+derive_key(struct bake *b, struct bnode *bn, const char *prefix,
+    const char *base)
+{
+	size_t pl = *prefix ? strlen(prefix) + 1 : 0, room, bl;
+	unsigned n;
+
+	if (pl + 8 > IR_KEY_MAX)
+		return diag_report(b->diags, E_BAKE_KEY_TOO_LONG, bn->st->pos,
+		    prefix, IR_KEY_MAX);
+	room = IR_KEY_MAX - pl;
+	bl = strlen(base);
+	for (n = 1;; n++) {
+		char suffix[16] = "";
+		size_t sl = 0, take;
+		int r;
+
+		if (n > 1)
+			sl = (size_t)snprintf(suffix, sizeof(suffix), "-%u", n);
+		take = bl + sl > room ? room - sl : bl;
+		bn->st->key = concat_key(b, prefix, base, take, suffix);
+		if (!bn->st->key)
+			return bake_nomem(b, bn->st->pos);
+		r = strmap_add(&b->keys, bn->st->key, bn, NULL);
+		if (r < 0)
+			return bake_nomem(b, bn->st->pos);
+		if (r == 0)
+			return 0;
+	}
+}
+
+static int
+key_scope(struct bake *b, struct bnode *scope, const char *prefix)
+{
+	char slug[IR_KEY_MAX + 1];
+	size_t i;
+	int ret = 0;
+
+	/* explicit keys first: they never yield to derived ones */
+	for (i = 0; i < scope->nkids; i++) {
+		struct bnode *k = scope->kids[i];
+
+		if (k->st->type == IR_WAIT || k->fixed || !k->xkey)
+			continue;
+		k->st->key = keys_join(b, prefix, k->xkey, k->xkey_pos);
+		if (!k->st->key || register_key(b, k, k->xkey_pos))
+			ret = -1;
+		k->st->key_pos = k->xkey_pos;
+	}
+	for (i = 0; i < scope->nkids; i++) {
+		struct bnode *k = scope->kids[i];
+		const char *base = NULL;
+
+		if (k->st->type == IR_WAIT || k->fixed || k->xkey)
+			continue;
+		if (k->base) {
+			base = k->base;
+		} else if (k->label && bake_slugify(k->label, slug,
+		    IR_KEY_MAX) > 0) {
+			base = slug;
+		} else {
+			char num[32];
+
+			bake_slugify(k->fallback, slug, IR_KEY_MAX - 32);
+			snprintf(num, sizeof(num), "%s%zu", *slug ? "-" : "step-",
+			    i + 1);
+			strcat(slug, num);
+			base = slug;
+		}
+		if (derive_key(b, k, prefix, base))
+			ret = -1;
+		k->st->key_pos = k->st->pos;
+	}
+	if (ret)
+		return ret;
+	for (i = 0; i < scope->nkids; i++) {
+		struct bnode *k = scope->kids[i];
+
+		if (k->st->type == IR_GROUP && key_scope(b, k, k->st->key))
+			ret = -1;
+	}
+	return ret;
+}
+
+/* Continuations and references, once every key is known. */
+static int
+resolve(struct bake *b, struct bnode *scope)
+{
+	size_t i, j;
+	int ret = 0;
+
+	for (i = 0; i < scope->nkids; i++) {
+		struct bnode *k = scope->kids[i];
+		struct ir_step *st = k->st;
+
+		if (st->type == IR_WAIT)
+			continue;
+		if (st->builds_in_kind == IR_BUILDS_IN_KEY && !st->builds_in.key)
+			st->builds_in.key = st->builds_in.step->key;
+		if (k->cont_in) {
+			st->continue_in.key = keys_join(b, st->key, k->cont_in,
+			    k->cont_pos);
+			st->continue_in.pos = k->cont_pos;
+			if (!st->continue_in.key) {
+				ret = -1;
+				continue;
+			}
+			if (k->check_members) {
+				for (j = 0; j < k->nkids; j++)
+					if (k->kids[j]->st->type != IR_WAIT &&
+					    !strcmp(k->kids[j]->st->key,
+					    st->continue_in.key))
+						break;
+				if (j == k->nkids)
+					ret = diag_report(b->diags,
+					    E_BAKE_CONTINUE_IN, k->cont_pos,
+					    k->cont_in, st->key);
+			}
+		}
+		if (st->type == IR_GROUP && resolve(b, k))
+			ret = -1;
+	}
+	return ret;
+}
+
+/*
+ * Members of g that no other member follows: none builds in it, and no
+ * wait with a step after it stands after it.
+ */
+static size_t
+leaves(const struct bnode *g, const struct bnode **out, size_t max)
+{
+	size_t i, n = 0, last_step = 0, barrier = 0;
+
+	for (i = 0; i < g->nkids; i++)
+		if (g->kids[i]->st->type != IR_WAIT)
+			last_step = i;
+	for (i = 0; i < last_step; i++)
+		if (g->kids[i]->st->type == IR_WAIT)
+			barrier = i;
+	for (i = 0; i < g->nkids; i++) {
+		const struct bnode *m = g->kids[i];
+
+		if (m->st->type == IR_WAIT || m->followed || i < barrier)
+			continue;
+		if (n < max)
+			out[n] = m;
+		n++;
+	}
+	return n;
+}
+
+/* A step that builds in a group with several leaves needs a continuation. */
+static int
+check_continuations(struct bake *b, struct bnode *scope)
+{
+	const struct bnode *lv[4];
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < scope->nkids; i++) {
+		struct bnode *k = scope->kids[i], *g = k->builds_in;
+		size_t n, j, len = 0;
+		char names[4 * (IR_KEY_MAX + 4) + 8];
+
+		if (k->st->type == IR_GROUP && check_continuations(b, k))
+			ret = -1;
+		if (!g || g->st->type != IR_GROUP || g->st->cont != IR_CONT_NONE)
+			continue;
+		n = leaves(g, lv, 4);
+		if (n < 2)
+			continue;
+		names[0] = '\0';
+		for (j = 0; j < n && j < 3; j++)
+			len += (size_t)snprintf(names + len, sizeof(names) - len,
+			    "%s'%s'", j ? ", " : "", lv[j]->st->key);
+		if (n > 3)
+			snprintf(names + len, sizeof(names) - len, ", ...");
+		ret = diag_report(b->diags, E_BAKE_AMBIGUOUS,
+		    k->st->builds_in.pos, g->st->key, n, names,
+		    g->st->pos.line, g->st->pos.col);
+	}
+	return ret;
+}
+
+int
+keys_assign(struct bake *b, const char *prefix)
+{
+	size_t i;
+	int ret;
+
+	if (b->diags->errors || b->stop)
+		return -1;
+	/* fixed keys (targets) first */
+	for (i = 0; i < b->root->nkids; i++) {
+		struct bnode *k = b->root->kids[i];
+
+		if (k->fixed && register_key(b, k, k->st->key_pos))
+			return -1;
+	}
+	if (key_scope(b, b->root, prefix))
+		return -1;
+	ret = resolve(b, b->root);
+	if (check_continuations(b, b->root))
+		ret = -1;
+	return ret;
+}
+
