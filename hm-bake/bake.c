@@ -305,18 +305,9 @@ bnode_new(struct bake *b, struct ir_step *st, struct srcpos p)
 static int
 bnode_add(struct bake *b, struct bnode *scope, struct bnode *kid)
 {
-	struct bnode **v;
-
-	if ((scope->nkids & (scope->nkids - 1)) == 0) {
-		size_t cap = scope->nkids ? 2 * scope->nkids : 4;
-
-		v = arena_alloc(b->doc->arena, cap * sizeof(*v));
-		if (!v)
-			return bake_nomem(b, kid->st->pos);
-		if (scope->nkids)
-			memcpy(v, scope->kids, scope->nkids * sizeof(*v));
-		scope->kids = v;
-	}
+	if (arena_grow(b->doc->arena, &scope->kids, scope->nkids,
+	    sizeof(*scope->kids)) < 0)
+		return bake_nomem(b, kid->st->pos);
 	scope->kids[scope->nkids++] = kid;
 	if (scope->st)
 		return ir_group_append(b->doc, scope->st, kid->st) ?

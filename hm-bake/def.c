@@ -369,20 +369,10 @@ static int
 add_ref(struct parser *P, struct tref *r)
 {
 	struct target *t = P->cur;
-	struct tref **v;
-
 	if (!t)
 		return 0;
-	if ((t->nrefs & (t->nrefs - 1)) == 0) {
-		size_t cap = t->nrefs ? 2 * t->nrefs : 4;
-
-		v = arena_alloc(P->def->a, cap * sizeof(*v));
-		if (!v)
-			return diag_report(P->diags, E_NOMEM, r->pos);
-		if (t->nrefs)
-			memcpy(v, t->refs, t->nrefs * sizeof(*v));
-		t->refs = v;
-	}
+	if (arena_grow(P->def->a, &t->refs, t->nrefs, sizeof(*t->refs)) < 0)
+		return diag_report(P->diags, E_NOMEM, r->pos);
 	t->refs[t->nrefs++] = r;
 	return 0;
 }
@@ -701,18 +691,8 @@ static int parse_item(struct parser *P, const struct ynode *n,
 static int
 chain_push(struct parser *P, struct chain *c, struct item *it)
 {
-	struct item **v;
-
-	if ((c->n & (c->n - 1)) == 0) {
-		size_t cap = c->n ? 2 * c->n : 2;
-
-		v = arena_alloc(P->def->a, cap * sizeof(*v));
-		if (!v)
-			return diag_report(P->diags, E_NOMEM, it->pos);
-		if (c->n)
-			memcpy(v, c->v, c->n * sizeof(*v));
-		c->v = v;
-	}
+	if (arena_grow(P->def->a, &c->v, c->n, sizeof(*c->v)) < 0)
+		return diag_report(P->diags, E_NOMEM, it->pos);
 	c->v[c->n++] = it;
 	return 0;
 }

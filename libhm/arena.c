@@ -152,6 +152,24 @@ arena_printf(struct arena *a, const char *fmt, ...)
 	return p;
 }
 
+int
+arena_grow(struct arena *a, void *vp, size_t n, size_t size)
+{
+	void *old, *v;
+	size_t cap;
+
+	if (n != 0 && (n < 4 || (n & (n - 1)) != 0))
+		return 0;	/* below the capacity, which is a power of 2 */
+	cap = n ? 2 * n : 4;
+	if (cap > SIZE_MAX / size || !(v = arena_alloc(a, cap * size)))
+		return -1;
+	memcpy(&old, vp, sizeof(old));
+	if (n)
+		memcpy(v, old, n * size);
+	memcpy(vp, &v, sizeof(v));
+	return 0;
+}
+
 void
 arena_combine(struct arena *dst, struct arena *src)
 {

@@ -25,6 +25,13 @@ char *arena_strdup(struct arena *a, const char *s);
 /* A formatted string. */
 char *arena_printf(struct arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/*
+ * Make room for element n of the array *vp (elements of size bytes) that
+ * grows by doubling inside the arena: a new array is taken when n reaches
+ * the capacity (4, 8, 16, ...; the old one is abandoned to the arena).
+ * Returns 0, or -1 if memory ran out (*vp is unchanged).
+ */
+int arena_grow(struct arena *a, void *vp, size_t n, size_t size);
 /* Move every block of src into dst and free src (splicing a fragment). */
 void arena_combine(struct arena *dst, struct arena *src);
 /* Bytes handed out so far (for tests and benchmarks). */

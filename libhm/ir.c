@@ -56,24 +56,12 @@ ir_step_new(struct ir_doc *doc, enum ir_step_type type)
 	return s;
 }
 
-/* Lists grow by doubling inside the arena; the old array is abandoned. */
 static int
 list_append(struct ir_doc *doc, struct ir_step ***v, size_t *n,
     struct ir_step *step)
 {
-	struct ir_step **nv;
-	size_t cap;
-
-	/* capacity is the next power of two at or above n */
-	if (*n == 0 || (*n & (*n - 1)) == 0) {
-		cap = *n ? 2 * *n : 4;
-		nv = arena_alloc(doc->arena, cap * sizeof(*nv));
-		if (!nv)
-			return -1;
-		if (*n)
-			memcpy(nv, *v, *n * sizeof(*nv));
-		*v = nv;
-	}
+	if (arena_grow(doc->arena, v, *n, sizeof(**v)) < 0)
+		return -1;
 	(*v)[(*n)++] = step;
 	return 0;
 }

@@ -198,7 +198,12 @@ void ir_doc_free(struct ir_doc *doc);
 
 /* A zeroed step of the given type from doc's arena (builds_in: null). */
 struct ir_step *ir_step_new(struct ir_doc *doc, enum ir_step_type type);
-/* Append step to a list (the document's, or a group's); -1 if no memory. */
+/*
+ * Append step to a list (the document's, or a group's); -1 if no memory.
+ * Step lists grow only through these two (arena_grow's capacities): a
+ * list may be moved whole to another owner, never replaced by an array
+ * allocated some other way.
+ */
 int ir_doc_append(struct ir_doc *doc, struct ir_step *step);
 int ir_group_append(struct ir_doc *doc, struct ir_step *group,
     struct ir_step *step);

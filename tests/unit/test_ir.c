@@ -309,6 +309,18 @@ test_arena(void **state)
 	assert_string_equal(s, "x-42");
 	assert_null(arena_calloc(a, SIZE_MAX / 2, 4));
 	assert_true(arena_used(a) >= (1 << 20));
+	{
+		/* a doubling array: every element survives each move */
+		int *v = NULL;
+		size_t i;
+
+		for (i = 0; i < 1000; i++) {
+			assert_int_equal(arena_grow(a, &v, i, sizeof(*v)), 0);
+			v[i] = (int)i;
+		}
+		for (i = 0; i < 1000; i++)
+			assert_int_equal(v[i], (int)i);
+	}
 	arena_free(a);
 }
 
