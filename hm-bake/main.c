@@ -1,4 +1,4 @@
-/* hm: hm-bake: a YAML pipeline definition baked to IR v1, or one target's fragment. */
+/* hm: hm-bake: a YAML definition baked to IR v1, or one target's fragment. */
 #include <sys/stat.h>
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* hm: hm-lower: IR in any version, canonical IR v1 out; --check lints, --dot draws. */
+/* hm: hm-lower: any IR in, canonical IR v1 out; --check lints, --dot draws. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>

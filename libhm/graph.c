@@ -1,4 +1,4 @@
-/* hm: the run graph: what waits for what, derived from a checked IR document. */
+/* hm: the run graph: what waits for what, from a checked IR document. */
 #include <stdlib.h>
 #include <string.h>
 

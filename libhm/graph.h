@@ -1,4 +1,4 @@
-/* hm: the run graph: what waits for what, derived from a checked IR document. */
+/* hm: the run graph: what waits for what, from a checked IR document. */
 #ifndef HM_GRAPH_H
 #define HM_GRAPH_H
 

@@ -1,4 +1,4 @@
-/* hm: harmont's other shapes: the graph form of v0, and the envelope of pipelines. */
+/* hm: harmont's other shapes: the v0 graph form and the envelope. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -20,8 +20,9 @@ struct ir_splice {
  * ph's env and secret_env are inherited by every command of the
  * expansion (a member's own entries win), and so is soft_fail unless
  * the member sets its own; frag's top-level env sits between the two,
- * and its default_image becomes the image of members that have none. The new group lives in doc's
- * arena and points into frag, which must outlive doc. Run ir_check on
+ * and its default_image becomes the image of members that have none.
+ * The new group lives in doc's arena and points into frag, which must
+ * outlive doc. Run ir_check on
  * doc afterwards. Returns 0, or -1 after recording errors (doc is then
  * unchanged).
  */

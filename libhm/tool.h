@@ -1,4 +1,4 @@
-/* hm: what the three tools share outside the library: messages, exits, memory. */
+/* hm: what the three tools share outside the library: messages, exits. */
 #ifndef HM_TOOL_H
 #define HM_TOOL_H
 
