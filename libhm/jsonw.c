@@ -205,6 +205,43 @@ jsonw_escape(struct jsonw *w, const char *s, size_t n)
 	size_t i, run = 0;
 	char esc[6] = { '\\', 'u', '0', '0', 0, 0 };
 
+	/*
+	 * Most strings are short (keys, field names): with room for the
+	 * worst case (every byte a \u00XX) write straight into the buffer,
+	 * with no call per run.
+	 */
+	if (n <= 256 && reserve(w, 6 * n + 2) == 0) {
+		char *d = w->buf + w->len;
+
+		*d++ = '"';
+		for (i = 0; i < n; i++) {
+			unsigned char c = p[i];
+
+			if (c >= 0x20 && c != '"' && c != '\\') {
+				*d++ = (char)c;
+				continue;
+			}
+			*d++ = '\\';
+			switch (c) {
+			case '"': *d++ = '"'; break;
+			case '\\': *d++ = '\\'; break;
+			case '\b': *d++ = 'b'; break;
+			case '\f': *d++ = 'f'; break;
+			case '\n': *d++ = 'n'; break;
+			case '\r': *d++ = 'r'; break;
+			case '\t': *d++ = 't'; break;
+			default:
+				*d++ = 'u';
+				*d++ = '0';
+				*d++ = '0';
+				*d++ = hex[c >> 4];
+				*d++ = hex[c & 15];
+			}
+		}
+		*d++ = '"';
+		w->len = (size_t)(d - w->buf);
+		return;
+	}
 	put_char(w, '"');
 	for (i = 0; i < n; i++) {
 		unsigned char c;
