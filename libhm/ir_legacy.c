@@ -110,29 +110,17 @@ ld_load_graph(struct loader *L, uint32_t gnode)
 			continue;
 		}
 		if (nv[1] && s->type == IR_COMMAND) {
-			/* the node's env lies under the step's own */
-			struct ir_env own = s->env;
+			/*
+			 * The node's env lies under the step's own: read it
+			 * first, then the step's again over it (the step
+			 * loaded without error, so this reports nothing new).
+			 */
+			uint32_t own = json_get(L->j, nv[0], "env");
 
 			memset(&s->env, 0, sizeof(s->env));
-			if (ld_get_env(L, nv[1], "env", &s->env) < 0)
+			if (ld_get_env(L, nv[1], "env", &s->env) < 0 ||
+			    (own && ld_get_env(L, own, "env", &s->env) < 0))
 				ret = -1;
-			else if (own.present) {
-				size_t m;
-
-				for (m = 0; m < own.n; m++) {
-					size_t q;
-
-					for (q = 0; q < s->env.n; q++)
-						if (!strcmp(s->env.names[q],
-						    own.names[m]))
-							break;
-					s->env.names[q] = own.names[m];
-					s->env.values[q] = own.values[m];
-					s->env.pos[q] = own.pos[m];
-					if (q == s->env.n)
-						s->env.n++;
-				}
-			}
 		}
 		if (i < nidx)
 			bynode[i] = s;
