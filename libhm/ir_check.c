@@ -248,7 +248,8 @@ key_under(const char *key, const char *prefix)
 	    key[n + 1] != '\0';
 }
 
-static void
+/* The leaves of g quoted for a message (the first four); returns how many. */
+static size_t
 leaf_names(struct checker *C, const struct ir_step *g, char **out)
 {
 	size_t i, n = 0;
@@ -259,19 +260,17 @@ leaf_names(struct checker *C, const struct ir_step *g, char **out)
 
 		if (m->type == IR_WAIT || m->followed)
 			continue;
-		if (n == 4) {
+		if (n < 4)
+			s = arena_printf(C->doc->arena, "%s%s'%s'", s,
+			    n ? ", " : "", m->key);
+		else if (n == 4)
 			s = arena_printf(C->doc->arena, "%s, ...", s);
-			break;
-		}
-		s = arena_printf(C->doc->arena, "%s%s'%s'", s, n ? ", " : "",
-		    m->key);
-		if (!s) {
+		if (!s)
 			s = "";
-			break;
-		}
 		n++;
 	}
 	*out = s;
+	return n;
 }
 
 static void
@@ -344,13 +343,8 @@ check_continuations(struct checker *C)
 			ir_group_continuation(b, &ambiguous);
 			if (ambiguous) {
 				char *names;
-				size_t n = 0, k;
+				size_t n = leaf_names(C, b, &names);
 
-				for (k = 0; k < b->nsteps; k++)
-					if (b->steps[k]->type != IR_WAIT &&
-					    !b->steps[k]->followed)
-						n++;
-				leaf_names(C, b, &names);
 				diag_report(C->diags, E_IR_AMBIGUOUS,
 				    s->builds_in.pos, s->key, b->key, n,
 				    names, b->pos.line, b->pos.col);

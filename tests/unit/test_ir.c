@@ -178,6 +178,31 @@ test_validation_errors(void **state)
 }
 
 static void
+test_ambiguous_names_leaves(void **state)
+{
+	struct diag_list d = DIAG_LIST_INIT;
+	char *out;
+
+	(void)state;
+	/* six leaves: all counted, the first four named */
+	out = lower("{'version':'1','steps':[{'type':'group','key':'g','steps':["
+	    "{'type':'command','key':'g/0','eval':{'type':'cmd','cmd':'x'},"
+	    "'builds_in':null},{'type':'command','key':'g/1','eval':{'type':"
+	    "'cmd','cmd':'x'},'builds_in':null},{'type':'command','key':'g/2',"
+	    "'eval':{'type':'cmd','cmd':'x'},'builds_in':null},{'type':"
+	    "'command','key':'g/3','eval':{'type':'cmd','cmd':'x'},'builds_in':"
+	    "null},{'type':'command','key':'g/4','eval':{'type':'cmd','cmd':"
+	    "'x'},'builds_in':null},{'type':'command','key':'g/5','eval':{"
+	    "'type':'cmd','cmd':'x'},'builds_in':null}]},{'type':'command',"
+	    "'key':'d','eval':{'type':'cmd','cmd':'x'},'builds_in':'g'}]}", &d);
+	assert_null(out);
+	assert_int_equal(d.items[0].code, E_IR_AMBIGUOUS);
+	assert_non_null(strstr(d.items[0].msg, "which has 6 leaves ('g/0', "
+	    "'g/1', 'g/2', 'g/3', ...)"));
+	diag_list_release(&d);
+}
+
+static void
 test_group_continuation(void **state)
 {
 	struct diag_list d = DIAG_LIST_INIT;
@@ -333,6 +358,7 @@ main(void)
 		cmocka_unit_test(test_cache_policies_round_trip),
 		cmocka_unit_test(test_unknown_fields),
 		cmocka_unit_test(test_validation_errors),
+		cmocka_unit_test(test_ambiguous_names_leaves),
 		cmocka_unit_test(test_group_continuation),
 		cmocka_unit_test(test_built_by_hand),
 		cmocka_unit_test(test_envelope_pick),
