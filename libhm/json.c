@@ -216,6 +216,35 @@ span_find(const struct json_doc *doc, size_t off)
 }
 
 /*
+ * Over source bytes s[a..stop) (no span inside): add the newlines to *nl
+ * and the characters to *col, which a newline resets to 0. Words of
+ * eight bytes without a newline are counted whole.
+ */
+static void
+count_run(const unsigned char *s, size_t a, size_t stop, size_t *nl,
+    size_t *col)
+{
+	while (a < stop) {
+		if (a + 8 <= stop) {
+			uint64_t w = swar_load(s + a);
+
+			if (!swar_has_byte(w, '\n')) {
+				*col += 8 - swar_count_cont(w);
+				a += 8;
+				continue;
+			}
+		}
+		if (s[a] == '\n') {
+			(*nl)++;
+			*col = 0;
+		} else {
+			*col += (s[a] & 0xc0) != 0x80;
+		}
+		a++;
+	}
+}
+
+/*
  * Count newlines and characters in [a, b), stepping over decoded spans.
  * *cols gets the characters after the last newline (all of them if
  * there is none).
@@ -231,21 +260,8 @@ span_count(const struct json_doc *doc, size_t a, size_t b, size_t *cols)
 		stop = b;
 		if (k < doc->nspans && doc->spans[k].off < b)
 			stop = doc->spans[k].off;
-		/* newlines by memchr, characters by a loop the compiler
-		 * vectorizes: one-line documents are the common large case */
-		while (a < stop) {
-			const unsigned char *q = memchr(s + a, '\n', stop - a);
-			size_t end = q ? (size_t)(q - s) : stop, c = 0;
-
-			for (; a < end; a++)
-				c += (s[a] & 0xc0) != 0x80;
-			col += c;
-			if (q) {
-				nl++;
-				col = 0;
-				a++;
-			}
-		}
+		count_run(s, a, stop, &nl, &col);
+		a = stop;
 		if (a < b) {
 			/* a is the opening quote of span k */
 			col += doc->spans[k].cols + 2;
@@ -267,7 +283,7 @@ static void
 cursor_forward(struct json_doc *doc, size_t off)
 {
 	const unsigned char *s = (const unsigned char *)doc->text;
-	size_t a = doc->cur_off, stop;
+	size_t a = doc->cur_off, stop, nl, c;
 	unsigned line = doc->cur_line, col = doc->cur_col;
 	uint32_t k = doc->cur_span;
 
@@ -275,25 +291,12 @@ cursor_forward(struct json_doc *doc, size_t off)
 		stop = off;
 		if (k < doc->nspans && doc->spans[k].off < stop)
 			stop = doc->spans[k].off;
-		while (a < stop) {
-			/* words without a newline: count their characters */
-			if (a + 8 <= stop) {
-				uint64_t w = swar_load(s + a);
-
-				if (!swar_has_byte(w, '\n')) {
-					col += 8 - swar_count_cont(w);
-					a += 8;
-					continue;
-				}
-			}
-			if (s[a] == '\n') {
-				line++;
-				col = 1;
-			} else {
-				col += (s[a] & 0xc0) != 0x80;
-			}
-			a++;
-		}
+		nl = 0;
+		c = col - 1;
+		count_run(s, a, stop, &nl, &c);
+		line += (unsigned)nl;
+		col = (unsigned)c + 1;
+		a = stop;
 		if (a == off)
 			break;
 		/* a is the opening quote of span k */
