@@ -252,10 +252,11 @@ make_nodes(struct builder *B, struct ir_step **v, size_t n)
 
 		switch (s->type) {
 		case IR_WAIT: {
-			const char *key = s->parent ?
-			    arena_printf(a, "%s#%zu", s->parent->key, s->index) :
-			    arena_printf(a, "#%zu", s->index);
+			char buf[IR_WAIT_NAME_MAX];
+			const char *key;
 
+			ir_wait_name(s, buf, sizeof(buf));
+			key = arena_strdup(a, buf);
 			B->first[id] = new_node(B, GN_WAIT, s, key);
 			B->count[id] = 1;
 			break;

@@ -1,4 +1,5 @@
 /* hm: the IR model: construction, names, and lookup by key. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,6 +191,13 @@ ir_cont_name(enum ir_cont c)
 	default:
 		return NULL;
 	}
+}
+
+void
+ir_wait_name(const struct ir_step *wait, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s#%zu", wait->parent ? wait->parent->key : "",
+	    wait->index);
 }
 
 struct ir_step *

@@ -218,6 +218,13 @@ const char *ir_target_name_problem(const char *s, size_t len);
 const char *ir_cache_policy_name(enum ir_cache_policy p);
 const char *ir_cont_name(enum ir_cont c);	/* "join", "each", NULL */
 
+/*
+ * A wait's name, which it has instead of a key: "GROUP#INDEX" inside a
+ * group, "#INDEX" at the top (its place in its list); size IR_WAIT_NAME_MAX.
+ */
+#define IR_WAIT_NAME_MAX	(IR_KEY_MAX + 24)
+void ir_wait_name(const struct ir_step *wait, char *buf, size_t size);
+
 /* Lookup by key after ir_check: a command or group step, or NULL. */
 struct ir_step *ir_find(const struct ir_doc *doc, const char *key);
 

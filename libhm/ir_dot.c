@@ -30,10 +30,9 @@ dot_str(FILE *out, const char *s)
 static void
 wait_name(FILE *out, const struct ir_step *s)
 {
-	char buf[IR_KEY_MAX + 32];
+	char buf[IR_WAIT_NAME_MAX];
 
-	snprintf(buf, sizeof(buf), "%s#%zu", s->parent ? s->parent->key : "",
-	    s->index);
+	ir_wait_name(s, buf, sizeof(buf));
 	dot_str(out, buf);
 }
 
