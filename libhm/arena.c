@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "arena.h"
+#include "mem.h"
 
 #define ARENA_BLOCK (64 * 1024)
+#define ARENA_BLOCK_MAX (8 * 1024 * 1024)
 #define ARENA_ALIGN (_Alignof(max_align_t))
 
 struct block {
@@ -51,10 +53,28 @@ block_new(size_t size)
 	b = malloc(sizeof(*b) + size);
 	if (!b)
 		return NULL;
+	mem_advise_huge(b, sizeof(*b) + size);
 	b->next = NULL;
 	b->size = size;
 	b->used = 0;
 	return b;
+}
+
+/*
+ * A new block is a quarter of what the arena holds, between 64 KiB and
+ * 8 MiB: a large document takes a few hundred blocks, not thousands, and
+ * its big blocks can be backed by huge pages.
+ */
+static size_t
+block_size(const struct arena *a)
+{
+	size_t n = a->total / 4;
+
+	if (n < ARENA_BLOCK)
+		return ARENA_BLOCK;
+	if (n > ARENA_BLOCK_MAX)
+		return ARENA_BLOCK_MAX;
+	return n;
 }
 
 void *
@@ -86,7 +106,7 @@ arena_alloc(struct arena *a, size_t size)
 			a->total += need;
 			return b->data;
 		}
-		b = block_new(ARENA_BLOCK);
+		b = block_new(block_size(a));
 		if (!b)
 			return NULL;
 		b->next = a->head;

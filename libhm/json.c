@@ -39,6 +39,7 @@
 
 #include "diag.h"
 #include "json.h"
+#include "mem.h"
 #include "swar.h"
 
 /* What the parser expects next. */
@@ -1099,8 +1100,11 @@ json_parse(struct json_doc *doc, const char *file, char *text, size_t size,
 	r->depth = 0;
 	if (count > 0) {
 		doc->nodes = malloc((size_t)count * sizeof(*doc->nodes));
-		if (doc->nodes)
+		if (doc->nodes) {
+			mem_advise_huge(doc->nodes,
+			    (size_t)count * sizeof(*doc->nodes));
 			r->cap = (uint32_t)count;
+		}
 	}
 	ret = parse_all(r);
 	free(r);
@@ -1140,6 +1144,7 @@ json_read_fd(int fd, char **textp, size_t *sizep)
 	}
 	if (!(text = malloc(cap + 2)))
 		return -1;
+	mem_advise_huge(text, cap + 2);
 	for (;;) {
 		if (len == cap) {
 			if (cap > JSON_MAX_SIZE) {
@@ -1153,6 +1158,7 @@ json_read_fd(int fd, char **textp, size_t *sizep)
 				return -1;
 			}
 			text = t;
+			mem_advise_huge(text + len, cap + 2 - len);
 		}
 		n = read(fd, text + len, cap - len);
 		if (n < 0) {
