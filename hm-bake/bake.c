@@ -307,12 +307,13 @@ bnode_add(struct bake *b, struct bnode *scope, struct bnode *kid)
 {
 	if (arena_grow(b->doc->arena, &scope->kids, scope->nkids,
 	    sizeof(*scope->kids)) < 0)
-		return bake_nomem(b, kid->st->pos);
+		return bake_nomem(b, ir_pos(b->doc, kid->st->pos));
 	scope->kids[scope->nkids++] = kid;
 	if (scope->st)
 		return ir_group_append(b->doc, scope->st, kid->st) ?
-		    bake_nomem(b, kid->st->pos) : 0;
-	return ir_doc_append(b->doc, kid->st) ? bake_nomem(b, kid->st->pos) : 0;
+		    bake_nomem(b, ir_pos(b->doc, kid->st->pos)) : 0;
+	return ir_doc_append(b->doc, kid->st) ?
+	    bake_nomem(b, ir_pos(b->doc, kid->st->pos)) : 0;
 }
 
 static struct ir_step *
@@ -332,7 +333,7 @@ step_new(struct bake *b, enum ir_step_type type, struct srcpos p)
 		bake_nomem(b, p);
 		return NULL;
 	}
-	st->pos = p;
+	st->pos = ir_loc_new(b->doc, p);
 	return st;
 }
 
@@ -350,7 +351,8 @@ env_merge(struct bake *b, const struct ctx *c, const struct ir_env *inh,
 	out->values = arena_calloc(b->doc->arena, n ? n : 1, sizeof(char *));
 	out->pos = arena_calloc(b->doc->arena, n ? n : 1, sizeof(*out->pos));
 	if (!out->names || !out->values || !out->pos)
-		return bake_nomem(b, own->present && own->n ? own->pos[0] :
+		return bake_nomem(b, own->present && own->n ?
+		    ir_pos(b->doc, own->pos[0]) :
 		    (struct srcpos){ b->def->file, 0, 0 });
 	out->present = true;
 	for (i = 0; i < inh->n; i++) {
@@ -359,7 +361,8 @@ env_merge(struct bake *b, const struct ctx *c, const struct ir_env *inh,
 		out->pos[out->n++] = inh->pos[i];
 	}
 	for (i = 0; i < own->n; i++) {
-		const char *v = text_at(b, c, own->values[i], own->pos[i]);
+		const char *v = text_at(b, c, own->values[i],
+		    ir_pos(b->doc, own->pos[i]));
 
 		if (!v)
 			return -1;
@@ -408,7 +411,7 @@ static int
 target_ref(struct bake *b, const struct tref *r, struct ir_ref *out)
 {
 	out->key = r->t->key;
-	out->pos = r->pos;
+	out->pos = ir_loc_new(b->doc, r->pos);
 	out->step = NULL;
 	if (!b->fragment) {
 		if (place(b, r->t))
@@ -428,7 +431,7 @@ set_depends(struct bake *b, struct ir_step *st, const struct opts *o1,
 		return 0;
 	st->depends_on = arena_calloc(b->doc->arena, n, sizeof(*st->depends_on));
 	if (!st->depends_on)
-		return bake_nomem(b, st->pos);
+		return bake_nomem(b, ir_pos(b->doc, st->pos));
 	for (i = 0; i < n; i++) {
 		const struct tref *r = i < o1->ndepends_on ? &o1->depends_on[i] :
 		    &o2->depends_on[i - o1->ndepends_on];
@@ -454,7 +457,8 @@ check_each(struct bake *b, const struct ir_step *st, const char *what,
     bool each)
 {
 	if (each && (st->type != IR_COMMAND || st->eval == IR_EVAL_DYNAMIC))
-		return diag_report(b->diags, E_BAKE_EACH, st->pos,
+		return diag_report(b->diags, E_BAKE_EACH,
+		    ir_pos(b->doc, st->pos),
 		    st->type == IR_GROUP ? "a group" : "a dynamic step", what);
 	return 0;
 }
@@ -494,7 +498,8 @@ set_builds_in(struct bake *b, struct bnode *bn, const struct opts *o,
 	case TAIL_FROM:
 		return from_target(b, bn, tail->from);
 	case TAIL_FORKED:
-		return diag_report(b->diags, E_BAKE_AFTER_FORK, st->pos);
+		return diag_report(b->diags, E_BAKE_AFTER_FORK,
+		    ir_pos(b->doc, st->pos));
 	default:
 		if (check_each(b, st, tail->bn->st->key ? tail->bn->st->key :
 		    "the step before", tail->bn->st->type == IR_GROUP &&
@@ -602,7 +607,7 @@ group_new(struct bake *b, const struct ctx *c, const struct item *it,
 	if (o->label && !(st->label = text(b, c, o->label)))
 		return NULL;
 	st->cont = o->cont;
-	st->cont_pos = o->cont_pos;
+	st->cont_pos = ir_loc_new(b->doc, o->cont_pos);
 	bn = bnode_new(b, st, it->pos);
 	if (!bn)
 		return NULL;
@@ -1020,8 +1025,8 @@ placeholder(struct bake *b, const struct ctx *c, struct target *t,
 		return NULL;
 	st->eval = IR_EVAL_DYNAMIC;
 	st->target_name = t->name;
-	st->target_pos = p;
-	st->eval_pos = p;
+	st->target_pos = ir_loc_new(b->doc, p);
+	st->eval_pos = ir_loc_new(b->doc, p);
 	if (call && call->label)
 		st->label = text(b, c, call->label);
 	else if (t->o.label)
@@ -1046,7 +1051,7 @@ placeholder(struct bake *b, const struct ctx *c, struct target *t,
 	st->retry = t->o.retry;
 	st->has_retry = t->o.has_retry;
 	st->cont = t->o.cont;
-	st->cont_pos = t->o.cont_pos;
+	st->cont_pos = ir_loc_new(b->doc, t->o.cont_pos);
 	bn = bnode_new(b, st, p);
 	if (!bn)
 		return NULL;
@@ -1202,7 +1207,7 @@ bake_one(struct bake *b, struct target *t)
 		if (t->o.label)
 			st->label = t->o.label->u.s;
 		st->cont = t->o.cont;
-		st->cont_pos = t->o.cont_pos;
+		st->cont_pos = ir_loc_new(b->doc, t->o.cont_pos);
 		if (t->o.cont == IR_CONT_IN) {
 			bn->cont_in = t->o.cont_in->u.s;
 			bn->cont_pos = t->o.cont_pos;
@@ -1211,7 +1216,7 @@ bake_one(struct bake *b, struct target *t)
 		st->builds_in_kind = IR_BUILDS_IN_ABSENT;
 	}
 	st->key = t->key;
-	st->key_pos = t->key_pos;
+	st->key_pos = ir_loc_new(b->doc, t->key_pos);
 	bn->fixed = true;
 	t->step = st;
 	t->bn = bn;
@@ -1407,7 +1412,7 @@ bake_target(struct bake *b, struct target *t, const char *prefix)
 	if (eval_body(b, t, b->root, NULL))
 		return -1;
 	doc->cont = t->o.cont;
-	doc->cont_pos = t->o.cont_pos;
+	doc->cont_pos = ir_loc_new(b->doc, t->o.cont_pos);
 	if (keys_assign(b, prefix))
 		return -1;
 	if (t->o.cont == IR_CONT_IN) {
@@ -1417,7 +1422,7 @@ bake_target(struct bake *b, struct target *t, const char *prefix)
 		if (!k)
 			return -1;
 		doc->continue_in.key = k;
-		doc->continue_in.pos = t->o.cont_pos;
+		doc->continue_in.pos = ir_loc_new(b->doc, t->o.cont_pos);
 		for (i = 0; i < b->root->nkids; i++)
 			if (b->root->kids[i]->st->type != IR_WAIT &&
 			    !strcmp(b->root->kids[i]->st->key, k))

@@ -90,6 +90,13 @@ pos_of(const struct parser *P, const struct ynode *n)
 	return ynode_pos(P->file, n);
 }
 
+/* The place of n, for a field of an IR type. */
+static ir_loc
+loc_of(const struct parser *P, const struct ynode *n)
+{
+	return ir_loc_new(P->def->doc, ynode_pos(P->file, n));
+}
+
 /* The field's bit, or 0. */
 static unsigned
 field_bit(const char *name)
@@ -306,7 +313,7 @@ get_env(struct parser *P, const struct ynode *n, struct ir_env *env)
 		env->names[env->n] = k->u.s;
 		/* null means the empty string, as in a shell */
 		env->values[env->n] = ynode_is_null(v) ? "" : v->u.s;
-		env->pos[env->n] = pos_of(P, k);
+		env->pos[env->n] = loc_of(P, k);
 		env->n++;
 	}
 	env->present = true;
@@ -346,7 +353,7 @@ get_strlist(struct parser *P, const struct ynode *n, const char *field,
 			continue;
 		}
 		out->v[out->n] = v[i]->u.s;
-		out->pos[out->n] = pos_of(P, v[i]);
+		out->pos[out->n] = loc_of(P, v[i]);
 		out->n++;
 	}
 	out->present = true;
@@ -564,7 +571,7 @@ get_cache(struct parser *P, const struct ynode *n, int depth)
 	if (!c)
 		return NULL;
 	c->policy = (enum ir_cache_policy)i;
-	c->pos = pos_of(P, n);
+	c->pos = loc_of(P, n);
 	if (n->type == Y_MAP) {
 		if (cache_fields(P, n, c, depth))
 			return NULL;

@@ -155,6 +155,9 @@ struct pipeline {
 
 struct def {
 	struct arena *a;
+	/* the document baked into: the places of the fields of IR types
+	 * (env, secret_env, cache) are recorded in its table */
+	struct ir_doc *doc;
 	const char *file;
 	struct target **targets;	/* definition order */
 	size_t ntargets;
@@ -165,7 +168,7 @@ struct def {
 
 /*
  * Check root and fill def. Returns 0, or -1 after recording every error
- * found. def->a and def->file must be set (DEF_INIT); def_release frees
+ * found. def->a, def->doc and def->file must be set (DEF_INIT); def_release frees
  * what is not in the arena.
  */
 int def_parse(struct def *def, const struct ynode *root,

@@ -16,6 +16,7 @@ register_key(struct bake *b, struct bnode *bn, struct srcpos p)
 {
 	void *old = NULL;
 	struct bnode *o;
+	struct srcpos op;
 	int r = strmap_add(&b->keys, bn->st->key, bn, &old);
 
 	if (r < 0)
@@ -23,9 +24,9 @@ register_key(struct bake *b, struct bnode *bn, struct srcpos p)
 	if (r == 0)
 		return 0;
 	o = old;
+	op = o->xkey_pos.line ? o->xkey_pos : ir_pos(b->doc, o->st->pos);
 	return diag_report(b->diags, E_BAKE_DUP_KEY, p, bn->st->key,
-	    o->xkey_pos.line ? o->xkey_pos.line : o->st->pos.line,
-	    o->xkey_pos.line ? o->xkey_pos.col : o->st->pos.col);
+	    op.line, op.col);
 }
 
 /* prefix/local in the arena, without printf. */
@@ -77,8 +78,8 @@ derive_key(struct bake *b, struct bnode *bn, const char *prefix,
 	unsigned n;
 
 	if (pl + 8 > IR_KEY_MAX)
-		return diag_report(b->diags, E_BAKE_KEY_TOO_LONG, bn->st->pos,
-		    prefix, IR_KEY_MAX);
+		return diag_report(b->diags, E_BAKE_KEY_TOO_LONG,
+		    ir_pos(b->doc, bn->st->pos), prefix, IR_KEY_MAX);
 	room = IR_KEY_MAX - pl;
 	bl = strlen(base);
 	for (n = 1;; n++) {
@@ -91,10 +92,10 @@ derive_key(struct bake *b, struct bnode *bn, const char *prefix,
 		take = bl + sl > room ? room - sl : bl;
 		bn->st->key = concat_key(b, prefix, base, take, suffix);
 		if (!bn->st->key)
-			return bake_nomem(b, bn->st->pos);
+			return bake_nomem(b, ir_pos(b->doc, bn->st->pos));
 		r = strmap_add(&b->keys, bn->st->key, bn, NULL);
 		if (r < 0)
-			return bake_nomem(b, bn->st->pos);
+			return bake_nomem(b, ir_pos(b->doc, bn->st->pos));
 		if (r == 0)
 			return 0;
 	}
@@ -116,7 +117,7 @@ key_scope(struct bake *b, struct bnode *scope, const char *prefix)
 		k->st->key = keys_join(b, prefix, k->xkey, k->xkey_pos);
 		if (!k->st->key || register_key(b, k, k->xkey_pos))
 			ret = -1;
-		k->st->key_pos = k->xkey_pos;
+		k->st->key_pos = ir_loc_new(b->doc, k->xkey_pos);
 	}
 	for (i = 0; i < scope->nkids; i++) {
 		struct bnode *k = scope->kids[i];
@@ -171,7 +172,7 @@ resolve(struct bake *b, struct bnode *scope)
 		if (k->cont_in) {
 			st->continue_in.key = keys_join(b, st->key, k->cont_in,
 			    k->cont_pos);
-			st->continue_in.pos = k->cont_pos;
+			st->continue_in.pos = ir_loc_new(b->doc, k->cont_pos);
 			if (!st->continue_in.key) {
 				ret = -1;
 				continue;
@@ -233,6 +234,7 @@ check_continuations(struct bake *b, struct bnode *scope)
 		struct bnode *k = scope->kids[i], *g = k->builds_in;
 		size_t n, j, len = 0;
 		char names[4 * (IR_KEY_MAX + 4) + 8];
+		struct srcpos gp;
 
 		if (k->st->type == IR_GROUP && check_continuations(b, k))
 			ret = -1;
@@ -247,9 +249,10 @@ check_continuations(struct bake *b, struct bnode *scope)
 			    "%s'%s'", j ? ", " : "", lv[j]->st->key);
 		if (n > 3)
 			snprintf(names + len, sizeof(names) - len, ", ...");
+		gp = ir_pos(b->doc, g->st->pos);
 		ret = diag_report(b->diags, E_BAKE_AMBIGUOUS,
-		    k->st->builds_in.pos, g->st->key, n, names,
-		    g->st->pos.line, g->st->pos.col);
+		    ir_pos(b->doc, k->st->builds_in.pos), g->st->key, n, names,
+		    gp.line, gp.col);
 	}
 	return ret;
 }
@@ -266,7 +269,8 @@ keys_assign(struct bake *b, const char *prefix)
 	for (i = 0; i < b->root->nkids; i++) {
 		struct bnode *k = b->root->kids[i];
 
-		if (k->fixed && register_key(b, k, k->st->key_pos))
+		if (k->fixed && register_key(b, k,
+		    ir_pos(b->doc, k->st->key_pos)))
 			return -1;
 	}
 	if (key_scope(b, b->root, prefix))

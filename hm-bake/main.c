@@ -288,6 +288,7 @@ main(int argc, char **argv)
 		dief(EXIT_SOFTWARE, "out of memory");
 	memset(&def, 0, sizeof(def));
 	def.a = doc->arena;
+	def.doc = doc;
 	def.file = file;
 	bake_init(&b, &def, doc, &diags, environ);
 	root = ytree_load(doc->arena, file, text, len, &diags);

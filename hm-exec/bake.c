@@ -128,8 +128,9 @@ under(const char *key, const char *prefix, size_t plen)
  * of the placeholder: that would be a cycle, and this says why.
  */
 static void
-check_refs(struct run *r, struct srec *rec, struct ir_step **steps, size_t n,
-    const uint8_t *down, struct diag_list *dl)
+check_refs(struct run *r, struct srec *rec, const struct ir_doc *frag,
+    struct ir_step **steps, size_t n, const uint8_t *down,
+    struct diag_list *dl)
 {
 	size_t i, k, plen = strlen(rec->key);
 	uint32_t node;
@@ -150,11 +151,12 @@ check_refs(struct run *r, struct srec *rec, struct ir_step **steps, size_t n,
 				continue;
 			node = graph_find(&r->plan.g, ref->key);
 			if (node != GRAPH_NONE && down[node])
-				diag_report(dl, E_IR_FRAGMENT_REF, ref->pos,
-				    s->key, ref->key, rec->key);
+				diag_report(dl, E_IR_FRAGMENT_REF,
+				    ir_pos(frag, ref->pos), s->key, ref->key,
+				    rec->key);
 		}
 		if (s->type == IR_GROUP)
-			check_refs(r, rec, s->steps, s->nsteps, down, dl);
+			check_refs(r, rec, frag, s->steps, s->nsteps, down, dl);
 	}
 }
 
@@ -234,7 +236,7 @@ bake_expand(struct run *r, struct srec *rec, struct job *j)
 			}
 		}
 	}
-	check_refs(r, rec, frag->steps, frag->nsteps, down, &dl);
+	check_refs(r, rec, frag, frag->steps, frag->nsteps, down, &dl);
 	free(down);
 	free(stack);
 	if (dl.errors || ir_splice(r->doc, rec->step, frag, &sp, &dl) < 0)

@@ -215,8 +215,9 @@ find_replicas(struct builder *B)
 			continue;
 		if (s->type != IR_COMMAND || s->eval == IR_EVAL_DYNAMIC) {
 			diag_report(B->diags, E_IR_EACH_TARGET,
-			    s->builds_in.pos, s->type == IR_GROUP ? "group" :
-			    "dynamic step", s->key, s->builds_in.key);
+			    ir_pos(doc, s->builds_in.pos),
+			    s->type == IR_GROUP ? "group" : "dynamic step",
+			    s->key, s->builds_in.key);
 			B->errors++;
 			continue;
 		}
@@ -229,7 +230,8 @@ find_replicas(struct builder *B)
 		for (k = 0; k < nl; k++) {
 			if (B->rep_group[leaves[k]->id]) {
 				diag_report(B->diags, E_IR_EACH_NESTED,
-				    s->builds_in.pos, s->key, t->key);
+				    ir_pos(doc, s->builds_in.pos), s->key,
+				    t->key);
 				B->errors++;
 				break;
 			}
@@ -484,13 +486,13 @@ static const char *
 node_name(struct graph *g, uint32_t i)
 {
 	struct gnode *n = &g->nodes[i];
+	struct srcpos p = ir_pos(g->doc, n->kind == GN_WAIT ? n->step->pos :
+	    n->step->key_pos);
 
 	if (n->kind == GN_WAIT)
-		return arena_printf(g->arena, "wait (%u:%u)", n->step->pos.line,
-		    n->step->pos.col);
+		return arena_printf(g->arena, "wait (%u:%u)", p.line, p.col);
 	return arena_printf(g->arena, "%s'%s' (%u:%u)",
-	    n->kind == GN_EXIT ? "group " : "", n->key,
-	    n->step->key_pos.line, n->step->key_pos.col);
+	    n->kind == GN_EXIT ? "group " : "", n->key, p.line, p.col);
 }
 
 /* The first predecessor of node i that Kahn's algorithm left over. */
@@ -559,7 +561,8 @@ find_cycle(struct builder *B)
 		if (n->kind == GN_ENTER)
 			continue;
 		if (!p.line) {
-			p = n->kind == GN_WAIT ? n->step->pos : n->step->key_pos;
+			p = ir_pos(g->doc, n->kind == GN_WAIT ?
+			    n->step->pos : n->step->key_pos);
 			mark[0] = queue[k];
 		}
 		path = arena_printf(g->arena, "%s%s -> ", path,

@@ -44,6 +44,86 @@ ir_doc_free(struct ir_doc *doc)
 	arena_free(doc->arena);
 }
 
+struct srcpos
+ir_pos(const struct ir_doc *doc, ir_loc loc)
+{
+	struct srcpos none = { NULL, 0, 0 };
+
+	if (loc == 0)
+		return none;
+	if (loc & IR_LOC_TABLE) {
+		loc &= ~IR_LOC_TABLE;
+		return loc < doc->nlocs ? doc->locs[loc] : none;
+	}
+	return doc->json ? json_pos_at(doc->json, loc - 1) : none;
+}
+
+ir_loc
+ir_loc_new(struct ir_doc *doc, struct srcpos pos)
+{
+	if (doc->nlocs >= IR_LOC_TABLE - 1 ||
+	    arena_grow(doc->arena, &doc->locs, doc->nlocs,
+	    sizeof(*doc->locs)) < 0)
+		return 0;
+	doc->locs[doc->nlocs] = pos;
+	return IR_LOC_TABLE | doc->nlocs++;
+}
+
+/* A table place is already dst's: an array two steps share moves once. */
+ir_loc
+ir_loc_move(struct ir_doc *dst, const struct ir_doc *src, ir_loc loc)
+{
+	if (loc == 0 || (loc & IR_LOC_TABLE))
+		return loc;
+	return ir_loc_new(dst, ir_pos(src, loc));
+}
+
+static void
+locs_move(struct ir_doc *dst, const struct ir_doc *src, ir_loc *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v && i < n; i++)
+		v[i] = ir_loc_move(dst, src, v[i]);
+}
+
+static void
+cache_move_locs(struct ir_doc *dst, const struct ir_doc *src,
+    struct ir_cache *c)
+{
+	size_t i;
+
+	c->pos = ir_loc_move(dst, src, c->pos);
+	locs_move(dst, src, c->env_keys.pos, c->env_keys.n);
+	locs_move(dst, src, c->paths.pos, c->paths.n);
+	for (i = 0; i < c->nsub; i++)
+		cache_move_locs(dst, src, c->sub_policies[i]);
+}
+
+void
+ir_step_move_locs(struct ir_doc *dst, const struct ir_doc *src,
+    struct ir_step *s)
+{
+	size_t i;
+
+	s->pos = ir_loc_move(dst, src, s->pos);
+	s->key_pos = ir_loc_move(dst, src, s->key_pos);
+	s->builds_in.pos = ir_loc_move(dst, src, s->builds_in.pos);
+	for (i = 0; i < s->ndepends_on; i++)
+		s->depends_on[i].pos = ir_loc_move(dst, src,
+		    s->depends_on[i].pos);
+	s->eval_pos = ir_loc_move(dst, src, s->eval_pos);
+	s->target_pos = ir_loc_move(dst, src, s->target_pos);
+	locs_move(dst, src, s->env.pos, s->env.n);
+	if (s->cache)
+		cache_move_locs(dst, src, s->cache);
+	locs_move(dst, src, s->secret_env.pos, s->secret_env.n);
+	s->continue_in.pos = ir_loc_move(dst, src, s->continue_in.pos);
+	s->cont_pos = ir_loc_move(dst, src, s->cont_pos);
+	for (i = 0; i < s->nsteps; i++)
+		ir_step_move_locs(dst, src, s->steps[i]);
+}
+
 struct ir_step *
 ir_step_new(struct ir_doc *doc, enum ir_step_type type)
 {

@@ -73,16 +73,28 @@ enum ir_cache_policy {
 
 struct ir_step;
 
+/*
+ * A place in the source of a document, for messages; 0 for none. Loading
+ * JSON records a byte offset, which ir_pos turns into a line and column
+ * only when a message needs it: a 30 MB document has millions of places
+ * and a run that succeeds prints none of them. A document built by hand
+ * (hm-bake) records each srcpos in a table of the document instead
+ * (ir_loc_new), and so does a fragment's step moved into another
+ * document (ir_step_move_locs).
+ */
+typedef uint32_t ir_loc;
+#define IR_LOC_TABLE	0x80000000u	/* set: an index in doc->locs */
+
 /* A reference to a step by key, resolved by ir_check. */
 struct ir_ref {
 	const char *key;
-	struct srcpos pos;
+	ir_loc pos;
 	struct ir_step *step;	/* NULL until resolved */
 };
 
 struct ir_strlist {
 	const char **v;
-	struct srcpos *pos;
+	ir_loc *pos;
 	size_t n;
 	bool present;
 };
@@ -91,14 +103,14 @@ struct ir_strlist {
 struct ir_env {
 	const char **names;
 	const char **values;
-	struct srcpos *pos;
+	ir_loc *pos;
 	size_t n;
 	bool present;
 };
 
 struct ir_cache {
 	enum ir_cache_policy policy;
-	struct srcpos pos;
+	ir_loc pos;
 	const char *duration_seconds;	/* number text (ttl), or NULL */
 	struct ir_strlist env_keys;	/* forever, ttl */
 	struct ir_strlist paths;	/* on_change */
@@ -116,13 +128,13 @@ struct ir_any {
 
 struct ir_step {
 	enum ir_step_type type;
-	struct srcpos pos;		/* the step object */
+	ir_loc pos;			/* the step object */
 	struct ir_step *parent;		/* enclosing group, or NULL */
 	size_t index;			/* position in its list */
 
 	/* command and group */
 	const char *key;
-	struct srcpos key_pos;
+	ir_loc key_pos;
 	const char *label;		/* NULL: none */
 	enum ir_builds_in builds_in_kind;
 	struct ir_ref builds_in;
@@ -132,11 +144,11 @@ struct ir_step {
 
 	/* command */
 	enum ir_eval_type eval;
-	struct srcpos eval_pos;
+	ir_loc eval_pos;
 	const char *cmd;		/* IR_EVAL_CMD */
 	const char *target_name;	/* IR_EVAL_DYNAMIC; on a group: the
 					   dynamic target it was baked from */
-	struct srcpos target_pos;
+	ir_loc target_pos;
 	struct ir_env env;
 	long long timeout_seconds;
 	bool has_timeout;
@@ -152,7 +164,7 @@ struct ir_step {
 	/* dynamic command and group: the continuation */
 	enum ir_cont cont;
 	struct ir_ref continue_in;	/* IR_CONT_IN */
-	struct srcpos cont_pos;
+	ir_loc cont_pos;
 
 	/* wait */
 	bool continue_on_failure, has_continue_on_failure;
@@ -183,18 +195,36 @@ struct ir_doc {
 	/* a fragment's top-level continuation (overrides the placeholder's) */
 	enum ir_cont cont;
 	struct ir_ref continue_in;
-	struct srcpos cont_pos;
+	ir_loc cont_pos;
 
 	/* built by ir_check: every command and group step by key, and
 	 * every step in preorder */
 	struct ir_index *index;
 	struct ir_step **all;
 	uint32_t nall;
+
+	/* the places that are not offsets in json (IR_LOC_TABLE) */
+	struct srcpos *locs;
+	uint32_t nlocs;
 };
 
 /* A new empty v1 document with its own arena; NULL if memory ran out. */
 struct ir_doc *ir_doc_new(const char *file);
 void ir_doc_free(struct ir_doc *doc);
+
+/* Where loc is, as a line and column ({ NULL, 0, 0 } for 0). */
+struct srcpos ir_pos(const struct ir_doc *doc, ir_loc loc);
+/* Record pos in doc's table; 0 if memory ran out (the place is lost). */
+ir_loc ir_loc_new(struct ir_doc *doc, struct srcpos pos);
+/*
+ * Re-record in dst's table every place of step (and of its members),
+ * which src loaded from JSON: for a fragment's steps moved into the
+ * running document. Places already in a table are left as they are.
+ */
+void ir_step_move_locs(struct ir_doc *dst, const struct ir_doc *src,
+    struct ir_step *step);
+/* The same for one place. */
+ir_loc ir_loc_move(struct ir_doc *dst, const struct ir_doc *src, ir_loc loc);
 
 /* A zeroed step of the given type from doc's arena (builds_in: null). */
 struct ir_step *ir_step_new(struct ir_doc *doc, enum ir_step_type type);

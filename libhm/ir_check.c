@@ -75,11 +75,13 @@ index_keys(struct checker *C)
 			continue;
 		r = ir_index_put(C->doc->index, s->key, s, &old);
 		if (r == 1) {
-			diag_report(C->diags, E_IR_DUP_KEY, s->key_pos, s->key,
-			    old->key_pos.line, old->key_pos.col);
+			struct srcpos o = ir_pos(C->doc, old->key_pos);
+
+			diag_report(C->diags, E_IR_DUP_KEY,
+			    ir_pos(C->doc, s->key_pos), s->key, o.line, o.col);
 			fail(C);
 		} else if (r < 0) {
-			diag_report(C->diags, E_NOMEM, s->pos);
+			diag_report(C->diags, E_NOMEM, ir_pos(C->doc, s->pos));
 			fail(C);
 		}
 	}
@@ -123,17 +125,18 @@ resolve(struct checker *C, struct ir_step *s, struct ir_ref *ref,
 
 	ref->step = NULL;
 	if (!t) {
-		diag_report(C->diags, E_IR_UNKNOWN_REF, ref->pos, field,
-		    s->key, ref->key);
+		diag_report(C->diags, E_IR_UNKNOWN_REF,
+		    ir_pos(C->doc, ref->pos), field, s->key, ref->key);
 		return fail(C);
 	}
 	if (t == s) {
-		diag_report(C->diags, E_IR_SELF_REF, ref->pos, s->key, field);
+		diag_report(C->diags, E_IR_SELF_REF, ir_pos(C->doc, ref->pos),
+		    s->key, field);
 		return fail(C);
 	}
 	if (is_ancestor(t, s)) {
-		diag_report(C->diags, E_IR_MEMBER_REF_GROUP, ref->pos, s->key,
-		    t->key, field);
+		diag_report(C->diags, E_IR_MEMBER_REF_GROUP,
+		    ir_pos(C->doc, ref->pos), s->key, t->key, field);
 		return fail(C);
 	}
 	ref->step = t;
@@ -284,7 +287,7 @@ check_groups(struct checker *C)
 		if (s->type == IR_GROUP) {
 			if (!has_command(s)) {
 				diag_report(C->diags, E_IR_GROUP_EMPTY,
-				    s->pos, s->key);
+				    ir_pos(C->doc, s->pos), s->key);
 				fail(C);
 			}
 			if (s->cont == IR_CONT_IN) {
@@ -294,7 +297,8 @@ check_groups(struct checker *C)
 				if (!k || k->parent != s) {
 					diag_report(C->diags,
 					    E_IR_CONTINUE_IN_MEMBER,
-					    s->continue_in.pos, s->key,
+					    ir_pos(C->doc, s->continue_in.pos),
+					    s->key,
 					    s->continue_in.key);
 					fail(C);
 				}
@@ -306,7 +310,8 @@ check_groups(struct checker *C)
 		    s->cont == IR_CONT_IN && s->key &&
 		    !key_under(s->continue_in.key, s->key)) {
 			diag_report(C->diags, E_IR_PLACEHOLDER_CONTINUE_IN,
-			    s->continue_in.pos, s->key, s->continue_in.key,
+			    ir_pos(C->doc, s->continue_in.pos), s->key,
+			    s->continue_in.key,
 			    s->key);
 			fail(C);
 		}
@@ -317,7 +322,8 @@ check_groups(struct checker *C)
 
 		if (!k || k->parent) {
 			diag_report(C->diags, E_IR_DOC_CONTINUE_IN,
-			    C->doc->continue_in.pos, C->doc->continue_in.key);
+			    ir_pos(C->doc, C->doc->continue_in.pos),
+			    C->doc->continue_in.key);
 			fail(C);
 		}
 		C->doc->continue_in.step = k && !k->parent ? k : NULL;
@@ -344,25 +350,29 @@ check_continuations(struct checker *C)
 			if (ambiguous) {
 				char *names;
 				size_t n = leaf_names(C, b, &names);
+				struct srcpos bp = ir_pos(C->doc, b->pos);
 
 				diag_report(C->diags, E_IR_AMBIGUOUS,
-				    s->builds_in.pos, s->key, b->key, n,
-				    names, b->pos.line, b->pos.col);
+				    ir_pos(C->doc, s->builds_in.pos), s->key,
+				    b->key, n, names, bp.line, bp.col);
 				fail(C);
 			}
 			if (b->cont == IR_CONT_EACH && (s->type != IR_COMMAND ||
 			    s->eval == IR_EVAL_DYNAMIC)) {
 				diag_report(C->diags, E_IR_EACH_TARGET,
-				    s->builds_in.pos, s->type == IR_GROUP ?
+				    ir_pos(C->doc, s->builds_in.pos),
+				    s->type == IR_GROUP ?
 				    "group" : "dynamic step", s->key, b->key);
 				fail(C);
 			}
 		} else if (b->type == IR_COMMAND &&
 		    b->eval == IR_EVAL_DYNAMIC && b->cont == IR_CONT_NONE &&
 		    (C->flags & IR_CHECK_LINT)) {
+			struct srcpos bp = ir_pos(C->doc, b->pos);
+
 			diag_report(C->diags, W_IR_DYNAMIC_NO_CONTINUE,
-			    s->builds_in.pos, s->key, b->key, b->pos.line,
-			    b->pos.col);
+			    ir_pos(C->doc, s->builds_in.pos), s->key, b->key,
+			    bp.line, bp.col);
 		}
 	}
 }
@@ -378,9 +388,11 @@ lint_waits(struct checker *C, struct ir_step **v, size_t n)
 		if (v[i]->type != IR_WAIT)
 			continue;
 		if (i == 0)
-			diag_report(C->diags, W_IR_WAIT_LEADING, v[i]->pos);
+			diag_report(C->diags, W_IR_WAIT_LEADING,
+			    ir_pos(C->doc, v[i]->pos));
 		else if (i == n - 1)
-			diag_report(C->diags, W_IR_WAIT_TRAILING, v[i]->pos);
+			diag_report(C->diags, W_IR_WAIT_TRAILING,
+			    ir_pos(C->doc, v[i]->pos));
 	}
 }
 

@@ -186,7 +186,7 @@ ld_load_graph(struct loader *L, uint32_t gnode)
 			}
 			st->builds_in_kind = IR_BUILDS_IN_KEY;
 			st->builds_in.key = sf->key;
-			st->builds_in.pos = ld_pos(L, e);
+			st->builds_in.pos = ld_loc(L, e);
 		} else if (strcmp(kind, "depends_on") == 0) {
 			struct ir_ref *d;
 			size_t q;
@@ -205,7 +205,7 @@ ld_load_graph(struct loader *L, uint32_t gnode)
 				memcpy(d, st->depends_on,
 				    st->ndepends_on * sizeof(*d));
 			d[st->ndepends_on].key = sf->key;
-			d[st->ndepends_on].pos = ld_pos(L, e);
+			d[st->ndepends_on].pos = ld_loc(L, e);
 			st->depends_on = d;
 			st->ndepends_on++;
 			st->has_depends_on = true;

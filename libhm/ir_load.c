@@ -50,32 +50,13 @@ enum {
 struct srcpos
 ld_pos(struct loader *L, uint32_t node)
 {
-	if (node - L->win_base < L->win_n)
-		return L->win[node - L->win_base];
 	return json_pos(L->j, node);
 }
 
-/*
- * Compute, in document order, the positions of the object at node and of
- * its first nodes, stopping before a member too large for the window (a
- * group's steps): its own steps fill their own windows, and the cursor
- * must not run ahead of them.
- */
-static void
-window_fill(struct loader *L, uint32_t node)
+ir_loc
+ld_loc(struct loader *L, uint32_t node)
 {
-	const struct json_node *nd = L->j->nodes;
-	uint32_t i = node, end = nd[node].next;
-
-	L->win_n = 0;
-	L->win_base = node;
-	while (i < end && i - node < LD_WINDOW) {
-		if (i > node && nd[i].next - i > LD_WINDOW - (i - node))
-			break;
-		L->win[i - node] = json_pos(L->j, i);
-		i++;
-	}
-	L->win_n = i - node;
+	return L->j->nodes[node].off + 1;
 }
 
 int
@@ -203,7 +184,7 @@ static int
 get_ref(struct loader *L, uint32_t node, const char *field,
     struct ir_ref *ref)
 {
-	ref->pos = ld_pos(L, node);
+	ref->pos = ld_loc(L, node);
 	ref->step = NULL;
 	return get_key(L, node, field, &ref->key);
 }
@@ -243,7 +224,7 @@ get_strlist(struct loader *L, uint32_t node, const char *field,
 				continue;
 			}
 		}
-		out->pos[n] = ld_pos(L, e);
+		out->pos[n] = ld_loc(L, e);
 		out->v[n++] = s;
 	}
 	out->n = n;
@@ -293,7 +274,7 @@ ld_get_env(struct loader *L, uint32_t node, const char *field,
 		    sizeof(*names));
 		const char **values = arena_calloc(L->doc->arena, cap,
 		    sizeof(*values));
-		struct srcpos *p = arena_calloc(L->doc->arena, cap,
+		ir_loc *p = arena_calloc(L->doc->arena, cap,
 		    sizeof(*p));
 
 		if (!names || !values || !p)
@@ -331,7 +312,7 @@ ld_get_env(struct loader *L, uint32_t node, const char *field,
 				break;
 		env->names[i] = name;
 		env->values[i] = value;
-		env->pos[i] = ld_pos(L, k);
+		env->pos[i] = ld_loc(L, k);
 		if (i == env->n)
 			env->n++;
 	}
@@ -340,7 +321,7 @@ ld_get_env(struct loader *L, uint32_t node, const char *field,
 
 static int
 get_cont(struct loader *L, uint32_t cont, uint32_t cont_in, const char *what,
-    enum ir_cont *c, struct ir_ref *ref, struct srcpos *cpos)
+    enum ir_cont *c, struct ir_ref *ref, ir_loc *cpos)
 {
 	const char *s;
 
@@ -361,7 +342,7 @@ get_cont(struct loader *L, uint32_t cont, uint32_t cont_in, const char *what,
 			    "continue", "'join' or 'each'", s);
 			return ld_err(L);
 		}
-		*cpos = ld_pos(L, cont);
+		*cpos = ld_loc(L, cont);
 	}
 	if (cont_in) {
 		if (get_ref(L, cont_in, "continue_in", ref) < 0)
@@ -405,7 +386,7 @@ load_cache(struct loader *L, uint32_t node, int depth)
 	c = arena_calloc(L->doc->arena, 1, sizeof(*c));
 	if (!c)
 		return NULL;
-	c->pos = ld_pos(L, node);
+	c->pos = ld_loc(L, node);
 	if (!v[0]) {
 		diag_report(L->diags, E_IR_MISSING, ld_pos(L, node), "cache",
 		    "policy");
@@ -484,7 +465,7 @@ load_eval(struct loader *L, uint32_t node, struct ir_step *s)
 	uint32_t v[MAXFIELDS];
 	const char *type, *why;
 
-	s->eval_pos = ld_pos(L, node);
+	s->eval_pos = ld_loc(L, node);
 	if (json_type(L->j, node) != JSON_OBJECT)
 		return ld_type_error(L, node, "eval", "an object");
 	if (ld_fields(L, node, &eval_fields, NULL, v) < 0)
@@ -530,10 +511,10 @@ load_eval(struct loader *L, uint32_t node, struct ir_step *s)
 	}
 	if (ld_get_str(L, v[2], "target_name", &s->target_name) < 0)
 		return -1;
-	s->target_pos = ld_pos(L, v[2]);
+	s->target_pos = ld_loc(L, v[2]);
 	why = ir_target_name_problem(s->target_name, strlen(s->target_name));
 	if (why) {
-		diag_report(L->diags, E_IR_BAD_NAME, s->target_pos,
+		diag_report(L->diags, E_IR_BAD_NAME, ir_pos(L->doc, s->target_pos),
 		    "target name", s->target_name, why);
 		return ld_err(L);
 	}
@@ -546,7 +527,7 @@ load_builds_in(struct loader *L, uint32_t node, struct ir_step *s)
 {
 	if (json_type(L->j, node) == JSON_NULL) {
 		s->builds_in_kind = IR_BUILDS_IN_NULL;
-		s->builds_in.pos = ld_pos(L, node);
+		s->builds_in.pos = ld_loc(L, node);
 		return 0;
 	}
 	if (json_type(L->j, node) != JSON_STRING)
@@ -565,13 +546,13 @@ load_command_fields(struct loader *L, struct ir_step *s,
 	int ret = 0;
 
 	if (!v[F_KEY]) {
-		diag_report(L->diags, E_IR_MISSING, s->pos, "command step",
+		diag_report(L->diags, E_IR_MISSING, ir_pos(L->doc, s->pos), "command step",
 		    "key");
 		ret = ld_err(L);
 	} else if (get_key(L, v[F_KEY], "key", &s->key) < 0) {
 		ret = -1;
 	} else {
-		s->key_pos = ld_pos(L, v[F_KEY]);
+		s->key_pos = ld_loc(L, v[F_KEY]);
 	}
 	if (v[F_LABEL] && ld_get_str(L, v[F_LABEL], "label", &s->label) < 0)
 		ret = -1;
@@ -587,20 +568,20 @@ load_command_fields(struct loader *L, struct ir_step *s,
 			ret = -1;
 		}
 		s->eval = IR_EVAL_CMD;
-		s->eval_pos = ld_pos(L, v[F_CMD]);
+		s->eval_pos = ld_loc(L, v[F_CMD]);
 	} else if (v[F_EVAL]) {
 		if (load_eval(L, v[F_EVAL], s) < 0)
 			ret = -1;
 	} else {
 		diag_report(L->diags, L->v0 ? E_IR_NO_CMD : E_IR_MISSING,
-		    s->pos, "command step", "eval");
+		    ir_pos(L->doc, s->pos), "command step", "eval");
 		ret = ld_err(L);
 	}
 	if (v[F_BUILDS_IN]) {
 		if (load_builds_in(L, v[F_BUILDS_IN], s) < 0)
 			ret = -1;
 	} else if (!L->graph_form) {
-		diag_report(L->diags, E_IR_MISSING, s->pos, "command step",
+		diag_report(L->diags, E_IR_MISSING, ir_pos(L->doc, s->pos), "command step",
 		    "builds_in");
 		ret = ld_err(L);
 	}
@@ -654,12 +635,12 @@ load_group(struct loader *L, uint32_t node, struct ir_step *s, int depth)
 	if (ld_fields(L, node, &group_fields, NULL, v) < 0)
 		ret = -1;
 	if (!v[1]) {
-		diag_report(L->diags, E_IR_MISSING, s->pos, "group", "key");
+		diag_report(L->diags, E_IR_MISSING, ir_pos(L->doc, s->pos), "group", "key");
 		ret = ld_err(L);
 	} else if (get_key(L, v[1], "key", &s->key) < 0) {
 		ret = -1;
 	} else {
-		s->key_pos = ld_pos(L, v[1]);
+		s->key_pos = ld_loc(L, v[1]);
 	}
 	if (v[2] && ld_get_str(L, v[2], "label", &s->label) < 0)
 		ret = -1;
@@ -667,12 +648,12 @@ load_group(struct loader *L, uint32_t node, struct ir_step *s, int depth)
 		if (ld_get_str(L, v[3], "target_name", &s->target_name) < 0) {
 			ret = -1;
 		} else {
-			s->target_pos = ld_pos(L, v[3]);
+			s->target_pos = ld_loc(L, v[3]);
 			why = ir_target_name_problem(s->target_name,
 			    strlen(s->target_name));
 			if (why) {
 				diag_report(L->diags, E_IR_BAD_NAME,
-				    s->target_pos, "target name",
+				    ir_pos(L->doc, s->target_pos), "target name",
 				    s->target_name, why);
 				ret = ld_err(L);
 			}
@@ -690,11 +671,11 @@ load_group(struct loader *L, uint32_t node, struct ir_step *s, int depth)
 	    &s->cont_pos) < 0)
 		ret = -1;
 	if (!v[8]) {
-		diag_report(L->diags, E_IR_MISSING, s->pos, "group", "steps");
+		diag_report(L->diags, E_IR_MISSING, ir_pos(L->doc, s->pos), "group", "steps");
 		return ld_err(L);
 	}
 	if (depth >= IR_MAX_GROUP_DEPTH) {
-		diag_report(L->diags, E_IR_NESTING, s->pos,
+		diag_report(L->diags, E_IR_NESTING, ir_pos(L->doc, s->pos),
 		    IR_MAX_GROUP_DEPTH);
 		return ld_err(L);
 	}
@@ -716,7 +697,6 @@ ld_load_step(struct loader *L, uint32_t node, int depth)
 		ld_type_error(L, node, "step", "an object");
 		return NULL;
 	}
-	window_fill(L, node);
 	t = json_get(L->j, node, "type");
 	if (!t && L->graph_form) {
 		/* a graph node's step is a command whether it says so or not */
@@ -744,7 +724,7 @@ ld_load_step(struct loader *L, uint32_t node, int depth)
 	}
 	if (!s)
 		return NULL;
-	s->pos = ld_pos(L, node);
+	s->pos = ld_loc(L, node);
 	if (s->type == IR_WAIT) {
 		if (ld_fields(L, node, &wait_fields, NULL, v) < 0)
 			return NULL;

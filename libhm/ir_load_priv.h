@@ -10,8 +10,6 @@
 
 struct json_doc;
 
-#define LD_WINDOW 64
-
 /*
  * One pass over the JSON tree builds the model. Errors are collected, not
  * fatal: loading goes on to the next step so that one run shows them all.
@@ -23,11 +21,6 @@ struct loader {
 	bool v0;
 	bool graph_form;
 	size_t errors;
-	/* the positions of a step's first nodes, computed in document order
-	 * (the fields are read in the contract's order, which would send the
-	 * line:column cursor back and forth) */
-	uint32_t win_base, win_n;
-	struct srcpos win[LD_WINDOW];
 };
 
 #define MAXFIELDS 16
@@ -37,7 +30,10 @@ struct fieldset {
 	const char *names[MAXFIELDS];
 };
 
+/* Node's line and column, for a message now. */
 struct srcpos ld_pos(struct loader *L, uint32_t node);
+/* Node's place, for the model (ir_pos resolves it when needed). */
+ir_loc ld_loc(struct loader *L, uint32_t node);
 /* Count an error; returns -1. */
 int ld_err(struct loader *L);
 /* "'field' must be EXPECTED, found TYPE"; returns -1. */

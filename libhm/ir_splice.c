@@ -5,12 +5,10 @@
 #include "arena.h"
 #include "ir_splice.h"
 
-static struct srcpos
-pos_of(const struct srcpos *v, size_t i)
+static ir_loc
+pos_of(const ir_loc *v, size_t i)
 {
-	struct srcpos none = { NULL, 0, 0 };
-
-	return v ? v[i] : none;
+	return v ? v[i] : 0;
 }
 
 static bool
@@ -113,10 +111,10 @@ struct walk {
 	int ret;
 };
 
+/* Every key of the fragment under KEY/ and new to the document. */
 static void
-walk_steps(struct walk *w, struct ir_step **steps, size_t n, int depth)
+check_keys(struct walk *w, struct ir_step **steps, size_t n, int depth)
 {
-	struct srcpos none = { NULL, 0, 0 };
 	struct ir_step *s, *old;
 	size_t i;
 
@@ -125,18 +123,35 @@ walk_steps(struct walk *w, struct ir_step **steps, size_t n, int depth)
 		if (s->type == IR_WAIT)
 			continue;
 		if (strncmp(s->key, w->ph->key, w->plen) != 0 ||
-		    s->key[w->plen] != IR_KEY_SEP || s->key[w->plen + 1] == '\0')
+		    s->key[w->plen] != IR_KEY_SEP ||
+		    s->key[w->plen + 1] == '\0') {
 			w->ret = diag_report(w->diags, E_IR_FRAGMENT_KEY,
-			    s->key_pos, s->key, w->ph->key);
-		else if ((old = ir_find(w->doc, s->key)) != NULL)
+			    ir_pos(w->frag, s->key_pos), s->key, w->ph->key);
+		} else if ((old = ir_find(w->doc, s->key)) != NULL) {
+			struct srcpos o = ir_pos(w->doc, old->key_pos);
+
 			w->ret = diag_report(w->diags, E_IR_DUP_KEY,
-			    s->key_pos, s->key, old->key_pos.line,
-			    old->key_pos.col);
-		if (s->type == IR_GROUP) {
-			if (depth < IR_MAX_GROUP_DEPTH)
-				walk_steps(w, s->steps, s->nsteps, depth + 1);
-			continue;
+			    ir_pos(w->frag, s->key_pos), s->key, o.line, o.col);
 		}
+		if (s->type == IR_GROUP && depth < IR_MAX_GROUP_DEPTH)
+			check_keys(w, s->steps, s->nsteps, depth + 1);
+	}
+}
+
+/* What the fragment's commands inherit from the placeholder. */
+static void
+inherit(struct walk *w, struct ir_step **steps, size_t n)
+{
+	struct srcpos none = { NULL, 0, 0 };
+	struct ir_step *s;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		s = steps[i];
+		if (s->type == IR_GROUP)
+			inherit(w, s->steps, s->nsteps);
+		if (s->type != IR_COMMAND)
+			continue;
 		if (env_inherit(w->doc->arena, &s->env, &w->ph->env,
 		    &w->frag->env) < 0 ||
 		    secrets_inherit(w->doc->arena, &s->secret_env,
@@ -158,7 +173,7 @@ ir_splice(struct ir_doc *doc, struct ir_step *ph, struct ir_doc *frag,
 	struct srcpos none = { NULL, 0, 0 };
 	struct ir_step **list, *g;
 	struct walk w;
-	size_t n, i;
+	size_t n, i, k;
 
 	memset(sp, 0, sizeof(*sp));
 	list = ph->parent ? ph->parent->steps : doc->steps;
@@ -166,7 +181,8 @@ ir_splice(struct ir_doc *doc, struct ir_step *ph, struct ir_doc *frag,
 	for (i = 0; i < n && list[i] != ph; i++)
 		;
 	if (i == n)
-		return diag_report(diags, E_IR_UNKNOWN_REF, ph->key_pos,
+		return diag_report(diags, E_IR_UNKNOWN_REF,
+		    ir_pos(doc, ph->key_pos),
 		    "key", ph->key, ph->key);
 	w.doc = doc;
 	w.ph = ph;
@@ -174,7 +190,17 @@ ir_splice(struct ir_doc *doc, struct ir_step *ph, struct ir_doc *frag,
 	w.diags = diags;
 	w.plen = strlen(ph->key);
 	w.ret = 0;
-	walk_steps(&w, frag->steps, frag->nsteps, 1);
+	check_keys(&w, frag->steps, frag->nsteps, 1);
+	if (w.ret < 0)
+		return -1;
+	/* the fragment's places, now the document's (its text may go) */
+	for (k = 0; k < frag->nsteps; k++)
+		ir_step_move_locs(doc, frag, frag->steps[k]);
+	for (k = 0; frag->env.pos && k < frag->env.n; k++)
+		frag->env.pos[k] = ir_loc_move(doc, frag, frag->env.pos[k]);
+	frag->continue_in.pos = ir_loc_move(doc, frag, frag->continue_in.pos);
+	frag->cont_pos = ir_loc_move(doc, frag, frag->cont_pos);
+	inherit(&w, frag->steps, frag->nsteps);
 	if (w.ret < 0)
 		return -1;
 	if (!(g = ir_step_new(doc, IR_GROUP)))

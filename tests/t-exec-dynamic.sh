@@ -86,13 +86,15 @@ check "outside: message in log" grep -q "fragment step key 'elsewhere' is not un
 mk collide >c.json
 must_fail 1 "duplicate key in fragment" "$X" --bake "$B" c.json >out 2>&1
 check "collision: message in log" grep -q "step key 'variants/a' is already used" .hm/logs/latest/variants.log
+# found by ir_check after the splice: the places moved into the run's document
+check "collision: fragment positions" grep -q "hm-exec: variants (fragment):3:26: error: step key 'variants/a' is already used (first at 2:26)" .hm/logs/latest/variants.log
 # a fragment key that exists already in the document
 mk one | sed 's|"key":"after"|"key":"variants/only"|; s|"depends_on":\["test"\]|"depends_on":[]|' >c2.json
 must_fail 1 "fragment key exists already" "$X" --bake "$B" c2.json >out 2>&1
 check "existing key: message in log" grep -q "step key 'variants/only' is already used" .hm/logs/latest/variants.log
 mk downstream >ds.json
 must_fail 1 "reference downstream" "$X" --bake "$B" ds.json >out 2>&1
-check "downstream: message in log" grep -q "fragment step 'variants/a' refers to 'after', which is downstream of the dynamic step 'variants'" .hm/logs/latest/variants.log
+check "downstream: message in log" grep -q "variants (fragment):2:105: error: fragment step 'variants/a' refers to 'after', which is downstream of the dynamic step 'variants'" .hm/logs/latest/variants.log
 mk hang | sed 's|"env":{"JOBS":"4"}|"env":{"JOBS":"4"},"timeout_seconds":1|' >h.json
 BAKE_PID=$TMP/bake.pid must_fail 1 "bake timeout" "$X" --grace 1 --bake "$B" h.json >out 2>&1
 check "bake timeout: message" grep -q "the baker timed out after 1s" out

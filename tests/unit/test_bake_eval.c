@@ -29,6 +29,7 @@ bake_text(const char *text, const char *target, char **env,
 	assert_non_null(doc);
 	memset(&def, 0, sizeof(def));
 	def.a = doc->arena;
+	def.doc = doc;
 	def.file = "t.yml";
 	root = ytree_load(doc->arena, "t.yml", text, strlen(text), d);
 	if (!root || def_parse(&def, root, d) || d->errors) {
