@@ -7,6 +7,7 @@
 #include "ir.h"
 #include "ir_check.h"
 #include "ir_index.h"
+#include "mem.h"
 
 /*
  * Nodes are laid out in document order: a wait, a command (or its
@@ -613,6 +614,8 @@ build(struct graph *g, struct ir_doc *doc, struct diag_list *diags,
 	B.t = malloc(B.capt * sizeof(*B.t));
 	if (!g->nodes || !B.t)
 		goto nomem;
+	mem_advise_huge(g->nodes, (size_t)B.cap * sizeof(*g->nodes));
+	mem_advise_huge(B.t, B.capt * sizeof(*B.t));
 	if (find_replicas(&B) < 0)
 		goto out;
 	if (make_nodes(&B, doc->steps, doc->nsteps) < 0)

@@ -5,6 +5,7 @@
 
 #include "ir.h"
 #include "ir_index.h"
+#include "mem.h"
 
 struct slot {
 	const char *key;
@@ -42,6 +43,7 @@ ir_index_new(size_t n)
 		free(ix);
 		return NULL;
 	}
+	mem_advise_huge(ix->slots, cap * sizeof(*ix->slots));
 	ix->mask = cap - 1;
 	return ix;
 }

@@ -10,13 +10,13 @@
 #include "json.h"
 
 static const struct fieldset envelope_fields = { "envelope", {
-	"schema_version", "pipelines" } };
+	"schema_version", "pipelines" }, false };
 static const struct fieldset pipeline_fields = { "pipeline", {
-	"slug", "name", "allow_manual", "triggers", "definition" } };
+	"slug", "name", "allow_manual", "triggers", "definition" }, false };
 static const struct fieldset graph_fields = { "graph", {
-	"nodes", "node_holes", "edge_property", "edges" } };
+	"nodes", "node_holes", "edge_property", "edges" }, false };
 static const struct fieldset node_fields = { "graph node", {
-	"step", "env" } };
+	"step", "env" }, false };
 
 /* The graph form: steps from nodes, builds_in and depends_on from edges. */
 int
@@ -30,7 +30,7 @@ ld_load_graph(struct loader *L, uint32_t gnode)
 
 	if (json_type(L->j, gnode) != JSON_OBJECT)
 		return ld_type_error(L, gnode, "graph", "an object");
-	if (ld_fields(L, gnode, &graph_fields, NULL, v) < 0)
+	if (ld_fields(L, gnode, &graph_fields, v) < 0)
 		return -1;
 	if (!v[0]) {
 		diag_report(L->diags, E_IR_MISSING, ld_pos(L, gnode), "graph",
@@ -93,7 +93,7 @@ ld_load_graph(struct loader *L, uint32_t gnode)
 			i++;
 			continue;
 		}
-		if (ld_fields(L, e, &node_fields, NULL, nv) < 0 || !nv[0]) {
+		if (ld_fields(L, e, &node_fields, nv) < 0 || !nv[0]) {
 			if (!nv[0]) {
 				diag_report(L->diags, E_IR_MISSING,
 				    ld_pos(L, e), "graph node", "step");
@@ -248,7 +248,7 @@ ld_load_envelope(struct loader *L, uint32_t root, const char *want)
 
 	L->v0 = true;	/* harmont's own envelope: unknown fields warn */
 	L->doc->format = IR_FORMAT_ENVELOPE;
-	ld_fields(L, root, &envelope_fields, NULL, v);
+	ld_fields(L, root, &envelope_fields, v);
 	if (ld_get_str(L, v[0], "schema_version", &sv) < 0)
 		return -1;
 	if (strcmp(sv, "1") != 0) {
@@ -298,7 +298,7 @@ ld_load_envelope(struct loader *L, uint32_t root, const char *want)
 			    ld_pos(L, v[1]), n, slug_list(L, v[1]));
 		return ld_err(L);
 	}
-	ld_fields(L, pick, &pipeline_fields, NULL, pv);
+	ld_fields(L, pick, &pipeline_fields, pv);
 	if (!pv[4]) {
 		diag_report(L->diags, E_IR_MISSING, ld_pos(L, pick), "pipeline",
 		    "definition");

@@ -18,28 +18,28 @@
  */
 static const struct fieldset doc_v1_fields = { "document", {
 	"version", "source", "env", "default_image", "continue",
-	"continue_in", "steps" } };
+	"continue_in", "steps" }, false };
 static const struct fieldset doc_v0_fields = { "document", {
-	"version", "env", "default_image", "steps", "graph" } };
+	"version", "env", "default_image", "steps", "graph" }, false };
 static const struct fieldset source_fields = { "source", {
-	"definition", "pipeline" } };
+	"definition", "pipeline" }, false };
 static const struct fieldset command_v1_fields = { "command step", {
 	"type", "key", "label", "eval", "builds_in", "depends_on", "env",
 	"timeout_seconds", "soft_fail", "retry", "cache", "image", "runner",
-	"runner_args", "secret_env", "cmd" } };
+	"runner_args", "secret_env", "cmd" }, true };
 static const struct fieldset command_v0_fields = { "command step", {
 	"type", "key", "cmd", "builds_in", "label", "cache", "env",
-	"timeout_seconds", "image", "runner", "runner_args", "eval" } };
+	"timeout_seconds", "image", "runner", "runner_args", "eval" }, true };
 static const struct fieldset wait_fields = { "wait step", {
-	"type", "continue_on_failure" } };
+	"type", "continue_on_failure" }, false };
 static const struct fieldset group_fields = { "group", {
 	"type", "key", "label", "target_name", "builds_in", "depends_on",
-	"continue", "continue_in", "steps" } };
+	"continue", "continue_in", "steps" }, false };
 static const struct fieldset eval_fields = { "eval", {
-	"type", "cmd", "target_name", "continue", "continue_in" } };
+	"type", "cmd", "target_name", "continue", "continue_in" }, false };
 static const struct fieldset cache_fields = { "cache", {
 	"policy", "duration_seconds", "env_keys", "paths", "sub_policies",
-	"key" } };
+	"key" }, false };
 
 enum {
 	F_TYPE, F_KEY, F_LABEL, F_EVAL, F_BUILDS_IN, F_DEPENDS_ON, F_ENV,
@@ -76,14 +76,31 @@ ld_type_error(struct loader *L, uint32_t node, const char *field,
 }
 
 /*
- * Look every member of obj up in fs; vals[i] gets the value node of
- * fs->names[i] or 0. Unknown members are an error in v1 and a warning in
- * v0. what names the object in messages.
+ * How a message names obj: "step 'KEY'" if fs names objects by their
+ * key and obj has a usable one, else fs->what. Only called for a
+ * message: most documents need none.
  */
+static const char *
+object_name(struct loader *L, uint32_t obj, const struct fieldset *fs,
+    char *buf, size_t size)
+{
+	uint32_t k = fs->by_key ? json_get(L->j, obj, "key") : 0;
+	const char *key;
+
+	if (!k || json_type(L->j, k) != JSON_STRING)
+		return fs->what;
+	key = json_str(L->j, k, NULL);
+	if (strlen(key) > IR_KEY_MAX)
+		return fs->what;
+	snprintf(buf, size, "step '%s'", key);
+	return buf;
+}
+
 int
 ld_fields(struct loader *L, uint32_t obj, const struct fieldset *fs,
-    const char *what, uint32_t vals[MAXFIELDS])
+    uint32_t vals[MAXFIELDS])
 {
+	char what[IR_KEY_MAX + 16];
 	uint32_t k;
 	size_t i;
 	int ret = 0;
@@ -102,10 +119,11 @@ ld_fields(struct loader *L, uint32_t obj, const struct fieldset *fs,
 		}
 		if (L->v0) {
 			diag_report(L->diags, W_IR_UNKNOWN_FIELD_V0,
-			    ld_pos(L, k), name, what ? what : fs->what);
+			    ld_pos(L, k), name,
+			    object_name(L, obj, fs, what, sizeof(what)));
 		} else {
 			diag_report(L->diags, E_IR_UNKNOWN_FIELD, ld_pos(L, k),
-			    name, what ? what : fs->what);
+			    name, object_name(L, obj, fs, what, sizeof(what)));
 			ret = ld_err(L);
 		}
 	}
@@ -381,7 +399,7 @@ load_cache(struct loader *L, uint32_t node, int depth)
 		ld_err(L);
 		return NULL;
 	}
-	if (ld_fields(L, node, &cache_fields, NULL, v) < 0)
+	if (ld_fields(L, node, &cache_fields, v) < 0)
 		return NULL;
 	c = arena_calloc(L->doc->arena, 1, sizeof(*c));
 	if (!c)
@@ -468,7 +486,7 @@ load_eval(struct loader *L, uint32_t node, struct ir_step *s)
 	s->eval_pos = ld_loc(L, node);
 	if (json_type(L->j, node) != JSON_OBJECT)
 		return ld_type_error(L, node, "eval", "an object");
-	if (ld_fields(L, node, &eval_fields, NULL, v) < 0)
+	if (ld_fields(L, node, &eval_fields, v) < 0)
 		return -1;
 	if (!v[0]) {
 		diag_report(L->diags, E_IR_MISSING, ld_pos(L, node), "eval",
@@ -632,7 +650,7 @@ load_group(struct loader *L, uint32_t node, struct ir_step *s, int depth)
 	int ret = 0;
 	const char *why;
 
-	if (ld_fields(L, node, &group_fields, NULL, v) < 0)
+	if (ld_fields(L, node, &group_fields, v) < 0)
 		ret = -1;
 	if (!v[1]) {
 		diag_report(L->diags, E_IR_MISSING, ir_pos(L->doc, s->pos), "group", "key");
@@ -690,8 +708,6 @@ ld_load_step(struct loader *L, uint32_t node, int depth)
 	uint32_t v[MAXFIELDS], t;
 	const char *type;
 	struct ir_step *s;
-	char what[IR_KEY_MAX + 32];
-	uint32_t k;
 
 	if (json_type(L->j, node) != JSON_OBJECT) {
 		ld_type_error(L, node, "step", "an object");
@@ -726,7 +742,7 @@ ld_load_step(struct loader *L, uint32_t node, int depth)
 		return NULL;
 	s->pos = ld_loc(L, node);
 	if (s->type == IR_WAIT) {
-		if (ld_fields(L, node, &wait_fields, NULL, v) < 0)
+		if (ld_fields(L, node, &wait_fields, v) < 0)
 			return NULL;
 		if (v[1]) {
 			s->has_continue_on_failure = true;
@@ -739,20 +755,8 @@ ld_load_step(struct loader *L, uint32_t node, int depth)
 	if (s->type == IR_GROUP)
 		return load_group(L, node, s, depth) < 0 ? NULL : s;
 
-	/* name the step in messages about its fields */
-	k = json_get(L->j, node, "key");
-	if (k && json_type(L->j, k) == JSON_STRING) {
-		const char *key = json_str(L->j, k, NULL);
-
-		if (strlen(key) <= IR_KEY_MAX)
-			snprintf(what, sizeof(what), "step '%s'", key);
-		else
-			snprintf(what, sizeof(what), "command step");
-	} else {
-		snprintf(what, sizeof(what), "command step");
-	}
 	if (ld_fields(L, node, L->v0 ? &command_v0_fields : &command_v1_fields,
-	    what, v) < 0)
+	    v) < 0)
 		return NULL;
 	if (L->v0) {
 		static const int map[] = { F_TYPE, F_KEY, F_CMD, F_BUILDS_IN,
@@ -829,7 +833,7 @@ ld_load_document(struct loader *L, uint32_t root)
 		return ld_err(L);
 	}
 	if (L->v0) {
-		int ret = ld_fields(L, root, &doc_v0_fields, NULL, v);
+		int ret = ld_fields(L, root, &doc_v0_fields, v);
 
 		if (v[1] && ld_get_env(L, v[1], "env", &L->doc->env) < 0)
 			ret = -1;
@@ -856,7 +860,7 @@ ld_load_document(struct loader *L, uint32_t root)
 		return load_steps(L, v[3], NULL, 0) < 0 ? -1 : ret;
 	}
 	{
-		int ret = ld_fields(L, root, &doc_v1_fields, NULL, v);
+		int ret = ld_fields(L, root, &doc_v1_fields, v);
 
 		if (v[1]) {
 			uint32_t sv[MAXFIELDS];
@@ -865,8 +869,7 @@ ld_load_document(struct loader *L, uint32_t root)
 				ret = ld_type_error(L, v[1], "source",
 				    "an object");
 			} else {
-				if (ld_fields(L, v[1], &source_fields, NULL,
-				    sv) < 0)
+				if (ld_fields(L, v[1], &source_fields, sv) < 0)
 					ret = -1;
 				L->doc->has_source = true;
 				if (sv[0] && ld_get_str(L, sv[0], "definition",

@@ -28,6 +28,7 @@ struct loader {
 struct fieldset {
 	const char *what;	/* "command step", ... for messages */
 	const char *names[MAXFIELDS];
+	bool by_key;		/* messages name an object by its key */
 };
 
 /* Node's line and column, for a message now. */
@@ -44,7 +45,7 @@ int ld_type_error(struct loader *L, uint32_t node, const char *field,
  * fs->names[i] or 0. Unknown members: an error in v1, a warning in v0.
  */
 int ld_fields(struct loader *L, uint32_t obj, const struct fieldset *fs,
-    const char *what, uint32_t vals[MAXFIELDS]);
+    uint32_t vals[MAXFIELDS]);
 /* A string without NUL bytes, or -1 after reporting. */
 int ld_get_str(struct loader *L, uint32_t node, const char *field,
     const char **out);

@@ -215,8 +215,23 @@ jsonw_escape(struct jsonw *w, const char *s, size_t n)
 
 		*d++ = '"';
 		for (i = 0; i < n; i++) {
-			unsigned char c = p[i];
+			unsigned char c;
 
+			/* eight bytes that need no escape at a time */
+			while (i + 8 <= n) {
+				uint64_t x = swar_load(p + i);
+
+				if (swar_has_less(x, 0x20) ||
+				    swar_has_byte(x, '"') ||
+				    swar_has_byte(x, '\\'))
+					break;
+				memcpy(d, p + i, 8);
+				d += 8;
+				i += 8;
+			}
+			if (i >= n)
+				break;
+			c = p[i];
 			if (c >= 0x20 && c != '"' && c != '\\') {
 				*d++ = (char)c;
 				continue;
