@@ -469,6 +469,7 @@ loop_run(struct run *r)
 		size_t np = 0;
 		double t, next = 0;
 		int timeout;
+		bool done = false;
 
 		/* retire finished jobs first: their slots and their
 		 * dependents are free to start in this same turn */
@@ -494,6 +495,11 @@ loop_run(struct run *r)
 
 			if (!j->rec)
 				continue;
+			/* a job that failed as it started (a bake with no
+			 * definition, a spawn error) has no child to wake
+			 * the poll: retire it in the next turn */
+			if (job_done(j))
+				done = true;
 			if (j->fd >= 0) {
 				pfd[np].fd = j->fd;
 				pfd[np].events = POLLIN;
@@ -510,7 +516,9 @@ loop_run(struct run *r)
 				next = j->kill_at;
 		}
 		timeout = -1;
-		if (next) {
+		if (done) {
+			timeout = 0;
+		} else if (next) {
 			t = next - now();
 			timeout = t <= 0 ? 0 : (int)(t * 1000) + 1;
 		}

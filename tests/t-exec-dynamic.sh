@@ -110,6 +110,13 @@ check "soft-failed bake passes the run" "$X" --bake "$B" fs.json >out 2>&1
 check "soft-failed bake: test continues" grep -q -- '--- test: passed' out
 must_fail 1 "no definition" sh -c "sed 's|\"source\":{\"definition\":\"[^\"]*\"},||' one.json | '$X' --bake '$B' >out 2>&1"
 check "no definition: message" grep -q "no definition to bake from" out
+# a placeholder that fails as it starts, with nothing else running: no
+# child is left to wake the loop, which must still see the failure
+printf '%s\n' '{"version":"1","steps":[{"type":"command","key":"v",' \
+	'"eval":{"type":"dynamic","target_name":"one"},"builds_in":null}]}' \
+	>alone.json
+must_fail 1 "failed at start, nothing running: no hang" \
+	timeout 20 "$X" --bake "$B" alone.json >out 2>&1
 
 # 5. outputs choose what the baker bakes; the bake sees them in its env
 cat >pick.json <<EOF
