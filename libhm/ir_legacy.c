@@ -39,7 +39,7 @@ ld_load_graph(struct loader *L, uint32_t gnode)
 	}
 	if (json_type(L->j, v[0]) != JSON_ARRAY)
 		return ld_type_error(L, v[0], "nodes", "an array");
-	nnodes = L->j->nodes[v[0]].len;
+	nnodes = json_count(L->j, v[0]);
 	/*
 	 * A stable graph's node index counts the holes left by removed
 	 * nodes: nodes[] holds the live ones in index order.
@@ -49,7 +49,7 @@ ld_load_graph(struct loader *L, uint32_t gnode)
 			return ld_type_error(L, v[1], "node_holes",
 			    "an array of integers");
 		holes = arena_calloc(L->doc->arena,
-		    L->j->nodes[v[1]].len + 1, sizeof(*holes));
+		    json_count(L->j, v[1]) + 1, sizeof(*holes));
 		if (!holes)
 			return -1;
 		for (h = json_first(L->j, v[1]); h;
@@ -139,7 +139,7 @@ ld_load_graph(struct loader *L, uint32_t gnode)
 		struct ir_step *sf, *st;
 
 		if (json_type(L->j, e) != JSON_ARRAY ||
-		    L->j->nodes[e].len != 3) {
+		    json_count(L->j, e) != 3) {
 			diag_report(L->diags, E_IR_GRAPH_EDGE, ld_pos(L, e),
 			    "expected [FROM, TO, \"builds_in\" or "
 			    "\"depends_on\"]");
@@ -265,7 +265,7 @@ ld_load_envelope(struct loader *L, uint32_t root, const char *want)
 	}
 	if (json_type(L->j, v[1]) != JSON_ARRAY)
 		return ld_type_error(L, v[1], "pipelines", "an array");
-	n = L->j->nodes[v[1]].len;
+	n = json_count(L->j, v[1]);
 	if (n == 0) {
 		diag_report(L->diags, E_IR_ENVELOPE_EMPTY, ld_pos(L, v[1]));
 		return ld_err(L);

@@ -219,9 +219,9 @@ get_strlist(struct loader *L, uint32_t node, const char *field,
 		return ld_type_error(L, node, field, "an array of strings");
 	out->present = true;
 	out->n = 0;
-	out->v = arena_calloc(L->doc->arena, L->j->nodes[node].len + 1,
+	out->v = arena_calloc(L->doc->arena, json_count(L->j, node) + 1,
 	    sizeof(*out->v));
-	out->pos = arena_calloc(L->doc->arena, L->j->nodes[node].len + 1,
+	out->pos = arena_calloc(L->doc->arena, json_count(L->j, node) + 1,
 	    sizeof(*out->pos));
 	if (!out->v || !out->pos)
 		return -1;
@@ -259,7 +259,7 @@ get_refs(struct loader *L, uint32_t node, const char *field,
 
 	if (json_type(L->j, node) != JSON_ARRAY)
 		return ld_type_error(L, node, field, "an array of step keys");
-	*out = arena_calloc(L->doc->arena, L->j->nodes[node].len + 1,
+	*out = arena_calloc(L->doc->arena, json_count(L->j, node) + 1,
 	    sizeof(**out));
 	if (!*out)
 		return -1;
@@ -286,7 +286,7 @@ ld_get_env(struct loader *L, uint32_t node, const char *field,
 	if (json_type(L->j, node) != JSON_OBJECT)
 		return ld_type_error(L, node, field,
 		    "an object of string values");
-	cap = env->n + L->j->nodes[node].len + 1;
+	cap = env->n + json_count(L->j, node) + 1;
 	{
 		const char **names = arena_calloc(L->doc->arena, cap,
 		    sizeof(*names));
@@ -459,7 +459,7 @@ load_cache(struct loader *L, uint32_t node, int depth)
 		}
 		c->has_sub_policies = true;
 		c->sub_policies = arena_calloc(L->doc->arena,
-		    L->j->nodes[v[4]].len + 1, sizeof(*c->sub_policies));
+		    json_count(L->j, v[4]) + 1, sizeof(*c->sub_policies));
 		if (!c->sub_policies)
 			return NULL;
 		for (e = json_first(L->j, v[4]); e;
@@ -906,7 +906,7 @@ static struct json_doc *
 subtree_copy(struct arena *a, const struct json_doc *j, uint32_t i)
 {
 	struct json_doc *sub = arena_calloc(a, 1, sizeof(*sub));
-	uint32_t n = j->nodes[i].next - i, k;
+	uint32_t n = json_skip(j, i) - i, k;
 
 	if (!sub)
 		return NULL;
@@ -915,7 +915,8 @@ subtree_copy(struct arena *a, const struct json_doc *j, uint32_t i)
 		return NULL;
 	for (k = 0; k < n; k++) {
 		sub->nodes[k] = j->nodes[i + k];
-		sub->nodes[k].next -= i;
+		if (json_is_container(j, i + k))
+			sub->nodes[k].next -= i;
 	}
 	sub->n = n;
 	sub->file = j->file;

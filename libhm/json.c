@@ -40,7 +40,17 @@
 #include "diag.h"
 #include "json.h"
 #include "mem.h"
+#include "scan.h"
 #include "swar.h"
+
+const unsigned char json_type_of[256] = {
+	['"'] = JSON_STRING, ['['] = JSON_ARRAY, ['{'] = JSON_OBJECT,
+	['t'] = JSON_TRUE, ['f'] = JSON_FALSE, ['n'] = JSON_NULL,
+	['-'] = JSON_NUMBER, ['0'] = JSON_NUMBER, ['1'] = JSON_NUMBER,
+	['2'] = JSON_NUMBER, ['3'] = JSON_NUMBER, ['4'] = JSON_NUMBER,
+	['5'] = JSON_NUMBER, ['6'] = JSON_NUMBER, ['7'] = JSON_NUMBER,
+	['8'] = JSON_NUMBER, ['9'] = JSON_NUMBER,
+};
 
 /* What the parser expects next. */
 enum expect {
@@ -74,6 +84,12 @@ struct frame {
 	uint32_t count;		/* elements or members so far */
 };
 
+/* The keys of an object, to find duplicates. */
+struct keyset {
+	uint32_t *slot;		/* node index + 1; 0 = empty */
+	size_t cap;
+};
+
 struct reader {
 	struct json_doc *doc;
 	struct diag_list *diags;
@@ -82,6 +98,8 @@ struct reader {
 	uint32_t cap;		/* nodes allocated */
 	struct frame stack[JSON_MAX_DEPTH];
 	unsigned depth;
+	struct keyset keys;
+	int dups;		/* a duplicate key was reported */
 };
 
 /* Byte classes inside strings: 0 is an ordinary ASCII byte. */
@@ -455,10 +473,97 @@ fail_char(struct reader *r, size_t p, enum expect ex)
 	    what);
 }
 
+/* --- duplicate keys --------------------------------------------------- */
+
+static uint64_t
+key_hash(const unsigned char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325u;	/* FNV-1a */
+
+	while (n--)
+		h = (h ^ *s++) * 0x100000001b3u;
+	return h;
+}
+
+static int
+key_eq(const struct json_doc *doc, uint32_t a, uint32_t b)
+{
+	return doc->nodes[a].len == doc->nodes[b].len &&
+	    !memcmp(doc->text + doc->nodes[a].off + 1,
+	    doc->text + doc->nodes[b].off + 1, doc->nodes[a].len);
+}
+
+static int
+dup_report(struct json_doc *doc, struct diag_list *diags, uint32_t first,
+    uint32_t dup)
+{
+	struct srcpos fp = json_pos(doc, first);
+	char buf[64];
+
+	show(buf, sizeof(buf),
+	    (const unsigned char *)doc->text + doc->nodes[dup].off + 1,
+	    doc->nodes[dup].len);
+	return diag_report(diags, E_JSON_DUPKEY, json_pos(doc, dup), buf,
+	    fp.line, fp.col);
+}
+
+/*
+ * Report every key of object obj (m members) that an earlier key of it
+ * repeats. Small objects compare pairwise; others use an open-addressing
+ * table, so an object with a million keys costs a million probes.
+ */
+static int
+dup_check(struct json_doc *doc, uint32_t obj, uint32_t m, struct keyset *ks,
+    struct diag_list *diags)
+{
+	uint32_t end = doc->nodes[obj].next, k, j, e;
+	size_t cap, h, i;
+	uint32_t *slot;
+	int ret = 0;
+
+	if (m <= 8) {
+		for (k = obj + 1; k < end; k = json_skip(doc, k + 1))
+			for (j = obj + 1; j < k; j = json_skip(doc, j + 1))
+				if (key_eq(doc, j, k)) {
+					ret = dup_report(doc, diags, j, k);
+					break;
+				}
+		return ret;
+	}
+	for (cap = 16; cap < 2 * (size_t)m; cap *= 2)
+		;
+	if (cap > ks->cap) {
+		free(ks->slot);
+		if (!(ks->slot = calloc(cap, sizeof(*slot)))) {
+			ks->cap = 0;
+			return diag_report(diags, E_NOMEM,
+			    (struct srcpos){ doc->file, 0, 0 });
+		}
+		ks->cap = cap;
+	} else
+		memset(ks->slot, 0, cap * sizeof(*slot));
+	slot = ks->slot;
+	for (k = obj + 1; k < end; k = json_skip(doc, k + 1)) {
+		h = (size_t)key_hash((const unsigned char *)doc->text +
+		    doc->nodes[k].off + 1, doc->nodes[k].len);
+		for (i = h & (cap - 1);; i = (i + 1) & (cap - 1)) {
+			if (!(e = slot[i])) {
+				slot[i] = k + 1;
+				break;
+			}
+			if (key_eq(doc, e - 1, k)) {
+				ret = dup_report(doc, diags, e - 1, k);
+				break;
+			}
+		}
+	}
+	return ret;
+}
+
 /* --- the parser ------------------------------------------------------- */
 
 static int
-node_add(struct reader *r, enum json_type type, size_t off, uint32_t *idx)
+node_add(struct reader *r, size_t off, uint32_t *idx)
 {
 	struct json_doc *doc = r->doc;
 	struct json_node *nodes, *nd;
@@ -479,10 +584,8 @@ node_add(struct reader *r, enum json_type type, size_t off, uint32_t *idx)
 	}
 	*idx = doc->n++;
 	nd = &doc->nodes[*idx];
-	nd->type = type;
 	nd->off = (uint32_t)off;
 	nd->len = 0;
-	nd->next = *idx + 1;
 	return 0;
 }
 
@@ -555,32 +658,33 @@ static int
 string_read(struct reader *r, size_t p, size_t *end, uint32_t *len)
 {
 	unsigned char *s = r->s;
-	size_t q = p + 1, cols = 0, escapes = 0;
+	/* a block may be read up to the sentinel "\n\0" after the text */
+	size_t q = p + 1, lim = r->size + 2, cols = 0;
 	unsigned char c;
+	int escapes = 0, k;
 	long u, u2;
 	uint32_t cp;
 	char *d;
-	int k;
 
 	for (;;) {
-		/* plain ASCII, eight bytes at a time */
-		while (q + 8 <= r->size) {
-			uint64_t w = swar_load(s + q);
+		/* bytes that need no look, a block at a time */
+		if (q + SCAN_WIDTH <= lim) {
+			unsigned n = scan_str_stop(s + q);
 
-			if ((w & SWAR_HIGHS) || swar_has_less(w, 0x20) ||
-			    swar_has_byte(w, '"') || swar_has_byte(w, '\\'))
-				break;
-			q += 8;
-			cols += 8;
+			q += n;
+			if (n == SCAN_WIDTH)
+				continue;
+		} else {
+			while ((c = s[q]) >= 0x20 && c < 0x80 && c != '"' &&
+			    c != '\\')
+				q++;
 		}
-		while ((c = s[q]) >= 0x20 && c < 0x80 && c != '"' && c != '\\')
-			q++, cols++;
+		c = s[q];
 		switch (str_class(c)) {
 		case SC_QUOTE:
 			goto done;
 		case SC_BACKSLASH:
-			escapes++;
-			cols += 2;
+			escapes = 1;
 			switch (s[q + 1]) {
 			case '"': case '\\': case '/': case 'b': case 'f':
 			case 'n': case 'r': case 't':
@@ -610,7 +714,6 @@ string_read(struct reader *r, size_t p, size_t *end, uint32_t *len)
 			}
 			if ((u = hex4(s + q + 2)) < 0)
 				return fail_escape(r, q, E_JSON_ESCAPE, 6);
-			cols += 4;
 			if (u >= 0xdc00 && u <= 0xdfff)
 				return fail_escape(r, q, E_JSON_SURROGATE, 6);
 			if (u >= 0xd800 && u <= 0xdbff) {
@@ -619,7 +722,6 @@ string_read(struct reader *r, size_t p, size_t *end, uint32_t *len)
 				    u2 > 0xdfff)
 					return fail_escape(r, q,
 					    E_JSON_SURROGATE, 6);
-				cols += 6;
 				q += 6;
 			}
 			q += 6;
@@ -635,7 +737,6 @@ string_read(struct reader *r, size_t p, size_t *end, uint32_t *len)
 			if (!(k = utf8_len(s + q, NULL)))
 				return fail_at(r, q, E_JSON_UTF8, NULL);
 			q += (size_t)k;
-			cols++;
 			continue;
 		}
 	}
@@ -646,14 +747,20 @@ done:
 		*len = (uint32_t)(q - p - 1);
 		return 0;
 	}
-	/* Checked above, so decoding needs no checks. */
+	/*
+	 * Checked above, so decoding needs no checks. The source is read
+	 * ahead of where its decoding is written; its characters are
+	 * counted for the span that stands for it.
+	 */
 	d = (char *)s + p + 1;
 	for (q = p + 1; s[q] != '"'; q++) {
 		if (s[q] != '\\') {
+			cols += (s[q] & 0xc0) != 0x80;
 			*d++ = (char)s[q];
 			continue;
 		}
 		q++;
+		cols += 2;
 		switch (s[q]) {
 		case 'b': *d++ = '\b'; break;
 		case 'f': *d++ = '\f'; break;
@@ -663,10 +770,12 @@ done:
 		case 'u':
 			cp = (uint32_t)hex4(s + q + 1);
 			q += 4;
+			cols += 4;
 			if (cp >= 0xd800 && cp <= 0xdbff) {
 				cp = 0x10000 + ((cp - 0xd800) << 10) +
 				    ((uint32_t)hex4(s + q + 3) - 0xdc00);
 				q += 6;
+				cols += 6;
 			}
 			d = utf8_put(d, cp);
 			break;
@@ -779,7 +888,7 @@ scalar_read(struct reader *r, size_t p, size_t *endp, enum expect ex)
 	size_t end;
 
 	if (s[p] == '"') {
-		if (node_add(r, JSON_STRING, p, &idx) < 0 ||
+		if (node_add(r, p, &idx) < 0 ||
 		    string_read(r, p, &end, &len) < 0)
 			return -1;
 		r->doc->nodes[idx].len = len;
@@ -788,7 +897,7 @@ scalar_read(struct reader *r, size_t p, size_t *endp, enum expect ex)
 	}
 	if (is_digit(s[p]) || s[p] == '-' || s[p] == '.' || s[p] == '+') {
 		if (number_read(r, p, &end) < 0 ||
-		    node_add(r, JSON_NUMBER, p, &idx) < 0)
+		    node_add(r, p, &idx) < 0)
 			return -1;
 		r->doc->nodes[idx].len = (uint32_t)(end - p);
 		*endp = end;
@@ -797,7 +906,7 @@ scalar_read(struct reader *r, size_t p, size_t *endp, enum expect ex)
 	if ((s[p] >= 'a' && s[p] <= 'z') || (s[p] >= 'A' && s[p] <= 'Z') ||
 	    s[p] == '_') {
 		if (literal_read(r, p, &type, &end) < 0 ||
-		    node_add(r, type, p, &idx) < 0)
+		    node_add(r, p, &idx) < 0)
 			return -1;
 		*endp = end;
 		return 0;
@@ -806,14 +915,14 @@ scalar_read(struct reader *r, size_t p, size_t *endp, enum expect ex)
 }
 
 static int
-container_open(struct reader *r, size_t p, enum json_type type)
+container_open(struct reader *r, size_t p)
 {
 	uint32_t idx;
 
 	if (r->depth == JSON_MAX_DEPTH)
 		return diag_report(r->diags, E_JSON_DEPTH,
 		    json_pos_at(r->doc, p), JSON_MAX_DEPTH);
-	if (node_add(r, type, p, &idx) < 0)
+	if (node_add(r, p, &idx) < 0)
 		return -1;
 	r->stack[r->depth].node = idx;
 	r->stack[r->depth].count = 0;
@@ -835,22 +944,28 @@ value_done(struct reader *r)
 	    EX_OBJ_NEXT;
 }
 
+/*
+ * An object's keys are checked for duplicates when it closes, while
+ * they are still in the cache; an error there does not stop the parse.
+ */
 static enum expect
 container_close(struct reader *r)
 {
 	struct frame *f = &r->stack[--r->depth];
-	struct json_node *nd = &r->doc->nodes[f->node];
 
-	nd->len = f->count;
-	nd->next = r->doc->n;
+	r->doc->nodes[f->node].next = r->doc->n;
+	if (f->count > 1 && json_type(r->doc, f->node) == JSON_OBJECT &&
+	    dup_check(r->doc, f->node, f->count, &r->keys, r->diags) < 0)
+		r->dups = 1;
 	return value_done(r);
 }
 
 static int
 unclosed(struct reader *r)
 {
-	struct json_node *nd = &r->doc->nodes[r->stack[r->depth - 1].node];
-	int arr = nd->type == JSON_ARRAY;
+	uint32_t i = r->stack[r->depth - 1].node;
+	struct json_node *nd = &r->doc->nodes[i];
+	int arr = json_type(r->doc, i) == JSON_ARRAY;
 
 	return diag_report(r->diags, E_JSON_UNCLOSED,
 	    json_pos_at(r->doc, nd->off), arr ? "array" : "object",
@@ -900,8 +1015,7 @@ parse_all(struct reader *r)
 		case EX_ARR_VALUE:
 		case EX_OBJ_VALUE:
 			if (c == '[' || c == '{') {
-				if (container_open(r, p, c == '[' ?
-				    JSON_ARRAY : JSON_OBJECT) < 0)
+				if (container_open(r, p) < 0)
 					return -1;
 				ex = c == '[' ? EX_ARR_FIRST : EX_OBJ_FIRST;
 				p++;
@@ -921,7 +1035,7 @@ parse_all(struct reader *r)
 		case EX_OBJ_KEY:
 			if (c != '"')
 				return fail_char(r, p, ex);
-			if (node_add(r, JSON_STRING, p, &idx) < 0 ||
+			if (node_add(r, p, &idx) < 0 ||
 			    string_read(r, p, &end, &len) < 0)
 				return -1;
 			r->doc->nodes[idx].len = len;
@@ -950,116 +1064,6 @@ parse_all(struct reader *r)
 			return fail_char(r, p, ex);
 		}
 	}
-}
-
-/* --- duplicate keys --------------------------------------------------- */
-
-struct keyset {
-	uint32_t *slot;		/* node index + 1; 0 = empty */
-	size_t cap;
-};
-
-static uint64_t
-key_hash(const unsigned char *s, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325u;	/* FNV-1a */
-
-	while (n--)
-		h = (h ^ *s++) * 0x100000001b3u;
-	return h;
-}
-
-static int
-key_eq(const struct json_doc *doc, uint32_t a, uint32_t b)
-{
-	return doc->nodes[a].len == doc->nodes[b].len &&
-	    !memcmp(doc->text + doc->nodes[a].off + 1,
-	    doc->text + doc->nodes[b].off + 1, doc->nodes[a].len);
-}
-
-static int
-dup_report(struct json_doc *doc, struct diag_list *diags, uint32_t first,
-    uint32_t dup)
-{
-	struct srcpos fp = json_pos(doc, first);
-	char buf[64];
-
-	show(buf, sizeof(buf),
-	    (const unsigned char *)doc->text + doc->nodes[dup].off + 1,
-	    doc->nodes[dup].len);
-	return diag_report(diags, E_JSON_DUPKEY, json_pos(doc, dup), buf,
-	    fp.line, fp.col);
-}
-
-/*
- * Report every key of object obj that an earlier key of it repeats.
- * Small objects compare pairwise; others use an open-addressing table,
- * so an object with a million keys costs a million probes.
- */
-static int
-dup_check(struct json_doc *doc, uint32_t obj, struct keyset *ks,
-    struct diag_list *diags)
-{
-	uint32_t m = doc->nodes[obj].len, k, j, e;
-	size_t cap, h, i;
-	uint32_t *slot;
-	int ret = 0;
-
-	if (m < 2)
-		return 0;
-	if (m <= 8) {
-		for (k = obj + 1; k < doc->nodes[obj].next;
-		    k = doc->nodes[k + 1].next)
-			for (j = obj + 1; j < k; j = doc->nodes[j + 1].next)
-				if (key_eq(doc, j, k)) {
-					ret = dup_report(doc, diags, j, k);
-					break;
-				}
-		return ret;
-	}
-	for (cap = 16; cap < 2 * (size_t)m; cap *= 2)
-		;
-	if (cap > ks->cap) {
-		free(ks->slot);
-		if (!(ks->slot = calloc(cap, sizeof(*slot)))) {
-			ks->cap = 0;
-			return diag_report(diags, E_NOMEM,
-			    (struct srcpos){ doc->file, 0, 0 });
-		}
-		ks->cap = cap;
-	} else
-		memset(ks->slot, 0, cap * sizeof(*slot));
-	slot = ks->slot;
-	for (k = obj + 1; k < doc->nodes[obj].next; k = doc->nodes[k + 1].next) {
-		h = (size_t)key_hash((const unsigned char *)doc->text +
-		    doc->nodes[k].off + 1, doc->nodes[k].len);
-		for (i = h & (cap - 1);; i = (i + 1) & (cap - 1)) {
-			if (!(e = slot[i])) {
-				slot[i] = k + 1;
-				break;
-			}
-			if (key_eq(doc, e - 1, k)) {
-				ret = dup_report(doc, diags, e - 1, k);
-				break;
-			}
-		}
-	}
-	return ret;
-}
-
-static int
-dups_find(struct json_doc *doc, struct diag_list *diags)
-{
-	struct keyset ks = { NULL, 0 };
-	uint32_t i;
-	int ret = 0;
-
-	for (i = 0; i < doc->n; i++)
-		if (doc->nodes[i].type == JSON_OBJECT &&
-		    dup_check(doc, i, &ks, diags) < 0)
-			ret = -1;
-	free(ks.slot);
-	return ret;
 }
 
 /* --- the interface ---------------------------------------------------- */
@@ -1098,6 +1102,9 @@ json_parse(struct json_doc *doc, const char *file, char *text, size_t size,
 	r->size = size;
 	r->cap = 0;
 	r->depth = 0;
+	r->keys.slot = NULL;
+	r->keys.cap = 0;
+	r->dups = 0;
 	if (count > 0) {
 		doc->nodes = malloc((size_t)count * sizeof(*doc->nodes));
 		if (doc->nodes) {
@@ -1107,6 +1114,9 @@ json_parse(struct json_doc *doc, const char *file, char *text, size_t size,
 		}
 	}
 	ret = parse_all(r);
+	if (r->dups)
+		ret = -1;
+	free(r->keys.slot);
 	free(r);
 	if (ret < 0)
 		return -1;
@@ -1114,7 +1124,7 @@ json_parse(struct json_doc *doc, const char *file, char *text, size_t size,
 	if (count < 0)
 		return diag_report(diags, E_JSON_JSMN,
 		    json_pos_at(doc, jp.pos), count);
-	return dups_find(doc, diags);
+	return 0;
 }
 
 void
@@ -1207,7 +1217,7 @@ json_int(const struct json_doc *doc, uint32_t i, long long min,
 	unsigned long long v = 0, lim;
 	int neg = 0;
 
-	if (doc->nodes[i].type != JSON_NUMBER)
+	if (json_type(doc, i) != JSON_NUMBER)
 		return -1;
 	if (s[0] == '-') {
 		neg = 1;
@@ -1263,13 +1273,13 @@ json_type_name(enum json_type t)
 uint32_t
 json_first(const struct json_doc *doc, uint32_t container)
 {
-	return doc->nodes[container].len ? container + 1 : 0;
+	return doc->nodes[container].next > container + 1 ? container + 1 : 0;
 }
 
 uint32_t
 json_next_member(const struct json_doc *doc, uint32_t parent, uint32_t key)
 {
-	uint32_t next = doc->nodes[key + 1].next;
+	uint32_t next = json_skip(doc, key + 1);
 
 	return next < doc->nodes[parent].next ? next : 0;
 }
@@ -1277,9 +1287,20 @@ json_next_member(const struct json_doc *doc, uint32_t parent, uint32_t key)
 uint32_t
 json_next_elem(const struct json_doc *doc, uint32_t parent, uint32_t elem)
 {
-	uint32_t next = doc->nodes[elem].next;
+	uint32_t next = json_skip(doc, elem);
 
 	return next < doc->nodes[parent].next ? next : 0;
+}
+
+uint32_t
+json_count(const struct json_doc *doc, uint32_t container)
+{
+	uint32_t end = doc->nodes[container].next, i, n = 0;
+	int obj = json_type(doc, container) == JSON_OBJECT;
+
+	for (i = container + 1; i < end; i = json_skip(doc, i + obj))
+		n++;
+	return n;
 }
 
 uint32_t
@@ -1288,7 +1309,7 @@ json_get(const struct json_doc *doc, uint32_t obj, const char *name)
 	size_t n = strlen(name);
 	uint32_t k;
 
-	if (doc->nodes[obj].type != JSON_OBJECT)
+	if (json_type(doc, obj) != JSON_OBJECT)
 		return 0;
 	for (k = json_first(doc, obj); k; k = json_next_member(doc, obj, k))
 		if (doc->nodes[k].len == n &&

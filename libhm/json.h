@@ -13,9 +13,14 @@
  * UTF-8, control characters, duplicate keys, a nesting limit) and turns
  * the tokens, in place, into a tree of json_node in preorder:
  *
- *	node i's first child is node i + 1; node i's subtree ends at
- *	node[i].next, which is its next sibling, if it has one.
- *	An object's children alternate key (a string), value.
+ *	node i's first child, if it has one, is node i + 1; a container's
+ *	subtree ends at node[i].next, which is its next sibling, if it has
+ *	one; a scalar's next sibling is i + 1. An object's children
+ *	alternate key (a string), value.
+ *
+ * A node is eight bytes: where its source starts, and a length or the
+ * end of its subtree. Its type is not stored: the first byte of a
+ * value's source says what it is, and parsing never changes that byte.
  *
  * Strings are decoded in place in the document's text and NUL-terminated
  * there; a string may contain NUL bytes (\u0000), so use its length.
@@ -36,12 +41,17 @@ enum json_type {
 };
 
 struct json_node {
-	uint32_t type;		/* enum json_type */
 	uint32_t off;		/* first byte of the value in the text */
-	uint32_t len;		/* string: decoded bytes; number: text bytes;
-				   array: elements; object: members */
-	uint32_t next;		/* index just past this node's subtree */
+	union {
+		uint32_t len;	/* string: decoded bytes; number: text
+				   bytes; true, false, null: 0 */
+		uint32_t next;	/* array, object: the index just past
+				   its subtree */
+	};
 };
+
+/* The type of a value by the first byte of its source; 0: not a value. */
+extern const unsigned char json_type_of[256];
 
 /*
  * A string whose escapes were decoded in place: its bytes no longer show
@@ -97,8 +107,26 @@ struct srcpos json_pos_at(struct json_doc *doc, size_t off);
 static inline enum json_type
 json_type(const struct json_doc *doc, uint32_t i)
 {
-	return (enum json_type)doc->nodes[i].type;
+	return (enum json_type)json_type_of[(unsigned char)
+	    doc->text[doc->nodes[i].off]];
 }
+
+/* Whether node i is an array or an object. */
+static inline int
+json_is_container(const struct json_doc *doc, uint32_t i)
+{
+	return json_type(doc, i) >= JSON_ARRAY;
+}
+
+/* The index just past node i's subtree: its next sibling, if any. */
+static inline uint32_t
+json_skip(const struct json_doc *doc, uint32_t i)
+{
+	return json_is_container(doc, i) ? doc->nodes[i].next : i + 1;
+}
+
+/* The number of elements of an array, or members of an object. */
+uint32_t json_count(const struct json_doc *doc, uint32_t container);
 
 /* A string node's decoded, NUL-terminated bytes; *len gets the length. */
 const char *json_str(const struct json_doc *doc, uint32_t i, size_t *len);

@@ -151,6 +151,83 @@ test_nul(void **state)
 	reject("[\"\\\0\"]", 6, "1:4: NUL byte in input");
 }
 
+/*
+ * Strings are scanned a block at a time (scan.h): put each kind of byte
+ * that stops the scan at every offset of strings of every length around
+ * the block sizes, at the start of a document and at its very end, and
+ * check the decoded bytes, the rejections, and the column of a
+ * character after the string (which counts the source's characters).
+ */
+static void
+test_string_blocks(void **state)
+{
+	static const struct {
+		const char *src, *dec;	/* dec NULL: rejected */
+		unsigned cols;		/* characters in src */
+	} kinds[] = {
+		{ "\\n", "\n", 2 },
+		{ "\\u00e9", "\xc3\xa9", 6 },
+		{ "\\ud83d\\ude80", "\xf0\x9f\x9a\x80", 12 },
+		{ "\\\"", "\"", 2 },
+		{ "\xc3\xa9", "\xc3\xa9", 1 },
+		{ "\xe2\x82\xac", "\xe2\x82\xac", 1 },
+		{ "\x7f", "\x7f", 1 },
+		{ "\xff", NULL, 0 },
+		{ "\x01", NULL, 0 },
+		{ "\xc0\xaf", NULL, 0 },
+	};
+	char src[128], dec[128], doc_text[256];
+	size_t len, at, kind, n, dn, sn;
+	int tail;
+
+	(void)state;
+	for (kind = 0; kind < sizeof(kinds) / sizeof(kinds[0]); kind++)
+	for (len = 0; len <= 40; len++)
+	for (at = 0; at <= len; at++)
+	for (tail = 0; tail < 2; tail++) {
+		struct diag_list l = DIAG_LIST_INIT;
+		struct json_doc doc;
+		const char *got;
+		int r;
+
+		/* len plain characters with the kind's bytes at offset at */
+		memset(src, 'a', at);
+		sn = strlen(kinds[kind].src);
+		memcpy(src + at, kinds[kind].src, sn);
+		memset(src + at + sn, 'b', len - at);
+		src[len + sn] = '\0';
+		/* tail: the string ends the document, so its last block
+		 * reaches the sentinel; else a syntax error follows it */
+		n = (size_t)snprintf(doc_text, sizeof(doc_text),
+		    tail ? "\"%s\"" : "[\"%s\" x]", src);
+		r = parse(doc_text, n, &doc, &l);
+		if (!kinds[kind].dec) {
+			assert_int_equal(r, -1);
+			assert_int_equal(l.n, 1);
+			/* the bad byte's column */
+			assert_int_equal(l.items[0].pos.col,
+			    (tail ? 2 : 3) + at);
+		} else if (tail) {
+			assert_int_equal(r, 0);
+			dn = strlen(kinds[kind].dec);
+			memset(dec, 'a', at);
+			memcpy(dec + at, kinds[kind].dec, dn);
+			memset(dec + at + dn, 'b', len - at);
+			got = json_str(&doc, 0, &n);
+			assert_int_equal(n, len + dn);
+			assert_memory_equal(got, dec, n);
+			assert_int_equal(got[n], '\0');
+		} else {
+			assert_int_equal(r, -1);
+			assert_int_equal(l.n, 1);
+			assert_int_equal(l.items[0].pos.col,
+			    5 + len + kinds[kind].cols);
+		}
+		json_doc_release(&doc);
+		diag_list_release(&l);
+	}
+}
+
 static void
 test_scalars_and_roots(void **state)
 {
@@ -433,8 +510,9 @@ test_tree(void **state)
 	    " \"d\": []}", -1, &doc, &l), 0);
 	assert_int_equal(doc.n, 14);
 	assert_int_equal(json_type(&doc, 0), JSON_OBJECT);
-	assert_int_equal(doc.nodes[0].len, 3);
+	assert_int_equal(json_count(&doc, 0), 3);
 	assert_int_equal(doc.nodes[0].next, 14);
+	assert_int_equal(json_skip(&doc, 0), 14);
 	/* members */
 	k = json_first(&doc, 0);
 	assert_int_equal(k, 1);
@@ -448,7 +526,9 @@ test_tree(void **state)
 	/* elements of "a" */
 	v = json_get(&doc, 0, "a");
 	assert_int_equal(v, 2);
-	assert_int_equal(doc.nodes[v].len, 3);
+	assert_int_equal(json_count(&doc, v), 3);
+	/* a scalar's subtree is itself */
+	assert_int_equal(json_skip(&doc, v + 1), v + 2);
 	i = 0;
 	for (e = json_first(&doc, v); e; e = json_next_elem(&doc, v, e))
 		i++;
@@ -462,13 +542,14 @@ test_tree(void **state)
 	assert_int_equal(json_get(&doc, 0, ""), 0);
 	v = json_get(&doc, 0, "d");
 	assert_int_equal(json_first(&doc, v), 0);
+	assert_int_equal(json_count(&doc, v), 0);
 	assert_int_equal(json_get(&doc, 2, "a"), 0);
 	assert_string_equal(json_type_name(JSON_OBJECT), "an object");
 	assert_string_equal(json_type_name(JSON_TRUE), "a boolean");
 	assert_string_equal(json_type_name(JSON_NULL), "null");
 	json_doc_release(&doc);
-	/* nodes are 16 bytes, like jsmn's tokens */
-	assert_int_equal(sizeof(struct json_node), 16);
+	/* nodes are 8 bytes: the type is the source's first byte */
+	assert_int_equal(sizeof(struct json_node), 8);
 }
 
 static void
@@ -536,7 +617,7 @@ test_read_fd(void **state)
 	assert_int_equal(n, 300001);
 	assert_memory_equal(text, big, n);
 	assert_int_equal(json_parse(&doc, "big", text, n, &l), 0);
-	assert_int_equal(doc.nodes[0].len, 150000);
+	assert_int_equal(json_count(&doc, 0), 150000);
 	json_doc_release(&doc);
 	close(fd);
 	free(big);
@@ -601,6 +682,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_nul),
 		cmocka_unit_test(test_scalars_and_roots),
 		cmocka_unit_test(test_escapes),
+		cmocka_unit_test(test_string_blocks),
 		cmocka_unit_test(test_surrogates),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_dupkeys),
