@@ -63,7 +63,7 @@ write_env(const struct ir_env *env, struct jsonw *w)
 {
 	size_t i;
 
-	jsonw_key(w, "env");
+	JSONW_FIELD(w, "env");
 	jsonw_obj_begin(w);
 	for (i = 0; i < env->n; i++) {
 		jsonw_key(w, env->names[i]);
@@ -77,7 +77,7 @@ write_strlist(const char *name, const struct ir_strlist *l, struct jsonw *w)
 {
 	size_t i;
 
-	jsonw_key(w, name);
+	jsonw_field(w, name, strlen(name));
 	jsonw_arr_begin(w);
 	for (i = 0; i < l->n; i++)
 		jsonw_str(w, l->v[i]);
@@ -90,10 +90,10 @@ write_cache(const struct ir_cache *c, struct jsonw *w)
 	size_t i;
 
 	jsonw_obj_begin(w);
-	jsonw_key(w, "policy");
+	JSONW_FIELD(w, "policy");
 	jsonw_str(w, ir_cache_policy_name(c->policy));
 	if (c->duration_seconds) {
-		jsonw_key(w, "duration_seconds");
+		JSONW_FIELD(w, "duration_seconds");
 		jsonw_num(w, c->duration_seconds, strlen(c->duration_seconds));
 	}
 	if (c->env_keys.present)
@@ -101,14 +101,14 @@ write_cache(const struct ir_cache *c, struct jsonw *w)
 	if (c->paths.present)
 		write_strlist("paths", &c->paths, w);
 	if (c->has_sub_policies) {
-		jsonw_key(w, "sub_policies");
+		JSONW_FIELD(w, "sub_policies");
 		jsonw_arr_begin(w);
 		for (i = 0; i < c->nsub; i++)
 			write_cache(c->sub_policies[i], w);
 		jsonw_arr_end(w);
 	}
 	if (c->key) {
-		jsonw_key(w, "key");
+		JSONW_FIELD(w, "key");
 		jsonw_str(w, c->key);
 	}
 	jsonw_obj_end(w);
@@ -118,10 +118,10 @@ static void
 write_cont(enum ir_cont cont, const struct ir_ref *in, struct jsonw *w)
 {
 	if (cont == IR_CONT_JOIN || cont == IR_CONT_EACH) {
-		jsonw_key(w, "continue");
+		JSONW_FIELD(w, "continue");
 		jsonw_str(w, ir_cont_name(cont));
 	} else if (cont == IR_CONT_IN) {
-		jsonw_key(w, "continue_in");
+		JSONW_FIELD(w, "continue_in");
 		jsonw_str(w, in->key);
 	}
 }
@@ -132,14 +132,14 @@ write_edges(const struct ir_step *s, struct jsonw *w)
 	size_t i;
 
 	if (s->builds_in_kind != IR_BUILDS_IN_ABSENT) {
-		jsonw_key(w, "builds_in");
+		JSONW_FIELD(w, "builds_in");
 		if (s->builds_in_kind == IR_BUILDS_IN_KEY)
 			jsonw_str(w, s->builds_in.key);
 		else
 			jsonw_null(w);
 	}
 	if (s->has_depends_on) {
-		jsonw_key(w, "depends_on");
+		JSONW_FIELD(w, "depends_on");
 		jsonw_arr_begin(w);
 		for (i = 0; i < s->ndepends_on; i++)
 			jsonw_str(w, s->depends_on[i].key);
@@ -152,7 +152,7 @@ write_steps(struct ir_step *const *v, size_t n, struct jsonw *w)
 {
 	size_t i;
 
-	jsonw_key(w, "steps");
+	JSONW_FIELD(w, "steps");
 	jsonw_arr_begin(w);
 	for (i = 0; i < n; i++)
 		ir_write_step(v[i], w);
@@ -163,25 +163,25 @@ void
 ir_write_step(const struct ir_step *s, struct jsonw *w)
 {
 	jsonw_obj_begin(w);
-	jsonw_key(w, "type");
+	JSONW_FIELD(w, "type");
 	switch (s->type) {
 	case IR_WAIT:
 		jsonw_str(w, "wait");
 		if (s->has_continue_on_failure) {
-			jsonw_key(w, "continue_on_failure");
+			JSONW_FIELD(w, "continue_on_failure");
 			jsonw_bool(w, s->continue_on_failure);
 		}
 		break;
 	case IR_GROUP:
 		jsonw_str(w, "group");
-		jsonw_key(w, "key");
+		JSONW_FIELD(w, "key");
 		jsonw_str(w, s->key);
 		if (s->label) {
-			jsonw_key(w, "label");
+			JSONW_FIELD(w, "label");
 			jsonw_str(w, s->label);
 		}
 		if (s->target_name) {
-			jsonw_key(w, "target_name");
+			JSONW_FIELD(w, "target_name");
 			jsonw_str(w, s->target_name);
 		}
 		write_edges(s, w);
@@ -190,22 +190,22 @@ ir_write_step(const struct ir_step *s, struct jsonw *w)
 		break;
 	case IR_COMMAND:
 		jsonw_str(w, "command");
-		jsonw_key(w, "key");
+		JSONW_FIELD(w, "key");
 		jsonw_str(w, s->key);
 		if (s->label) {
-			jsonw_key(w, "label");
+			JSONW_FIELD(w, "label");
 			jsonw_str(w, s->label);
 		}
-		jsonw_key(w, "eval");
+		JSONW_FIELD(w, "eval");
 		jsonw_obj_begin(w);
-		jsonw_key(w, "type");
+		JSONW_FIELD(w, "type");
 		if (s->eval == IR_EVAL_CMD) {
 			jsonw_str(w, "cmd");
-			jsonw_key(w, "cmd");
+			JSONW_FIELD(w, "cmd");
 			jsonw_str(w, s->cmd);
 		} else {
 			jsonw_str(w, "dynamic");
-			jsonw_key(w, "target_name");
+			JSONW_FIELD(w, "target_name");
 			jsonw_str(w, s->target_name);
 			write_cont(s->cont, &s->continue_in, w);
 		}
@@ -214,31 +214,31 @@ ir_write_step(const struct ir_step *s, struct jsonw *w)
 		if (s->env.present)
 			write_env(&s->env, w);
 		if (s->has_timeout) {
-			jsonw_key(w, "timeout_seconds");
+			JSONW_FIELD(w, "timeout_seconds");
 			jsonw_int(w, s->timeout_seconds);
 		}
 		if (s->has_soft_fail) {
-			jsonw_key(w, "soft_fail");
+			JSONW_FIELD(w, "soft_fail");
 			jsonw_bool(w, s->soft_fail);
 		}
 		if (s->has_retry) {
-			jsonw_key(w, "retry");
+			JSONW_FIELD(w, "retry");
 			jsonw_int(w, s->retry);
 		}
 		if (s->cache) {
-			jsonw_key(w, "cache");
+			JSONW_FIELD(w, "cache");
 			write_cache(s->cache, w);
 		}
 		if (s->image) {
-			jsonw_key(w, "image");
+			JSONW_FIELD(w, "image");
 			jsonw_str(w, s->image);
 		}
 		if (s->runner) {
-			jsonw_key(w, "runner");
+			JSONW_FIELD(w, "runner");
 			jsonw_str(w, s->runner);
 		}
 		if (s->runner_args.doc) {
-			jsonw_key(w, "runner_args");
+			JSONW_FIELD(w, "runner_args");
 			write_any(s->runner_args.doc, s->runner_args.node, w);
 		}
 		if (s->secret_env.present)
@@ -252,17 +252,17 @@ void
 ir_write(const struct ir_doc *doc, struct jsonw *w)
 {
 	jsonw_obj_begin(w);
-	jsonw_key(w, "version");
+	JSONW_FIELD(w, "version");
 	jsonw_str(w, "1");
 	if (doc->has_source) {
-		jsonw_key(w, "source");
+		JSONW_FIELD(w, "source");
 		jsonw_obj_begin(w);
 		if (doc->source_definition) {
-			jsonw_key(w, "definition");
+			JSONW_FIELD(w, "definition");
 			jsonw_str(w, doc->source_definition);
 		}
 		if (doc->source_pipeline) {
-			jsonw_key(w, "pipeline");
+			JSONW_FIELD(w, "pipeline");
 			jsonw_str(w, doc->source_pipeline);
 		}
 		jsonw_obj_end(w);
@@ -270,7 +270,7 @@ ir_write(const struct ir_doc *doc, struct jsonw *w)
 	if (doc->env.present)
 		write_env(&doc->env, w);
 	if (doc->default_image) {
-		jsonw_key(w, "default_image");
+		JSONW_FIELD(w, "default_image");
 		jsonw_str(w, doc->default_image);
 	}
 	write_cont(doc->cont, &doc->continue_in, w);

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "jsonw.h"
-#include "swar.h"
+#include "scan.h"
 
 #define JSONW_BUF (64 * 1024)
 
@@ -113,33 +113,54 @@ put_char(struct jsonw *w, char c)
 	w->buf[w->len++] = c;
 }
 
+/*
+ * A newline and the indent of the current depth, at d; the room (the
+ * indent rounded up to eight, and one) was reserved by the caller.
+ * Spaces go eight at a time: an indent is a few dozen bytes at most.
+ */
+static char *
+indent_at(const struct jsonw *w, char *d)
+{
+	size_t n = (size_t)w->indent * w->depth, i;
+
+	*d++ = '\n';
+	for (i = 0; i < n; i += 8)
+		memcpy(d + i, "        ", 8);
+	return d + n;
+}
+
 static void
 newline_indent(struct jsonw *w)
 {
-	size_t n = (size_t)w->indent * w->depth;
-
-	if (reserve(w, n + 1) < 0)
+	if (reserve(w, (size_t)w->indent * w->depth + 9) < 0)
 		return;
-	w->buf[w->len++] = '\n';
-	memset(w->buf + w->len, ' ', n);
-	w->len += n;
+	w->len = (size_t)(indent_at(w, w->buf + w->len) - w->buf);
 }
 
-/* Separate the value about to be written from what came before it. */
-static void
-value_begin(struct jsonw *w)
+/*
+ * Separate the value about to be written from what came before it, and
+ * make room for the n bytes the caller writes next, in one reservation.
+ * 0, or -1 after an error.
+ */
+static int
+value_begin(struct jsonw *w, size_t n)
 {
-	if (w->after_key) {
+	char *d;
+
+	if (w->after_key || w->depth == 0) {
 		w->after_key = 0;
-		return;
+		return reserve(w, n);
 	}
-	if (w->depth == 0)
-		return;
+	if (reserve(w, (size_t)w->indent * w->depth + 10 + n) < 0)
+		return -1;
+	d = w->buf + w->len;
 	if (!w->first)
-		put_char(w, ',');
+		*d++ = ',';
 	if (w->indent)
-		newline_indent(w);
+		d = indent_at(w, d);
+	w->len = (size_t)(d - w->buf);
 	w->first = 0;
+	return 0;
 }
 
 void
@@ -153,10 +174,9 @@ jsonw_init(struct jsonw *w, int fd, int indent)
 static void
 container_open(struct jsonw *w, char c)
 {
-	if (w->err)
+	if (w->err || value_begin(w, 1) < 0)
 		return;
-	value_begin(w);
-	put_char(w, c);
+	w->buf[w->len++] = c;
 	w->depth++;
 	w->first = 1;
 }
@@ -197,110 +217,109 @@ jsonw_arr_end(struct jsonw *w)
 	container_close(w, ']');
 }
 
+/* Bytes the writer escapes: '"', '\\' and the control characters. */
+static int
+needs_escape(unsigned char c)
+{
+	return c < 0x20 || c == '"' || c == '\\';
+}
+
+/*
+ * How many bytes at the start of p[0..n) need no escape: blocks while
+ * they lie inside the string, then byte by byte.
+ */
+static size_t
+clean_run(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+	unsigned k;
+
+	for (; i + SCAN_WIDTH <= n; i += SCAN_WIDTH)
+		if ((k = scan_esc_stop(p + i)) < SCAN_WIDTH)
+			return i + k;
+	while (i < n && !needs_escape(p[i]))
+		i++;
+	return i;
+}
+
+/* The escape of c (a byte clean_run stopped at) at d; returns its end. */
+static char *
+escape_char(char *d, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	*d++ = '\\';
+	switch (c) {
+	case '"': *d++ = '"'; break;
+	case '\\': *d++ = '\\'; break;
+	case '\b': *d++ = 'b'; break;
+	case '\f': *d++ = 'f'; break;
+	case '\n': *d++ = 'n'; break;
+	case '\r': *d++ = 'r'; break;
+	case '\t': *d++ = 't'; break;
+	default:
+		*d++ = 'u';
+		*d++ = '0';
+		*d++ = '0';
+		*d++ = hex[c >> 4];
+		*d++ = hex[c & 15];
+	}
+	return d;
+}
+
 void
 jsonw_escape(struct jsonw *w, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i, run = 0;
-	char esc[6] = { '\\', 'u', '0', '0', 0, 0 };
+	char esc[8];
+	size_t i, k;
 
 	/*
 	 * Most strings are short (keys, field names): with room for the
-	 * worst case (every byte a \u00XX) write straight into the buffer,
-	 * with no call per run.
+	 * worst case (every byte a \u00XX) write straight into the buffer.
 	 */
-	if (n <= 256 && reserve(w, 6 * n + 2) == 0) {
+	if (n <= 256 && reserve(w, 6 * n + 2 + SCAN_WIDTH) == 0) {
 		char *d = w->buf + w->len;
 
 		*d++ = '"';
-		for (i = 0; i < n; i++) {
-			unsigned char c;
-
-			/* eight bytes that need no escape at a time */
-			while (i + 8 <= n) {
-				uint64_t x = swar_load(p + i);
-
-				if (swar_has_less(x, 0x20) ||
-				    swar_has_byte(x, '"') ||
-				    swar_has_byte(x, '\\'))
+		for (i = 0;;) {
+			/* a whole block is copied (the room was reserved);
+			 * what follows a byte to escape is written over */
+			while (i + SCAN_WIDTH <= n) {
+				k = scan_esc_stop(p + i);
+				memcpy(d, p + i, SCAN_WIDTH);
+				d += k;
+				i += k;
+				if (k < SCAN_WIDTH)
 					break;
-				memcpy(d, p + i, 8);
-				d += 8;
-				i += 8;
 			}
+			while (i < n && !needs_escape(p[i]))
+				*d++ = (char)p[i++];
 			if (i >= n)
 				break;
-			c = p[i];
-			if (c >= 0x20 && c != '"' && c != '\\') {
-				*d++ = (char)c;
-				continue;
-			}
-			*d++ = '\\';
-			switch (c) {
-			case '"': *d++ = '"'; break;
-			case '\\': *d++ = '\\'; break;
-			case '\b': *d++ = 'b'; break;
-			case '\f': *d++ = 'f'; break;
-			case '\n': *d++ = 'n'; break;
-			case '\r': *d++ = 'r'; break;
-			case '\t': *d++ = 't'; break;
-			default:
-				*d++ = 'u';
-				*d++ = '0';
-				*d++ = '0';
-				*d++ = hex[c >> 4];
-				*d++ = hex[c & 15];
-			}
+			d = escape_char(d, p[i++]);
 		}
 		*d++ = '"';
 		w->len = (size_t)(d - w->buf);
 		return;
 	}
 	put_char(w, '"');
-	for (i = 0; i < n; i++) {
-		unsigned char c;
-
-		/* eight bytes that need no escape at a time */
-		while (i + 8 <= n) {
-			uint64_t x = swar_load(p + i);
-
-			if (swar_has_less(x, 0x20) || swar_has_byte(x, '"') ||
-			    swar_has_byte(x, '\\'))
-				break;
-			i += 8;
-		}
+	for (i = 0;;) {
+		k = clean_run(p + i, n - i);
+		put(w, s + i, k);
+		i += k;
 		if (i >= n)
 			break;
-		c = p[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		put(w, s + run, i - run);
-		run = i + 1;
-		switch (c) {
-		case '"': put(w, "\\\"", 2); break;
-		case '\\': put(w, "\\\\", 2); break;
-		case '\b': put(w, "\\b", 2); break;
-		case '\f': put(w, "\\f", 2); break;
-		case '\n': put(w, "\\n", 2); break;
-		case '\r': put(w, "\\r", 2); break;
-		case '\t': put(w, "\\t", 2); break;
-		default:
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			put(w, esc, 6);
-		}
+		put(w, esc, (size_t)(escape_char(esc, p[i++]) - esc));
 	}
-	put(w, s + run, n - run);
 	put_char(w, '"');
 }
 
 void
 jsonw_key(struct jsonw *w, const char *key)
 {
-	if (w->err)
+	if (w->err || value_begin(w, 0) < 0)
 		return;
-	value_begin(w);
 	jsonw_escape(w, key, strlen(key));
 	if (w->indent)
 		put(w, ": ", 2);
@@ -310,11 +329,29 @@ jsonw_key(struct jsonw *w, const char *key)
 }
 
 void
+jsonw_field(struct jsonw *w, const char *name, size_t n)
+{
+	char *d;
+
+	if (w->err || value_begin(w, n + 4) < 0)
+		return;
+	d = w->buf + w->len;
+	*d++ = '"';
+	memcpy(d, name, n);
+	d += n;
+	*d++ = '"';
+	*d++ = ':';
+	if (w->indent)
+		*d++ = ' ';
+	w->len = (size_t)(d - w->buf);
+	w->after_key = 1;
+}
+
+void
 jsonw_strn(struct jsonw *w, const char *s, size_t n)
 {
-	if (w->err)
+	if (w->err || value_begin(w, 0) < 0)
 		return;
-	value_begin(w);
 	jsonw_escape(w, s, n);
 }
 
@@ -327,9 +364,8 @@ jsonw_str(struct jsonw *w, const char *s)
 void
 jsonw_num(struct jsonw *w, const char *text, size_t n)
 {
-	if (w->err)
+	if (w->err || value_begin(w, 0) < 0)
 		return;
-	value_begin(w);
 	put(w, text, n);
 }
 

@@ -33,6 +33,13 @@ void jsonw_obj_end(struct jsonw *w);
 void jsonw_arr_begin(struct jsonw *w);
 void jsonw_arr_end(struct jsonw *w);
 void jsonw_key(struct jsonw *w, const char *key);
+/*
+ * A key that needs no escape (a field name of a format: printable ASCII
+ * without '"' or '\\'), n bytes, written without a scan; JSONW_FIELD
+ * takes a string literal.
+ */
+void jsonw_field(struct jsonw *w, const char *name, size_t n);
+#define JSONW_FIELD(w, lit)	jsonw_field((w), "" lit, sizeof(lit) - 1)
 void jsonw_str(struct jsonw *w, const char *s);
 void jsonw_strn(struct jsonw *w, const char *s, size_t n);
 void jsonw_num(struct jsonw *w, const char *text, size_t n);

@@ -153,6 +153,71 @@ test_escape(void **state)
 	expect_text(&w, "{\n  \"a\\nb\": \"\"\n}");
 }
 
+/* The escaped form of s[0..n), one byte at a time: the reference. */
+static size_t
+escape_ref(const unsigned char *s, size_t n, char *out)
+{
+	size_t i, o = 0;
+
+	out[o++] = '"';
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"' || s[i] == '\\')
+			o += (size_t)sprintf(out + o, "\\%c", s[i]);
+		else if (s[i] == '\n')
+			o += (size_t)sprintf(out + o, "\\n");
+		else if (s[i] == '\t')
+			o += (size_t)sprintf(out + o, "\\t");
+		else if (s[i] < 0x20 && s[i] != '\b' && s[i] != '\f' &&
+		    s[i] != '\r')
+			o += (size_t)sprintf(out + o, "\\u%04x", s[i]);
+		else if (s[i] < 0x20)
+			o += (size_t)sprintf(out + o, "\\%c",
+			    s[i] == '\b' ? 'b' : s[i] == '\f' ? 'f' : 'r');
+		else
+			out[o++] = (char)s[i];
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+	return o;
+}
+
+/*
+ * Strings are scanned a block at a time (scan.h): every byte that needs
+ * an escape, and bytes that must not get one (DEL, UTF-8), at every
+ * offset of strings of every length around the block sizes, through the
+ * short-string path and the long one (over 256 bytes), and at the end of
+ * an allocation of exactly the string's size (ASan sees a read past it).
+ */
+static void
+test_escape_blocks(void **state)
+{
+	static const unsigned char kinds[] = { '"', '\\', '\n', 0x00, 0x01,
+	    0x1f, 0x7f, 0xc3, 0xff, ' ' };
+	char want[6 * 400 + 8];
+	size_t len, at, k, base, n;
+	unsigned char *in;
+	struct jsonw w;
+	char *out;
+
+	(void)state;
+	for (base = 0; base <= 300; base += 300)
+	for (len = base; len <= base + 40; len++)
+	for (at = 0; at < len; at++)
+	for (k = 0; k < sizeof(kinds); k++) {
+		in = malloc(len);
+		assert_non_null(in);
+		memset(in, 'x', len);
+		in[at] = kinds[k];
+		escape_ref(in, len, want);
+		jsonw_init(&w, -1, 0);
+		jsonw_strn(&w, (const char *)in, len);
+		assert_int_equal(jsonw_finish(&w, &out, &n), 0);
+		assert_string_equal(out, want);
+		free(out);
+		free(in);
+	}
+}
+
 /* Parse what the writer wrote: the same values come back. */
 static void
 test_round_trip(void **state)
@@ -296,6 +361,7 @@ main(void)
 		cmocka_unit_test(test_pretty),
 		cmocka_unit_test(test_compact),
 		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_escape_blocks),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_fd_large),
 		cmocka_unit_test(test_dev_full),
