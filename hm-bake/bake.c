@@ -406,6 +406,23 @@ strlist_merge(struct bake *b, const struct ir_strlist *inh,
 	return 0;
 }
 
+/* A step's rarely given fields, stored only if it has one of them. */
+static int
+set_more(struct bake *b, struct ir_step *st, const char *image,
+    struct ir_cache *cache, const struct ir_strlist *secrets)
+{
+	struct ir_more *m;
+
+	if (!image && !cache && !secrets->present)
+		return 0;
+	if (!(m = ir_step_more(b->doc, st)))
+		return bake_nomem(b, (struct srcpos){ b->def->file, 0, 0 });
+	m->image = image;
+	m->cache = cache;
+	m->secret_env = *secrets;
+	return 0;
+}
+
 /* The static key of a referenced target; in a static bake, place it. */
 static int
 target_ref(struct bake *b, const struct tref *r, struct ir_ref *out)
@@ -520,8 +537,9 @@ eval_cmd(struct bake *b, const struct ctx *c, const struct item *it,
 {
 	const struct opts *o = &it->o;
 	struct ir_step *st = step_new(b, IR_COMMAND, it->pos);
+	const char *cmd, *image = NULL;
+	struct ir_strlist secrets;
 	struct bnode *bn;
-	const char *cmd;
 
 	if (!st)
 		return -1;
@@ -557,10 +575,11 @@ eval_cmd(struct bake *b, const struct ctx *c, const struct item *it,
 	st->cmd = cmd;
 	if (o->label && !(st->label = text(b, c, o->label)))
 		return -1;
-	if (o->image && !(st->image = text(b, c, o->image)))
+	if (o->image && !(image = text(b, c, o->image)))
 		return -1;
 	if (env_merge(b, c, &c->env, &o->env, &st->env) ||
-	    strlist_merge(b, &c->secret_env, &o->secret_env, &st->secret_env))
+	    strlist_merge(b, &c->secret_env, &o->secret_env, &secrets) ||
+	    set_more(b, st, image, o->cache, &secrets) < 0)
 		return -1;
 	st->timeout_seconds = o->timeout;
 	st->has_timeout = o->has_timeout;
@@ -568,7 +587,6 @@ eval_cmd(struct bake *b, const struct ctx *c, const struct item *it,
 	st->has_soft_fail = o->has_soft_fail;
 	st->retry = o->retry;
 	st->has_retry = o->has_retry;
-	st->cache = o->cache;
 	bn = bnode_new(b, st, it->pos);
 	if (!bn)
 		return -1;
@@ -1018,6 +1036,7 @@ placeholder(struct bake *b, const struct ctx *c, struct target *t,
     const struct opts *call, struct srcpos p, struct bnode **out)
 {
 	struct ir_step *st = step_new(b, IR_COMMAND, p);
+	struct ir_strlist secrets;
 	struct ir_env env;
 	struct bnode *bn;
 
@@ -1031,8 +1050,6 @@ placeholder(struct bake *b, const struct ctx *c, struct target *t,
 		st->label = text(b, c, call->label);
 	else if (t->o.label)
 		st->label = t->o.label->u.s;
-	if (t->o.image)
-		st->image = t->o.image->u.s;
 	if (env_merge(b, c, &c->env, &t->o.env, &env))
 		return NULL;
 	if (call && call->env.present) {
@@ -1041,8 +1058,9 @@ placeholder(struct bake *b, const struct ctx *c, struct target *t,
 	} else {
 		st->env = env;
 	}
-	if (strlist_merge(b, &c->secret_env, &t->o.secret_env,
-	    &st->secret_env))
+	if (strlist_merge(b, &c->secret_env, &t->o.secret_env, &secrets) ||
+	    set_more(b, st, t->o.image ? t->o.image->u.s : NULL, NULL,
+	    &secrets) < 0)
 		return NULL;
 	st->timeout_seconds = t->o.timeout;
 	st->has_timeout = t->o.has_timeout;

@@ -1,4 +1,5 @@
 /* hm: the IR model: construction, names, and lookup by key. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,9 +116,11 @@ ir_step_move_locs(struct ir_doc *dst, const struct ir_doc *src,
 	s->eval_pos = ir_loc_move(dst, src, s->eval_pos);
 	s->target_pos = ir_loc_move(dst, src, s->target_pos);
 	locs_move(dst, src, s->env.pos, s->env.n);
-	if (s->cache)
-		cache_move_locs(dst, src, s->cache);
-	locs_move(dst, src, s->secret_env.pos, s->secret_env.n);
+	if (s->more && s->more->cache)
+		cache_move_locs(dst, src, s->more->cache);
+	if (s->more)
+		locs_move(dst, src, s->more->secret_env.pos,
+		    s->more->secret_env.n);
 	s->continue_in.pos = ir_loc_move(dst, src, s->continue_in.pos);
 	s->cont_pos = ir_loc_move(dst, src, s->cont_pos);
 	for (i = 0; i < s->nsteps; i++)
@@ -137,31 +140,41 @@ ir_step_new(struct ir_doc *doc, enum ir_step_type type)
 	return s;
 }
 
-static int
-list_append(struct ir_doc *doc, struct ir_step ***v, size_t *n,
-    struct ir_step *step)
+const struct ir_more ir_more_none;
+
+struct ir_more *
+ir_step_more(struct ir_doc *doc, struct ir_step *s)
 {
-	if (arena_grow(doc->arena, v, *n, sizeof(**v)) < 0)
-		return -1;
-	(*v)[(*n)++] = step;
-	return 0;
+	if (!s->more)
+		s->more = arena_calloc(doc->arena, 1, sizeof(*s->more));
+	return s->more;
 }
 
 int
 ir_doc_append(struct ir_doc *doc, struct ir_step *step)
 {
+	if (doc->nsteps >= UINT32_MAX ||
+	    arena_grow(doc->arena, &doc->steps, doc->nsteps,
+	    sizeof(*doc->steps)) < 0)
+		return -1;
 	step->parent = NULL;
-	step->index = doc->nsteps;
-	return list_append(doc, &doc->steps, &doc->nsteps, step);
+	step->index = (uint32_t)doc->nsteps;
+	doc->steps[doc->nsteps++] = step;
+	return 0;
 }
 
 int
 ir_group_append(struct ir_doc *doc, struct ir_step *group,
     struct ir_step *step)
 {
+	if (group->nsteps >= UINT32_MAX ||
+	    arena_grow(doc->arena, &group->steps, group->nsteps,
+	    sizeof(*group->steps)) < 0)
+		return -1;
 	step->parent = group;
 	step->index = group->nsteps;
-	return list_append(doc, &group->steps, &group->nsteps, step);
+	group->steps[group->nsteps++] = step;
+	return 0;
 }
 
 static int
@@ -276,7 +289,7 @@ ir_cont_name(enum ir_cont c)
 void
 ir_wait_name(const struct ir_step *wait, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s#%zu", wait->parent ? wait->parent->key : "",
+	snprintf(buf, size, "%s#%" PRIu32 "", wait->parent ? wait->parent->key : "",
 	    wait->index);
 }
 

@@ -95,7 +95,7 @@ struct ir_ref {
 struct ir_strlist {
 	const char **v;
 	ir_loc *pos;
-	size_t n;
+	uint32_t n;
 	bool present;
 };
 
@@ -104,7 +104,7 @@ struct ir_env {
 	const char **names;
 	const char **values;
 	ir_loc *pos;
-	size_t n;
+	uint32_t n;
 	bool present;
 };
 
@@ -126,56 +126,70 @@ struct ir_any {
 	uint32_t node;
 };
 
-struct ir_step {
-	enum ir_step_type type;
-	ir_loc pos;			/* the step object */
-	struct ir_step *parent;		/* enclosing group, or NULL */
-	size_t index;			/* position in its list */
-
-	/* command and group */
-	const char *key;
-	ir_loc key_pos;
-	const char *label;		/* NULL: none */
-	enum ir_builds_in builds_in_kind;
-	struct ir_ref builds_in;
-	struct ir_ref *depends_on;
-	size_t ndepends_on;
-	bool has_depends_on;
-
-	/* command */
-	enum ir_eval_type eval;
-	ir_loc eval_pos;
-	const char *cmd;		/* IR_EVAL_CMD */
-	const char *target_name;	/* IR_EVAL_DYNAMIC; on a group: the
-					   dynamic target it was baked from */
-	ir_loc target_pos;
-	struct ir_env env;
-	long long timeout_seconds;
-	bool has_timeout;
-	bool soft_fail, has_soft_fail;
-	long long retry;
-	bool has_retry;
+/*
+ * A command's fields that few steps have. A step points to them only when
+ * it has one (ir_step_more makes them); ir_more reads a step that has
+ * none as if all were absent. Steps are most of a large document's
+ * model, and memory that is touched for the first time is what loading
+ * one costs most.
+ */
+struct ir_more {
 	struct ir_cache *cache;		/* NULL: none */
 	const char *image;
 	const char *runner;
 	struct ir_any runner_args;
 	struct ir_strlist secret_env;
+};
+
+/*
+ * Fields are ordered to leave no holes: the model of 100,000 steps is
+ * 100,000 of these.
+ */
+struct ir_step {
+	enum ir_step_type type;
+	ir_loc pos;			/* the step object */
+	struct ir_step *parent;		/* enclosing group, or NULL */
+	uint32_t index;			/* position in its list */
+	uint32_t id;			/* set by ir_check: preorder number,
+					   doc->all[id] */
+
+	/* command and group */
+	const char *key;
+	const char *label;		/* NULL: none */
+	ir_loc key_pos;
+	enum ir_builds_in builds_in_kind;
+	struct ir_ref builds_in;
+	struct ir_ref *depends_on;
+	uint32_t ndepends_on;
+
+	/* command */
+	enum ir_eval_type eval;
+	const char *cmd;		/* IR_EVAL_CMD */
+	const char *target_name;	/* IR_EVAL_DYNAMIC; on a group: the
+					   dynamic target it was baked from */
+	ir_loc eval_pos;
+	ir_loc target_pos;
+	struct ir_env env;
+	int32_t timeout_seconds;
+	int32_t retry;
 
 	/* dynamic command and group: the continuation */
 	enum ir_cont cont;
-	struct ir_ref continue_in;	/* IR_CONT_IN */
 	ir_loc cont_pos;
-
-	/* wait */
-	bool continue_on_failure, has_continue_on_failure;
+	struct ir_ref continue_in;	/* IR_CONT_IN */
 
 	/* group */
 	struct ir_step **steps;
-	size_t nsteps;
+	uint32_t nsteps;
 
-	/* set by ir_check */
-	uint32_t id;			/* preorder number, doc->all[id] */
-	bool followed;			/* another member of its group follows it */
+	bool has_depends_on;
+	bool has_timeout, soft_fail, has_soft_fail, has_retry;
+	/* wait */
+	bool continue_on_failure, has_continue_on_failure;
+	/* set by ir_check: another member of its group follows it */
+	bool followed;
+
+	struct ir_more *more;		/* NULL: none of those fields */
 };
 
 struct ir_doc {
@@ -228,6 +242,18 @@ ir_loc ir_loc_move(struct ir_doc *dst, const struct ir_doc *src, ir_loc loc);
 
 /* A zeroed step of the given type from doc's arena (builds_in: null). */
 struct ir_step *ir_step_new(struct ir_doc *doc, enum ir_step_type type);
+/* Step s's rarely given fields, made (zeroed) if it has none yet; NULL if
+ * memory ran out. */
+struct ir_more *ir_step_more(struct ir_doc *doc, struct ir_step *s);
+
+/* Step s's rarely given fields, for reading: all absent if it has none. */
+extern const struct ir_more ir_more_none;
+
+static inline const struct ir_more *
+ir_more(const struct ir_step *s)
+{
+	return s->more ? s->more : &ir_more_none;
+}
 /*
  * Append step to a list (the document's, or a group's); -1 if no memory.
  * Step lists grow only through these two (arena_grow's capacities): a

@@ -251,7 +251,7 @@ get_strlist(struct loader *L, uint32_t node, const char *field,
 
 static int
 get_refs(struct loader *L, uint32_t node, const char *field,
-    struct ir_ref **out, size_t *nout)
+    struct ir_ref **out, uint32_t *nout)
 {
 	uint32_t e;
 	size_t n = 0;
@@ -561,6 +561,8 @@ static int
 load_command_fields(struct loader *L, struct ir_step *s,
     const uint32_t *v)
 {
+	struct ir_more *m;
+	long long n;
 	int ret = 0;
 
 	if (!v[F_KEY]) {
@@ -613,9 +615,10 @@ load_command_fields(struct loader *L, struct ir_step *s,
 		ret = -1;
 	if (v[F_TIMEOUT]) {
 		s->has_timeout = true;
-		if (ld_get_int(L, v[F_TIMEOUT], "timeout_seconds", 1, INT_MAX,
-		    &s->timeout_seconds) < 0)
+		if (ld_get_int(L, v[F_TIMEOUT], "timeout_seconds", 1, INT32_MAX,
+		    &n) < 0)
 			ret = -1;
+		s->timeout_seconds = (int32_t)n;
 	}
 	if (v[F_SOFT_FAIL]) {
 		s->has_soft_fail = true;
@@ -624,21 +627,27 @@ load_command_fields(struct loader *L, struct ir_step *s,
 	}
 	if (v[F_RETRY]) {
 		s->has_retry = true;
-		if (ld_get_int(L, v[F_RETRY], "retry", 0, 100, &s->retry) < 0)
+		if (ld_get_int(L, v[F_RETRY], "retry", 0, 100, &n) < 0)
 			ret = -1;
+		s->retry = (int32_t)n;
 	}
-	if (v[F_CACHE] && !(s->cache = load_cache(L, v[F_CACHE], 0)))
+	if (!v[F_CACHE] && !v[F_IMAGE] && !v[F_RUNNER] && !v[F_RUNNER_ARGS] &&
+	    !v[F_SECRET_ENV])
+		return ret;
+	if (!(m = ir_step_more(L->doc, s)))
+		return -1;
+	if (v[F_CACHE] && !(m->cache = load_cache(L, v[F_CACHE], 0)))
 		ret = -1;
-	if (v[F_IMAGE] && ld_get_str(L, v[F_IMAGE], "image", &s->image) < 0)
+	if (v[F_IMAGE] && ld_get_str(L, v[F_IMAGE], "image", &m->image) < 0)
 		ret = -1;
-	if (v[F_RUNNER] && ld_get_str(L, v[F_RUNNER], "runner", &s->runner) < 0)
+	if (v[F_RUNNER] && ld_get_str(L, v[F_RUNNER], "runner", &m->runner) < 0)
 		ret = -1;
 	if (v[F_RUNNER_ARGS]) {
-		s->runner_args.doc = L->j;
-		s->runner_args.node = v[F_RUNNER_ARGS];
+		m->runner_args.doc = L->j;
+		m->runner_args.node = v[F_RUNNER_ARGS];
 	}
 	if (v[F_SECRET_ENV] && get_strlist(L, v[F_SECRET_ENV], "secret_env",
-	    true, &s->secret_env) < 0)
+	    true, &m->secret_env) < 0)
 		ret = -1;
 	return ret;
 }
@@ -936,11 +945,12 @@ detach_any(struct ir_doc *doc, struct ir_step **v, size_t n)
 		if (s->type == IR_GROUP && detach_any(doc, s->steps,
 		    s->nsteps) < 0)
 			return -1;
-		if (s->runner_args.doc == doc->json) {
-			s->runner_args.doc = subtree_copy(doc->arena, doc->json,
-			    s->runner_args.node);
-			s->runner_args.node = 0;
-			if (!s->runner_args.doc)
+		if (s->more && s->more->runner_args.doc == doc->json) {
+			struct ir_any *a = &s->more->runner_args;
+
+			a->doc = subtree_copy(doc->arena, doc->json, a->node);
+			a->node = 0;
+			if (!a->doc)
 				return -1;
 		}
 	}

@@ -143,6 +143,8 @@ static void
 inherit(struct walk *w, struct ir_step **steps, size_t n)
 {
 	struct srcpos none = { NULL, 0, 0 };
+	const struct ir_strlist *ph_secrets;
+	struct ir_more *m;
 	struct ir_step *s;
 	size_t i;
 
@@ -153,12 +155,20 @@ inherit(struct walk *w, struct ir_step **steps, size_t n)
 		if (s->type != IR_COMMAND)
 			continue;
 		if (env_inherit(w->doc->arena, &s->env, &w->ph->env,
-		    &w->frag->env) < 0 ||
-		    secrets_inherit(w->doc->arena, &s->secret_env,
-		    &w->ph->secret_env) < 0)
+		    &w->frag->env) < 0)
 			w->ret = diag_report(w->diags, E_NOMEM, none);
-		if (!s->image && w->frag->default_image)
-			s->image = w->frag->default_image;
+		ph_secrets = &ir_more(w->ph)->secret_env;
+		if (ph_secrets->present && ph_secrets->n > 0 &&
+		    (!(m = ir_step_more(w->doc, s)) ||
+		    secrets_inherit(w->doc->arena, &m->secret_env,
+		    ph_secrets) < 0))
+			w->ret = diag_report(w->diags, E_NOMEM, none);
+		if (!ir_more(s)->image && w->frag->default_image) {
+			if ((m = ir_step_more(w->doc, s)))
+				m->image = w->frag->default_image;
+			else
+				w->ret = diag_report(w->diags, E_NOMEM, none);
+		}
 		if (w->ph->soft_fail && !s->has_soft_fail) {
 			s->soft_fail = true;
 			s->has_soft_fail = true;

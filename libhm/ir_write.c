@@ -162,6 +162,8 @@ write_steps(struct ir_step *const *v, size_t n, struct jsonw *w)
 void
 ir_write_step(const struct ir_step *s, struct jsonw *w)
 {
+	const struct ir_more *m = ir_more(s);
+
 	jsonw_obj_begin(w);
 	JSONW_FIELD(w, "type");
 	switch (s->type) {
@@ -225,24 +227,24 @@ ir_write_step(const struct ir_step *s, struct jsonw *w)
 			JSONW_FIELD(w, "retry");
 			jsonw_int(w, s->retry);
 		}
-		if (s->cache) {
+		if (m->cache) {
 			JSONW_FIELD(w, "cache");
-			write_cache(s->cache, w);
+			write_cache(m->cache, w);
 		}
-		if (s->image) {
+		if (m->image) {
 			JSONW_FIELD(w, "image");
-			jsonw_str(w, s->image);
+			jsonw_str(w, m->image);
 		}
-		if (s->runner) {
+		if (m->runner) {
 			JSONW_FIELD(w, "runner");
-			jsonw_str(w, s->runner);
+			jsonw_str(w, m->runner);
 		}
-		if (s->runner_args.doc) {
+		if (m->runner_args.doc) {
 			JSONW_FIELD(w, "runner_args");
-			write_any(s->runner_args.doc, s->runner_args.node, w);
+			write_any(m->runner_args.doc, m->runner_args.node, w);
 		}
-		if (s->secret_env.present)
-			write_strlist("secret_env", &s->secret_env, w);
+		if (m->secret_env.present)
+			write_strlist("secret_env", &m->secret_env, w);
 		break;
 	}
 	jsonw_obj_end(w);
