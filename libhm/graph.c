@@ -11,12 +11,17 @@
 
 /*
  * Nodes are laid out in document order: a wait, a command (or its
- * replicas, consecutive), a group's ENTER, its members, its EXIT. Edges are
- * collected as (to, from, kind) triples and bucketed by 'to' at the end,
- * so building is linear in steps + edges.
+ * replicas, consecutive), a group's ENTER, its members, its EXIT. Edges
+ * are listed by one walk of the document, made twice: the first counts
+ * each node's predecessors and successors, which sizes one pool for each
+ * kind, and the second fills them. Building is linear in steps + edges
+ * and holds nothing per edge but the pools. A check for cycles needs
+ * only the successors and the counts; the predecessors are filled when
+ * a cycle is to be printed.
  */
-struct triple {
-	uint32_t to, from, kind;
+enum {
+	FILL_SUCCS = 1 << 0,
+	FILL_PREDS = 1 << 1
 };
 
 struct builder {
@@ -28,32 +33,38 @@ struct builder {
 	uint32_t *first;	/* command/dynamic/wait node; group ENTER */
 	uint32_t *count;	/* nodes of a command: 1, or its replicas */
 	uint32_t *exit;		/* group EXIT */
+	/* only if the document has an 'each' group (NULL otherwise): */
 	struct ir_step **rep_group;	/* the 'each' group a replicated step
 					   follows (directly or by chain) */
 	struct ir_step ***eleaves;	/* an 'each' group's leaves, memoized */
 	uint32_t *neleaves;
-	struct triple *t;
-	size_t nt, capt;
 	uint32_t cap;
+	unsigned fill;		/* FILL_*: 0 counts the edges */
+	size_t nedges;
 };
 
-static int
+/* The 'each' group step id follows, or NULL. */
+static struct ir_step *
+rep_of(const struct builder *B, uint32_t id)
+{
+	return B->rep_group ? B->rep_group[id] : NULL;
+}
+
+/* The edge from -> to: counted, or written in the pools being filled. */
+static void
 add_edge(struct builder *B, uint32_t to, uint32_t from, enum gedge_kind k)
 {
-	if (B->nt == B->capt) {
-		size_t cap = B->capt ? 2 * B->capt : 256;
-		struct triple *t = realloc(B->t, cap * sizeof(*t));
+	struct gnode *t = &B->g->nodes[to], *f = &B->g->nodes[from];
 
-		if (!t)
-			return -1;
-		B->t = t;
-		B->capt = cap;
+	if (B->fill & FILL_PREDS) {
+		t->preds[t->npreds].node = from;
+		t->preds[t->npreds].kind = k;
 	}
-	B->t[B->nt].to = to;
-	B->t[B->nt].from = from;
-	B->t[B->nt].kind = k;
-	B->nt++;
-	return 0;
+	if (B->fill & FILL_SUCCS)
+		f->succs[f->nsuccs] = to;
+	t->npreds++;
+	f->nsuccs++;
+	B->nedges++;
 }
 
 static uint32_t
@@ -89,7 +100,7 @@ done_node(struct builder *B, const struct ir_step *s)
 }
 
 /* Edges from every node of step s (all replicas) to node 'to'. */
-static int
+static void
 edges_from_step(struct builder *B, uint32_t to, const struct ir_step *s,
     enum gedge_kind k)
 {
@@ -97,9 +108,7 @@ edges_from_step(struct builder *B, uint32_t to, const struct ir_step *s,
 	uint32_t n = s->type == IR_GROUP ? 1 : B->count[s->id];
 
 	for (i = 0; i < n; i++)
-		if (add_edge(B, to, first + i, k) < 0)
-			return -1;
-	return 0;
+		add_edge(B, to, first + i, k);
 }
 
 /*
@@ -267,7 +276,7 @@ make_nodes(struct builder *B, struct ir_step **v, size_t n)
 		case IR_COMMAND: {
 			enum gnode_kind kind = s->eval == IR_EVAL_DYNAMIC ?
 			    GN_DYNAMIC : GN_COMMAND;
-			struct ir_step *t = B->rep_group[id];
+			struct ir_step *t = rep_of(B, id);
 
 			if (!t) {
 				B->first[id] = new_node(B, kind, s, s->key);
@@ -303,10 +312,11 @@ make_nodes(struct builder *B, struct ir_step **v, size_t n)
 }
 
 /* Edges into step s's nodes from what it names and where it stands. */
-static int
+static void
 step_edges(struct builder *B, struct ir_step *s, uint32_t wait_before)
 {
 	uint32_t first = B->first[s->id], n = B->count[s->id], r, to;
+	struct ir_step *rep = rep_of(B, s->id);
 	size_t d;
 
 	for (r = 0; r < n; r++) {
@@ -314,36 +324,28 @@ step_edges(struct builder *B, struct ir_step *s, uint32_t wait_before)
 		if (s->builds_in_kind == IR_BUILDS_IN_KEY && s->builds_in.step) {
 			struct ir_step *b = s->builds_in.step;
 
-			if (B->rep_group[s->id] == b) {
+			if (rep == b)
 				/* replica r follows leaf r only */
-				if (add_edge(B, to, B->g->nodes[to].replica_of,
-				    GE_STATE) < 0)
-					return -1;
-			} else if (B->rep_group[s->id]) {
+				add_edge(B, to, B->g->nodes[to].replica_of,
+				    GE_STATE);
+			else if (rep)
 				/* a replica of a chain: the same replica */
-				if (add_edge(B, to, done_node(B, b) + r,
-				    GE_STATE) < 0)
-					return -1;
-			} else if (edges_from_step(B, to, b, GE_STATE) < 0) {
-				return -1;
-			}
+				add_edge(B, to, done_node(B, b) + r, GE_STATE);
+			else
+				edges_from_step(B, to, b, GE_STATE);
 		}
 		for (d = 0; d < s->ndepends_on; d++)
-			if (s->depends_on[d].step &&
-			    edges_from_step(B, to, s->depends_on[d].step,
-			    GE_ORDER) < 0)
-				return -1;
-		if (s->parent && add_edge(B, to, B->first[s->parent->id],
-		    GE_ORDER) < 0)
-			return -1;
-		if (wait_before != GRAPH_NONE &&
-		    add_edge(B, to, wait_before, GE_ORDER) < 0)
-			return -1;
+			if (s->depends_on[d].step)
+				edges_from_step(B, to, s->depends_on[d].step,
+				    GE_ORDER);
+		if (s->parent)
+			add_edge(B, to, B->first[s->parent->id], GE_ORDER);
+		if (wait_before != GRAPH_NONE)
+			add_edge(B, to, wait_before, GE_ORDER);
 	}
-	return 0;
 }
 
-static int
+static void
 list_edges(struct builder *B, struct ir_step **v, size_t n)
 {
 	uint32_t wait_before = GRAPH_NONE;
@@ -359,71 +361,58 @@ list_edges(struct builder *B, struct ir_step **v, size_t n)
 
 			/* everything since the previous wait, and that wait */
 			for (j = i; j-- > 0 && v[j]->type != IR_WAIT;)
-				if (edges_from_step(B, w, v[j], k) < 0)
-					return -1;
-			if (wait_before != GRAPH_NONE &&
-			    add_edge(B, w, wait_before, k) < 0)
-				return -1;
-			if (s->parent && add_edge(B, w,
-			    B->first[s->parent->id], GE_ORDER) < 0)
-				return -1;
+				edges_from_step(B, w, v[j], k);
+			if (wait_before != GRAPH_NONE)
+				add_edge(B, w, wait_before, k);
+			if (s->parent)
+				add_edge(B, w, B->first[s->parent->id],
+				    GE_ORDER);
 			wait_before = w;
 			continue;
 		}
-		if (step_edges(B, s, wait_before) < 0)
-			return -1;
+		step_edges(B, s, wait_before);
 		if (s->type == IR_GROUP) {
-			if (list_edges(B, s->steps, s->nsteps) < 0)
-				return -1;
+			list_edges(B, s->steps, s->nsteps);
 			for (j = 0; j < s->nsteps; j++)
-				if (s->steps[j]->type != IR_WAIT &&
-				    edges_from_step(B, B->exit[s->id],
-				    s->steps[j], GE_ORDER) < 0)
-					return -1;
+				if (s->steps[j]->type != IR_WAIT)
+					edges_from_step(B, B->exit[s->id],
+					    s->steps[j], GE_ORDER);
 		}
 	}
-	return 0;
 }
 
-/* Bucket the triples by 'to' into preds, then derive succs. */
+/*
+ * Walk the document's edges once more to fill what fill asks for (the
+ * successors, the predecessors, or both) in pools sized by the count.
+ */
 static int
-finish_edges(struct builder *B)
+fill_edges(struct builder *B, unsigned fill)
 {
 	struct graph *g = B->g;
-	uint32_t *cnt, i;
-	size_t k;
-	struct gedge *pool;
-	uint32_t *spool;
+	struct gedge *pool = NULL;
+	uint32_t *spool = NULL, i;
 
-	cnt = calloc((size_t)g->n + 1, sizeof(*cnt));
-	pool = arena_calloc(g->arena, B->nt + 1, sizeof(*pool));
-	spool = arena_calloc(g->arena, B->nt + 1, sizeof(*spool));
-	if (!cnt || !pool || !spool) {
-		free(cnt);
+	if ((fill & FILL_PREDS) &&
+	    !(pool = arena_calloc(g->arena, B->nedges + 1, sizeof(*pool))))
 		return -1;
-	}
-	for (k = 0; k < B->nt; k++) {
-		g->nodes[B->t[k].to].npreds++;
-		g->nodes[B->t[k].from].nsuccs++;
-	}
+	if ((fill & FILL_SUCCS) &&
+	    !(spool = arena_calloc(g->arena, B->nedges + 1, sizeof(*spool))))
+		return -1;
 	for (i = 0; i < g->n; i++) {
-		g->nodes[i].preds = pool;
-		pool += g->nodes[i].npreds;
+		if (pool) {
+			g->nodes[i].preds = pool;
+			pool += g->nodes[i].npreds;
+		}
+		if (spool) {
+			g->nodes[i].succs = spool;
+			spool += g->nodes[i].nsuccs;
+		}
 		g->nodes[i].npreds = 0;
-		g->nodes[i].succs = spool;
-		spool += g->nodes[i].nsuccs;
 		g->nodes[i].nsuccs = 0;
 	}
-	for (k = 0; k < B->nt; k++) {
-		struct gnode *to = &g->nodes[B->t[k].to];
-		struct gnode *from = &g->nodes[B->t[k].from];
-
-		to->preds[to->npreds].node = B->t[k].from;
-		to->preds[to->npreds].kind = B->t[k].kind;
-		to->npreds++;
-		from->succs[from->nsuccs++] = B->t[k].to;
-	}
-	free(cnt);
+	B->nedges = 0;
+	B->fill = fill;
+	list_edges(B, B->doc->steps, B->doc->nsteps);
 	return 0;
 }
 
@@ -440,10 +429,10 @@ state_of_step(struct builder *B, const struct ir_step *s, uint32_t r)
 		    B->g->nodes[B->first[s->parent->id]].state_from :
 		    GRAPH_NONE;
 	b = s->builds_in.step;
-	if (B->rep_group[s->id] == b)
+	if (rep_of(B, s->id) == b)
 		return B->g->nodes[B->first[s->id] + r].replica_of;
 	if (b->type != IR_GROUP)
-		return done_node(B, b) + (B->rep_group[s->id] ? r : 0);
+		return done_node(B, b) + (rep_of(B, s->id) ? r : 0);
 	/* a group: its continuation member, or its start */
 	p = ir_group_continuation(b, &amb);
 	if (p && p->type != IR_GROUP)
@@ -522,10 +511,10 @@ find_cycle(struct builder *B)
 	struct srcpos p = { NULL, 0, 0 };
 	int ret = -1;
 
-	indeg = calloc((size_t)g->n + 1, sizeof(*indeg));
-	queue = calloc((size_t)g->n + 1, sizeof(*queue));
-	mark = calloc((size_t)g->n + 1, sizeof(*mark));
-	if (!indeg || !queue || !mark)
+	indeg = malloc(((size_t)g->n + 1) * sizeof(*indeg));
+	queue = malloc(((size_t)g->n + 1) * sizeof(*queue));
+	mark = NULL;
+	if (!indeg || !queue)
 		goto out;
 	for (i = 0; i < g->n; i++) {
 		indeg[i] = g->nodes[i].npreds;
@@ -543,6 +532,12 @@ find_cycle(struct builder *B)
 		ret = 0;
 		goto out;
 	}
+	/* a cycle: walking it back needs the predecessors */
+	if (!(B->fill & FILL_PREDS) &&
+	    fill_edges(B, FILL_SUCCS | FILL_PREDS) < 0)
+		goto out;
+	if (!(mark = calloc((size_t)g->n + 1, sizeof(*mark))))
+		goto out;
 	for (cur = 0; !indeg[cur]; cur++)
 		;
 	while (!mark[cur]) {
@@ -581,14 +576,23 @@ out:
 	return ret;
 }
 
+/* The key of node i of an array of nodes (a graph may be copied; its
+ * nodes stay where they are). */
+static const char *
+node_key(const void *nodes, uint32_t i)
+{
+	return ((const struct gnode *)nodes)[i].key;
+}
+
 static int
 build(struct graph *g, struct ir_doc *doc, struct diag_list *diags,
     bool full)
 {
 	struct builder B = { 0 };
 	size_t n = (size_t)doc->nall + 1;
+	uint32_t i, ngroups = 0;
 	struct ir_index *map;
-	uint32_t i;
+	bool each = false;
 	int ret = -1;
 
 	memset(g, 0, sizeof(*g));
@@ -597,35 +601,45 @@ build(struct graph *g, struct ir_doc *doc, struct diag_list *diags,
 	B.g = g;
 	B.doc = doc;
 	B.diags = diags;
-	B.first = calloc(n, sizeof(*B.first));
-	B.count = calloc(n, sizeof(*B.count));
-	B.exit = calloc(n, sizeof(*B.exit));
-	B.rep_group = calloc(n, sizeof(*B.rep_group));
-	B.eleaves = calloc(n, sizeof(*B.eleaves));
-	B.neleaves = calloc(n, sizeof(*B.neleaves));
-	if (!g->arena || !B.first || !B.count || !B.exit || !B.rep_group ||
-	    !B.eleaves || !B.neleaves)
+	for (i = 0; i < doc->nall; i++) {
+		if (doc->all[i]->type != IR_GROUP)
+			continue;
+		ngroups++;
+		each |= doc->all[i]->cont == IR_CONT_EACH;
+	}
+	B.first = malloc(n * sizeof(*B.first));
+	B.count = malloc(n * sizeof(*B.count));
+	B.exit = malloc(n * sizeof(*B.exit));
+	if (!g->arena || !B.first || !B.count || !B.exit)
 		goto nomem;
-	/* room for the usual case, one node per step and a group's EXIT,
-	 * and a few edges a step; both grow if replicas need more */
-	B.cap = doc->nall + doc->nall / 8 + 16;
-	B.capt = 3 * (size_t)doc->nall + 16;
+	/* without an 'each' group nothing is replicated */
+	if (each) {
+		B.rep_group = calloc(n, sizeof(*B.rep_group));
+		B.eleaves = calloc(n, sizeof(*B.eleaves));
+		B.neleaves = calloc(n, sizeof(*B.neleaves));
+		if (!B.rep_group || !B.eleaves || !B.neleaves)
+			goto nomem;
+	}
+	if (each && find_replicas(&B) < 0)
+		goto out;
+	/* a node per step and a group's EXIT, and one per replica */
+	B.cap = doc->nall + ngroups + 16;
+	for (i = 0; each && i < doc->nall; i++) {
+		struct ir_step *t = rep_of(&B, i);
+		uint32_t nl;
+
+		if (t && each_leaves(&B, t, &nl) && nl > 1)
+			B.cap += nl - 1;
+	}
 	g->nodes = malloc((size_t)B.cap * sizeof(*g->nodes));
-	B.t = malloc(B.capt * sizeof(*B.t));
-	if (!g->nodes || !B.t)
+	if (!g->nodes)
 		goto nomem;
 	mem_advise_huge(g->nodes, (size_t)B.cap * sizeof(*g->nodes));
-	mem_advise_huge(B.t, B.capt * sizeof(*B.t));
-	if (find_replicas(&B) < 0)
-		goto out;
 	if (make_nodes(&B, doc->steps, doc->nsteps) < 0)
 		goto nomem;
-	for (i = 0; i < doc->nall; i++) {
-		struct ir_step *t = B.rep_group[i];
-		uint32_t r;
-
-		struct ir_step **leaves;
-		uint32_t nl;
+	for (i = 0; each && i < doc->nall; i++) {
+		struct ir_step *t = rep_of(&B, i), **leaves;
+		uint32_t r, nl;
 
 		if (!t)
 			continue;
@@ -635,15 +649,15 @@ build(struct graph *g, struct ir_doc *doc, struct diag_list *diags,
 			g->nodes[B.first[i] + r].replica_of =
 			    done_node(&B, leaves[r]);
 	}
-	if (list_edges(&B, doc->steps, doc->nsteps) < 0 ||
-	    finish_edges(&B) < 0)
+	list_edges(&B, doc->steps, doc->nsteps);
+	if (fill_edges(&B, full ? FILL_SUCCS | FILL_PREDS : FILL_SUCCS) < 0)
 		goto nomem;
 	if (!full) {
 		ret = find_cycle(&B);
 		goto out;
 	}
 	/* the key map: commands, replicas and group EXITs */
-	map = ir_index_new(g->n);
+	map = ir_index_new(g->n, node_key, g->nodes);
 	if (!map)
 		goto nomem;
 	g->map = map;
@@ -652,8 +666,7 @@ build(struct graph *g, struct ir_doc *doc, struct diag_list *diags,
 
 		if (nd->kind == GN_COMMAND || nd->kind == GN_DYNAMIC ||
 		    nd->kind == GN_EXIT)
-			if (ir_index_put(map, nd->key,
-			    (struct ir_step *)(uintptr_t)(i + 1), NULL) < 0)
+			if (ir_index_put(map, nd->key, i, NULL) < 0)
 				goto nomem;
 	}
 	if (find_cycle(&B) < 0)
@@ -670,7 +683,6 @@ out:
 	free(B.rep_group);
 	free(B.eleaves);
 	free(B.neleaves);
-	free(B.t);
 	return ret;
 }
 
@@ -702,10 +714,10 @@ graph_release(struct graph *g)
 uint32_t
 graph_find(const struct graph *g, const char *key)
 {
-	struct ir_step *v;
+	uint32_t v;
 
 	if (!g->map)
 		return GRAPH_NONE;
 	v = ir_index_get(g->map, key);
-	return v ? (uint32_t)((uintptr_t)v - 1) : GRAPH_NONE;
+	return v == IR_INDEX_NONE ? GRAPH_NONE : v;
 }

@@ -296,7 +296,10 @@ ir_wait_name(const struct ir_step *wait, char *buf, size_t size)
 struct ir_step *
 ir_find(const struct ir_doc *doc, const char *key)
 {
-	if (!doc->index)
+	uint32_t id;
+
+	if (!doc->index ||
+	    (id = ir_index_get(doc->index, key)) == IR_INDEX_NONE)
 		return NULL;
-	return ir_index_get(doc->index, key);
+	return doc->all[id];
 }

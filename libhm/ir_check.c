@@ -62,20 +62,28 @@ number_steps(struct checker *C, struct ir_step **v, size_t n,
 	}
 }
 
+static const char *
+step_key(const void *doc, uint32_t id)
+{
+	return ((const struct ir_doc *)doc)->all[id]->key;
+}
+
 static void
 index_keys(struct checker *C)
 {
 	uint32_t i;
 
 	for (i = 0; i < C->doc->nall; i++) {
-		struct ir_step *s = C->doc->all[i], *old = NULL;
+		struct ir_step *s = C->doc->all[i];
+		uint32_t old = 0;
 		int r;
 
 		if (s->type == IR_WAIT || !s->key)
 			continue;
-		r = ir_index_put(C->doc->index, s->key, s, &old);
+		r = ir_index_put(C->doc->index, s->key, i, &old);
 		if (r == 1) {
-			struct srcpos o = ir_pos(C->doc, old->key_pos);
+			struct srcpos o = ir_pos(C->doc,
+			    C->doc->all[old]->key_pos);
 
 			diag_report(C->diags, E_IR_DUP_KEY,
 			    ir_pos(C->doc, s->key_pos), s->key, o.line, o.col);
@@ -121,7 +129,7 @@ static int
 resolve(struct checker *C, struct ir_step *s, struct ir_ref *ref,
     const char *field)
 {
-	struct ir_step *t = ir_index_get(C->doc->index, ref->key);
+	struct ir_step *t = ir_find(C->doc, ref->key);
 
 	ref->step = NULL;
 	if (!t) {
@@ -291,7 +299,7 @@ check_groups(struct checker *C)
 				fail(C);
 			}
 			if (s->cont == IR_CONT_IN) {
-				struct ir_step *k = ir_index_get(C->doc->index,
+				struct ir_step *k = ir_find(C->doc,
 				    s->continue_in.key);
 
 				if (!k || k->parent != s) {
@@ -317,8 +325,7 @@ check_groups(struct checker *C)
 		}
 	}
 	if (C->doc->cont == IR_CONT_IN) {
-		struct ir_step *k = ir_index_get(C->doc->index,
-		    C->doc->continue_in.key);
+		struct ir_step *k = ir_find(C->doc, C->doc->continue_in.key);
 
 		if (!k || k->parent) {
 			diag_report(C->diags, E_IR_DOC_CONTINUE_IN,
@@ -405,7 +412,7 @@ ir_check(struct ir_doc *doc, unsigned flags, struct diag_list *diags)
 	n = count_steps(doc->steps, doc->nsteps);
 	doc->all = arena_calloc(doc->arena, (size_t)n + 1, sizeof(*doc->all));
 	ir_index_free(doc->index);
-	doc->index = ir_index_new(n);
+	doc->index = ir_index_new(n, step_key, doc);
 	if (!doc->all || !doc->index) {
 		diag_report(diags, E_NOMEM, (struct srcpos){ doc->file, 0, 0 });
 		return -1;

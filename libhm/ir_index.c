@@ -1,35 +1,36 @@
-/* hm: a hash index of IR steps by key, open addressing. */
+/* hm: a hash index of keys to small numbers, open addressing. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ir.h"
 #include "ir_index.h"
 #include "mem.h"
 
 struct slot {
-	const char *key;
-	struct ir_step *step;
-	size_t hash;		/* compared before the key: most probes miss */
+	uint32_t hash;		/* compared before the key: most probes miss */
+	uint32_t v;		/* value + 1; 0: empty */
 };
 
 struct ir_index {
 	struct slot *slots;
 	size_t mask, n;
+	ir_index_key_fn *key_of;
+	const void *ctx;
 };
 
-size_t
-hm_hash(const char *s)
+/* FNV-1a. */
+static uint32_t
+key_hash(const char *s)
 {
-	uint64_t h = 1469598103934665603ull;
+	uint32_t h = 2166136261u;
 
 	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return (size_t)h;
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
 }
 
 struct ir_index *
-ir_index_new(size_t n)
+ir_index_new(size_t n, ir_index_key_fn *key_of, const void *ctx)
 {
 	struct ir_index *ix = calloc(1, sizeof(*ix));
 	size_t cap = 16;
@@ -45,6 +46,8 @@ ir_index_new(size_t n)
 	}
 	mem_advise_huge(ix->slots, cap * sizeof(*ix->slots));
 	ix->mask = cap - 1;
+	ix->key_of = key_of;
+	ix->ctx = ctx;
 	return ix;
 }
 
@@ -66,9 +69,9 @@ grow(struct ir_index *ix)
 	if (!s)
 		return -1;
 	for (i = 0; i <= ix->mask; i++) {
-		if (!ix->slots[i].key)
+		if (!ix->slots[i].v)
 			continue;
-		for (j = ix->slots[i].hash & (cap - 1); s[j].key;
+		for (j = ix->slots[i].hash & (cap - 1); s[j].v;
 		    j = (j + 1) & (cap - 1))
 			;
 		s[j] = ix->slots[i];
@@ -79,37 +82,46 @@ grow(struct ir_index *ix)
 	return 0;
 }
 
-int
-ir_index_put(struct ir_index *ix, const char *key, struct ir_step *step,
-    struct ir_step **old)
+/* The slot of key (hash h): where it is, or the empty one it would take. */
+static size_t
+find(const struct ir_index *ix, const char *key, uint32_t h)
 {
-	size_t i, h = hm_hash(key);
+	size_t i;
 
+	for (i = h & ix->mask; ix->slots[i].v; i = (i + 1) & ix->mask)
+		if (ix->slots[i].hash == h && strcmp(ix->key_of(ix->ctx,
+		    ix->slots[i].v - 1), key) == 0)
+			break;
+	return i;
+}
+
+int
+ir_index_put(struct ir_index *ix, const char *key, uint32_t v,
+    uint32_t *old)
+{
+	uint32_t h = key_hash(key);
+	size_t i;
+
+	if (v >= IR_INDEX_NONE)
+		return -1;
 	if (2 * (ix->n + 1) > ix->mask + 1 && grow(ix) < 0)
 		return -1;
-	for (i = h & ix->mask; ix->slots[i].key; i = (i + 1) & ix->mask) {
-		if (ix->slots[i].hash == h &&
-		    strcmp(ix->slots[i].key, key) == 0) {
-			if (old)
-				*old = ix->slots[i].step;
-			return 1;
-		}
+	i = find(ix, key, h);
+	if (ix->slots[i].v) {
+		if (old)
+			*old = ix->slots[i].v - 1;
+		return 1;
 	}
-	ix->slots[i].key = key;
-	ix->slots[i].step = step;
 	ix->slots[i].hash = h;
+	ix->slots[i].v = v + 1;
 	ix->n++;
 	return 0;
 }
 
-struct ir_step *
+uint32_t
 ir_index_get(const struct ir_index *ix, const char *key)
 {
-	size_t i, h = hm_hash(key);
+	size_t i = find(ix, key, key_hash(key));
 
-	for (i = h & ix->mask; ix->slots[i].key; i = (i + 1) & ix->mask)
-		if (ix->slots[i].hash == h &&
-		    strcmp(ix->slots[i].key, key) == 0)
-			return ix->slots[i].step;
-	return NULL;
+	return ix->slots[i].v ? ix->slots[i].v - 1 : IR_INDEX_NONE;
 }

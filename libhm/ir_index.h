@@ -1,25 +1,34 @@
-/* hm: a hash index of IR steps by key (private to the library). */
+/* hm: a hash index of keys to small numbers (private to the library). */
 #ifndef HM_IR_INDEX_H
 #define HM_IR_INDEX_H
 
 #include <stddef.h>
+#include <stdint.h>
 
-struct ir_step;
+/*
+ * Maps keys to values below UINT32_MAX: step ids (a document's keys) or
+ * node numbers (a run graph's). A slot holds only a value and its key's
+ * hash, eight bytes; the key itself is asked of the owner (key_of) when
+ * a hash matches. The index of 100,000 steps is then 2 MB, not 6.
+ */
+#define IR_INDEX_NONE	UINT32_MAX
+
 struct ir_index;
 
+/* The key of value v; ctx is what ir_index_new was given. */
+typedef const char *ir_index_key_fn(const void *ctx, uint32_t v);
+
 /* An index with room for about n keys; NULL if memory ran out. */
-struct ir_index *ir_index_new(size_t n);
+struct ir_index *ir_index_new(size_t n, ir_index_key_fn *key_of,
+    const void *ctx);
 void ir_index_free(struct ir_index *ix);
 /*
- * Insert step under key. Returns 0, 1 if the key was already present
- * (*old gets the step that has it; nothing is changed), -1 if memory ran
- * out.
+ * Insert v under key. Returns 0, 1 if the key was already present (*old,
+ * if not NULL, gets its value; nothing is changed), -1 if memory ran out.
  */
-int ir_index_put(struct ir_index *ix, const char *key, struct ir_step *step,
-    struct ir_step **old);
-struct ir_step *ir_index_get(const struct ir_index *ix, const char *key);
-
-/* FNV-1a, for this index and the graph's. */
-size_t hm_hash(const char *s);
+int ir_index_put(struct ir_index *ix, const char *key, uint32_t v,
+    uint32_t *old);
+/* The value of key, or IR_INDEX_NONE. */
+uint32_t ir_index_get(const struct ir_index *ix, const char *key);
 
 #endif
