@@ -661,6 +661,7 @@ string_read(struct reader *r, size_t p, size_t *end, uint32_t *len)
 	/* a block may be read up to the sentinel "\n\0" after the text */
 	size_t q = p + 1, lim = r->size + 2, cols = 0;
 	unsigned char c;
+	unsigned chars;
 	int escapes = 0, k;
 	long u, u2;
 	uint32_t cp;
@@ -753,10 +754,29 @@ done:
 	 * counted for the span that stands for it.
 	 */
 	d = (char *)s + p + 1;
-	for (q = p + 1; s[q] != '"'; q++) {
+	for (q = p + 1; s[q] != '"';) {
+		if (s[q] != '\\' && q + SCAN_WIDTH <= lim) {
+			/* a run to copy; a whole block is loaded before it
+			 * is stored, so its store ends before anything that
+			 * is still to be read */
+			unsigned char block[SCAN_WIDTH];
+			unsigned n = scan_dec_stop(s + q, &chars);
+
+			cols += chars;
+			if (n == SCAN_WIDTH) {
+				memcpy(block, s + q, SCAN_WIDTH);
+				memcpy(d, block, SCAN_WIDTH);
+				d += SCAN_WIDTH;
+				q += SCAN_WIDTH;
+				continue;
+			}
+			while (n--)
+				*d++ = (char)s[q++];
+			continue;
+		}
 		if (s[q] != '\\') {
 			cols += (s[q] & 0xc0) != 0x80;
-			*d++ = (char)s[q];
+			*d++ = (char)s[q++];
 			continue;
 		}
 		q++;
@@ -782,6 +802,7 @@ done:
 		default:
 			*d++ = (char)s[q];
 		}
+		q++;
 	}
 	*len = (uint32_t)(d - ((char *)s + p + 1));
 	*d = '\0';

@@ -24,6 +24,8 @@
  *			what the reader must look at in a JSON string
  *	scan_esc_stop	'"', '\\' or a control character: what the writer
  *			must escape (UTF-8 is written as it is)
+ *	scan_dec_stop	'"' or '\\': where decoding a checked string must
+ *			stop copying
  */
 #if defined(__SSE2__)
 #define SCAN_WIDTH	16
@@ -57,6 +59,29 @@ scan_esc_stop(const unsigned char *p)
 	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
 
 	return scan_first((unsigned)_mm_movemask_epi8(m));
+}
+
+/*
+ * Decoding a string with escapes: the offset of the first '"' or '\\'
+ * (SCAN_WIDTH if none), and in *chars the characters before it (the
+ * bytes that are not UTF-8 continuation bytes).
+ */
+static inline unsigned
+scan_dec_stop(const unsigned char *p, unsigned *chars)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+	unsigned c = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+	    _mm_and_si128(v, _mm_set1_epi8((char)0xc0)),
+	    _mm_set1_epi8((char)0x80)));
+	unsigned n = scan_first(m);
+
+	if (n < SCAN_WIDTH)
+		c &= (1u << n) - 1;
+	*chars = n - (unsigned)__builtin_popcount(c);
+	return n;
 }
 
 #else
@@ -104,6 +129,17 @@ scan_esc_stop(const unsigned char *p)
 
 	return scan_first(swar_has_less(w, 0x20) | swar_has_byte(w, '"') |
 	    swar_has_byte(w, '\\'), p, 1);
+}
+
+static inline unsigned
+scan_dec_stop(const unsigned char *p, unsigned *chars)
+{
+	unsigned i, c = 0;
+
+	for (i = 0; i < SCAN_WIDTH && p[i] != '"' && p[i] != '\\'; i++)
+		c += (p[i] & 0xc0) != 0x80;
+	*chars = c;
+	return i;
 }
 #endif
 

@@ -228,6 +228,65 @@ test_string_blocks(void **state)
 	}
 }
 
+/*
+ * Strings of random pieces (plain ASCII, UTF-8, every kind of escape) of
+ * random lengths, so that runs, escapes and block edges fall everywhere:
+ * the decoded bytes, and the column of what follows (the characters of
+ * the source, counted while decoding).
+ */
+static void
+test_string_random(void **state)
+{
+	static const struct {
+		const char *src, *dec;
+		unsigned cols;
+	} piece[] = {
+		{ "a", "a", 1 }, { "xyzxyzxyzxyzxyzxyzq", "xyzxyzxyzxyzxyzxyzq", 19 },
+		{ "\xc3\xa9", "\xc3\xa9", 1 }, { "\xf0\x9f\x9a\x80", "\xf0\x9f\x9a\x80", 1 },
+		{ "\\n", "\n", 2 }, { "\\\"", "\"", 2 }, { "\\/", "/", 2 },
+		{ "\\u00e9", "\xc3\xa9", 6 }, { "\\u0000", "\0", 6 },
+		{ "\\ud83d\\ude80", "\xf0\x9f\x9a\x80", 12 },
+	};
+	char src[1024], dec[1024], text[1100];
+	size_t sn, dn, n, i, k;
+	unsigned cols, seed = 1;
+	int round;
+
+	(void)state;
+	for (round = 0; round < 3000; round++) {
+		struct diag_list l = DIAG_LIST_INIT;
+		struct json_doc doc;
+		const char *got;
+
+		sn = dn = 0;
+		cols = 0;
+		k = (seed = seed * 1103515245u + 12345u) >> 16 & 31;
+		for (i = 0; i < k; i++) {
+			size_t j = ((seed = seed * 1103515245u + 12345u) >> 16) %
+			    (sizeof(piece) / sizeof(piece[0]));
+
+			memcpy(src + sn, piece[j].src, strlen(piece[j].src));
+			sn += strlen(piece[j].src);
+			n = piece[j].dec[0] ? strlen(piece[j].dec) : 1;
+			memcpy(dec + dn, piece[j].dec, n);
+			dn += n;
+			cols += piece[j].cols;
+		}
+		src[sn] = '\0';
+		n = (size_t)snprintf(text, sizeof(text), "[\"%s\", \"%s\" x]",
+		    src, src);
+		assert_int_equal(parse(text, n, &doc, &l), -1);
+		assert_int_equal(l.n, 1);
+		/* [" src ", " src " x] */
+		assert_int_equal(l.items[0].pos.col, 2 * cols + 9);
+		got = json_str(&doc, 2, &n);
+		assert_int_equal(n, dn);
+		assert_memory_equal(got, dec, dn);
+		json_doc_release(&doc);
+		diag_list_release(&l);
+	}
+}
+
 static void
 test_scalars_and_roots(void **state)
 {
@@ -683,6 +742,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_scalars_and_roots),
 		cmocka_unit_test(test_escapes),
 		cmocka_unit_test(test_string_blocks),
+		cmocka_unit_test(test_string_random),
 		cmocka_unit_test(test_surrogates),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_dupkeys),
