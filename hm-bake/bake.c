@@ -439,9 +439,11 @@ target_ref(struct bake *b, const struct tref *r, struct ir_ref *out)
 }
 
 static int
-set_depends(struct bake *b, struct ir_step *st, const struct opts *o1,
-    const struct opts *o2)
+set_depends(struct bake *b, struct ir_step *st, const struct opts *opts1,
+    const struct opts *opts2)
 {
+	const struct opts_more *o1 = opts_more(opts1);
+	const struct opts_more *o2 = opts2 ? opts_more(opts2) : NULL;
 	size_t n = o1->ndepends_on + (o2 ? o2->ndepends_on : 0), i, k = 0;
 
 	if (!o1->ndepends_on && (!o2 || !o2->ndepends_on))
@@ -499,13 +501,14 @@ static int
 set_builds_in(struct bake *b, struct bnode *bn, const struct opts *o,
     const struct tail *tail, bool group)
 {
+	const struct tref *from = &opts_more(o)->from;
 	struct ir_step *st = bn->st;
 
-	if (o->from.name) {
+	if (from->name) {
 		if (tail->kind != TAIL_NONE && tail->kind != TAIL_FROM)
 			return diag_report(b->diags, E_BAKE_FROM_NOT_FIRST,
-			    o->from.pos);
-		return from_target(b, bn, &o->from);
+			    from->pos);
+		return from_target(b, bn, from);
 	}
 	switch (tail->kind) {
 	case TAIL_NONE:
@@ -536,6 +539,7 @@ eval_cmd(struct bake *b, const struct ctx *c, const struct item *it,
     struct bnode *scope, struct tail *tail)
 {
 	const struct opts *o = &it->o;
+	const struct opts_more *om = opts_more(o);
 	struct ir_step *st = step_new(b, IR_COMMAND, it->pos);
 	const char *cmd, *image = NULL;
 	struct ir_strlist secrets;
@@ -546,9 +550,9 @@ eval_cmd(struct bake *b, const struct ctx *c, const struct item *it,
 	cmd = text(b, c, o->sh);
 	if (!cmd)
 		return -1;
-	if (o->cwd) {
+	if (om->cwd) {
 		/* IR v1 has no cwd: the command changes directory itself */
-		const char *dir = text(b, c, o->cwd), *p;
+		const char *dir = text(b, c, om->cwd), *p;
 		size_t extra = 0;
 		char *q, *s;
 
@@ -575,10 +579,10 @@ eval_cmd(struct bake *b, const struct ctx *c, const struct item *it,
 	st->cmd = cmd;
 	if (o->label && !(st->label = text(b, c, o->label)))
 		return -1;
-	if (o->image && !(image = text(b, c, o->image)))
+	if (om->image && !(image = text(b, c, om->image)))
 		return -1;
-	if (env_merge(b, c, &c->env, &o->env, &st->env) ||
-	    strlist_merge(b, &c->secret_env, &o->secret_env, &secrets) ||
+	if (env_merge(b, c, &c->env, &om->env, &st->env) ||
+	    strlist_merge(b, &c->secret_env, &om->secret_env, &secrets) ||
 	    set_more(b, st, image, o->cache, &secrets) < 0)
 		return -1;
 	st->timeout_seconds = o->timeout;
@@ -612,6 +616,7 @@ group_new(struct bake *b, const struct ctx *c, const struct item *it,
     const struct tail *tail)
 {
 	const struct opts *o = &it->o;
+	const struct opts_more *om = opts_more(o);
 	struct ir_step *st;
 	struct bnode *bn;
 
@@ -625,7 +630,7 @@ group_new(struct bake *b, const struct ctx *c, const struct item *it,
 	if (o->label && !(st->label = text(b, c, o->label)))
 		return NULL;
 	st->cont = o->cont;
-	st->cont_pos = ir_loc_new(b->doc, o->cont_pos);
+	st->cont_pos = ir_loc_new(b->doc, om->cont_pos);
 	bn = bnode_new(b, st, it->pos);
 	if (!bn)
 		return NULL;
@@ -637,9 +642,9 @@ group_new(struct bake *b, const struct ctx *c, const struct item *it,
 		bn->xkey_pos = ynode_pos(b->def->file, o->key);
 	}
 	if (o->cont == IR_CONT_IN) {
-		if (!(bn->cont_in = text(b, c, o->cont_in)))
+		if (!(bn->cont_in = text(b, c, om->cont_in)))
 			return NULL;
-		bn->cont_pos = o->cont_pos;
+		bn->cont_pos = om->cont_pos;
 		bn->check_members = true;
 	}
 	bn->label = st->label;
@@ -672,7 +677,8 @@ sub_ctx(struct bake *b, const struct ctx *c, const struct opts *o,
 {
 	*sub = *c;
 	sub->depth = c->depth + 1;
-	if (o->env.present && env_merge(b, c, &c->env, &o->env, &sub->env))
+	if (opts_more(o)->env.present &&
+	    env_merge(b, c, &c->env, &opts_more(o)->env, &sub->env))
 		return -1;
 	return 0;
 }
@@ -1021,8 +1027,9 @@ eval_matrix(struct bake *b, const struct ctx *c, const struct item *it,
 		sub = *c;
 		sub.m = m;
 		sub.depth = c->depth + 1;
-		if (it->o.env.present &&
-		    env_merge(b, &sub, &c->env, &it->o.env, &sub.env))
+		if (opts_more(&it->o)->env.present &&
+		    env_merge(b, &sub, &c->env, &opts_more(&it->o)->env,
+		    &sub.env))
 			return -1;
 		if (eval_chain(b, &sub, &it->steps, bn, &t))
 			return -1;
@@ -1035,6 +1042,8 @@ static struct ir_step *
 placeholder(struct bake *b, const struct ctx *c, struct target *t,
     const struct opts *call, struct srcpos p, struct bnode **out)
 {
+	const struct opts_more *tm = opts_more(&t->o);
+	const struct opts_more *cm = call ? opts_more(call) : NULL;
 	struct ir_step *st = step_new(b, IR_COMMAND, p);
 	struct ir_strlist secrets;
 	struct ir_env env;
@@ -1050,16 +1059,16 @@ placeholder(struct bake *b, const struct ctx *c, struct target *t,
 		st->label = text(b, c, call->label);
 	else if (t->o.label)
 		st->label = t->o.label->u.s;
-	if (env_merge(b, c, &c->env, &t->o.env, &env))
+	if (env_merge(b, c, &c->env, &tm->env, &env))
 		return NULL;
-	if (call && call->env.present) {
-		if (env_merge(b, c, &env, &call->env, &st->env))
+	if (cm && cm->env.present) {
+		if (env_merge(b, c, &env, &cm->env, &st->env))
 			return NULL;
 	} else {
 		st->env = env;
 	}
-	if (strlist_merge(b, &c->secret_env, &t->o.secret_env, &secrets) ||
-	    set_more(b, st, t->o.image ? t->o.image->u.s : NULL, NULL,
+	if (strlist_merge(b, &c->secret_env, &tm->secret_env, &secrets) ||
+	    set_more(b, st, tm->image ? tm->image->u.s : NULL, NULL,
 	    &secrets) < 0)
 		return NULL;
 	st->timeout_seconds = t->o.timeout;
@@ -1069,13 +1078,13 @@ placeholder(struct bake *b, const struct ctx *c, struct target *t,
 	st->retry = t->o.retry;
 	st->has_retry = t->o.has_retry;
 	st->cont = t->o.cont;
-	st->cont_pos = ir_loc_new(b->doc, t->o.cont_pos);
+	st->cont_pos = ir_loc_new(b->doc, tm->cont_pos);
 	bn = bnode_new(b, st, p);
 	if (!bn)
 		return NULL;
 	if (t->o.cont == IR_CONT_IN) {
-		bn->cont_in = t->o.cont_in->u.s;
-		bn->cont_pos = t->o.cont_pos;
+		bn->cont_in = tm->cont_in->u.s;
+		bn->cont_pos = tm->cont_pos;
 	}
 	bn->label = st->label;
 	bn->fallback = c && c->t ? c->t->name : t->name;
@@ -1172,8 +1181,8 @@ eval_body(struct bake *b, struct target *t, struct bnode *scope,
 
 	memset(&c, 0, sizeof(c));
 	c.t = t;
-	c.env = t->o.env;
-	c.secret_env = t->o.secret_env;
+	c.env = opts_more(&t->o)->env;
+	c.secret_env = opts_more(&t->o)->secret_env;
 	c.envp = &envp;
 	c.depth = 1;
 	if (eval_chain(b, &c, &t->body, scope, &tail))
@@ -1201,6 +1210,8 @@ eval_body(struct bake *b, struct target *t, struct bnode *scope,
 static int
 bake_one(struct bake *b, struct target *t)
 {
+	const struct opts_more *tm = opts_more(&t->o);
+	const struct tref *from = &tm->from;
 	struct bnode *bn;
 	struct ir_step *st;
 	struct ctx c;
@@ -1225,10 +1236,10 @@ bake_one(struct bake *b, struct target *t)
 		if (t->o.label)
 			st->label = t->o.label->u.s;
 		st->cont = t->o.cont;
-		st->cont_pos = ir_loc_new(b->doc, t->o.cont_pos);
+		st->cont_pos = ir_loc_new(b->doc, tm->cont_pos);
 		if (t->o.cont == IR_CONT_IN) {
-			bn->cont_in = t->o.cont_in->u.s;
-			bn->cont_pos = t->o.cont_pos;
+			bn->cont_in = tm->cont_in->u.s;
+			bn->cont_pos = tm->cont_pos;
 			bn->check_members = true;
 		}
 		st->builds_in_kind = IR_BUILDS_IN_ABSENT;
@@ -1238,14 +1249,14 @@ bake_one(struct bake *b, struct target *t)
 	bn->fixed = true;
 	t->step = st;
 	t->bn = bn;
-	each = t->o.from.name && t->o.from.t->o.cont == IR_CONT_EACH;
-	if (t->o.from.name && !(each && !t->dynamic)) {
-		if (from_target(b, bn, &t->o.from))
+	each = from->name && from->t->o.cont == IR_CONT_EACH;
+	if (from->name && !(each && !t->dynamic)) {
+		if (from_target(b, bn, from))
 			return -1;
 	}
 	if (set_depends(b, st, &t->o, NULL))
 		return -1;
-	if (!t->dynamic && eval_body(b, t, bn, each ? &t->o.from : NULL))
+	if (!t->dynamic && eval_body(b, t, bn, each ? from : NULL))
 		return -1;
 	return bnode_add(b, b->root, bn);
 }
@@ -1420,6 +1431,7 @@ bake_pipeline(struct bake *b, const struct pipeline *pl)
 int
 bake_target(struct bake *b, struct target *t, const char *prefix)
 {
+	const struct opts_more *tm = opts_more(&t->o);
 	struct ir_doc *doc = b->doc;
 	size_t i;
 
@@ -1430,23 +1442,23 @@ bake_target(struct bake *b, struct target *t, const char *prefix)
 	if (eval_body(b, t, b->root, NULL))
 		return -1;
 	doc->cont = t->o.cont;
-	doc->cont_pos = ir_loc_new(b->doc, t->o.cont_pos);
+	doc->cont_pos = ir_loc_new(b->doc, tm->cont_pos);
 	if (keys_assign(b, prefix))
 		return -1;
 	if (t->o.cont == IR_CONT_IN) {
-		const char *k = keys_join(b, prefix, t->o.cont_in->u.s,
-		    t->o.cont_pos);
+		const char *k = keys_join(b, prefix, tm->cont_in->u.s,
+		    tm->cont_pos);
 
 		if (!k)
 			return -1;
 		doc->continue_in.key = k;
-		doc->continue_in.pos = ir_loc_new(b->doc, t->o.cont_pos);
+		doc->continue_in.pos = ir_loc_new(b->doc, tm->cont_pos);
 		for (i = 0; i < b->root->nkids; i++)
 			if (b->root->kids[i]->st->type != IR_WAIT &&
 			    !strcmp(b->root->kids[i]->st->key, k))
 				return 0;
-		return diag_report(b->diags, E_BAKE_CONTINUE_IN, t->o.cont_pos,
-		    t->o.cont_in->u.s, prefix);
+		return diag_report(b->diags, E_BAKE_CONTINUE_IN, tm->cont_pos,
+		    tm->cont_in->u.s, prefix);
 	}
 	return 0;
 }

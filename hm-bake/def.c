@@ -74,8 +74,13 @@ static const struct {
 	F_LABEL | F_KEY | F_ENV | F_SECRET_ENV | F_CONTINUE | F_CONTINUE_IN)
 #define K_DYNAMIC_TARGET (K_STATIC_TARGET | F_TIMEOUT | F_RETRY | \
 	F_SOFT_FAIL | F_IMAGE)
+/* The fields kept in struct opts_more. */
+#define MORE_FIELDS (F_CWD | F_IMAGE | F_ENV | F_SECRET_ENV | F_DEPENDS_ON | \
+	F_FROM | F_CONTINUE | F_CONTINUE_IN)
 #define KIND_FIELDS (F_SH | F_GROUP | F_FORK | F_IF | F_GENERATE | \
 	F_MATRIX | F_TARGET | F_WAIT)
+
+const struct opts_more opts_more_none;
 
 struct parser {
 	struct def *def;
@@ -400,7 +405,7 @@ get_tref(struct parser *P, const struct ynode *n, const char *field,
 }
 
 static int
-get_depends(struct parser *P, const struct ynode *n, struct opts *o)
+get_depends(struct parser *P, const struct ynode *n, struct opts_more *o)
 {
 	const struct ynode *const *v;
 	uint32_t i, cnt;
@@ -587,7 +592,8 @@ get_cache(struct parser *P, const struct ynode *n, int depth)
 }
 
 static int
-get_cont(struct parser *P, const struct ynode *n, struct opts *o)
+get_cont(struct parser *P, const struct ynode *n, struct opts *o,
+    struct opts_more *m)
 {
 	if (check_str(P, n, "continue"))
 		return -1;
@@ -598,8 +604,17 @@ get_cont(struct parser *P, const struct ynode *n, struct opts *o)
 	else
 		return diag_report(P->diags, E_BAKE_ENUM, pos_of(P, n),
 		    "continue", "'join' or 'each'", n->u.s);
-	o->cont_pos = pos_of(P, n);
+	m->cont_pos = pos_of(P, n);
 	return 0;
+}
+
+/* o's rarely given fields, made when the first of them is found. */
+static struct opts_more *
+more_of(struct parser *P, struct opts *o, const struct ynode *at)
+{
+	if (!o->more)
+		o->more = alloc_n(P, 1, sizeof(*o->more), at);
+	return o->more;
 }
 
 /* The option fields of m allowed by mask into o; kind fields skipped. */
@@ -608,6 +623,8 @@ parse_opts(struct parser *P, const struct ynode *m, unsigned mask,
     struct opts *o)
 {
 	const struct ynode *cont = NULL, *cont_in = NULL;
+	struct opts_more *more = o->more;
+	long long num;
 	uint32_t i;
 	int ret = 0;
 
@@ -616,6 +633,10 @@ parse_opts(struct parser *P, const struct ynode *m, unsigned mask,
 		unsigned bit = field_bit(k->u.s) & mask;
 		const char *f = k->u.s;
 
+		if ((bit & MORE_FIELDS) && !(more = more_of(P, o, k))) {
+			ret = -1;
+			continue;
+		}
 		switch (bit) {
 		case F_LABEL:
 			ret |= check_str(P, v, f);
@@ -627,21 +648,24 @@ parse_opts(struct parser *P, const struct ynode *m, unsigned mask,
 			break;
 		case F_CWD:
 			ret |= check_str(P, v, f);
-			o->cwd = v;
+			more->cwd = v;
 			break;
 		case F_IMAGE:
 			ret |= check_str(P, v, f);
-			o->image = v;
+			more->image = v;
 			break;
 		case F_SH:
 			ret |= check_str(P, v, f);
 			o->sh = v;
 			break;
 		case F_ENV:
-			ret |= get_env(P, v, &o->env);
+			ret |= get_env(P, v, &more->env);
 			break;
 		case F_TIMEOUT:
-			ret |= get_duration(P, v, f, &o->timeout);
+			if (get_duration(P, v, f, &num))
+				ret = -1;
+			else
+				o->timeout = (int32_t)num;
 			o->has_timeout = true;
 			break;
 		case F_SOFT_FAIL:
@@ -649,7 +673,10 @@ parse_opts(struct parser *P, const struct ynode *m, unsigned mask,
 			o->has_soft_fail = true;
 			break;
 		case F_RETRY:
-			ret |= get_int(P, v, f, 0, 100, &o->retry);
+			if (get_int(P, v, f, 0, 100, &num))
+				ret = -1;
+			else
+				o->retry = (int32_t)num;
 			o->has_retry = true;
 			break;
 		case F_CACHE:
@@ -658,17 +685,17 @@ parse_opts(struct parser *P, const struct ynode *m, unsigned mask,
 				ret = -1;
 			break;
 		case F_SECRET_ENV:
-			ret |= get_strlist(P, v, f, true, &o->secret_env);
+			ret |= get_strlist(P, v, f, true, &more->secret_env);
 			break;
 		case F_DEPENDS_ON:
-			ret |= get_depends(P, v, o);
+			ret |= get_depends(P, v, more);
 			break;
 		case F_FROM:
-			ret |= get_tref(P, v, f, &o->from);
+			ret |= get_tref(P, v, f, &more->from);
 			break;
 		case F_CONTINUE:
 			cont = v;
-			ret |= get_cont(P, v, o);
+			ret |= get_cont(P, v, o, more);
 			break;
 		case F_CONTINUE_IN:
 			cont_in = v;
@@ -677,8 +704,8 @@ parse_opts(struct parser *P, const struct ynode *m, unsigned mask,
 				break;
 			}
 			o->cont = IR_CONT_IN;
-			o->cont_in = v;
-			o->cont_pos = pos_of(P, v);
+			more->cont_in = v;
+			more->cont_pos = pos_of(P, v);
 			break;
 		default:
 			break;

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "diag.h"
 #include "ir.h"
@@ -37,24 +38,41 @@ struct tref {
 	bool call;		/* a target: step (a nested placeholder) */
 };
 
-/* The fields steps, groups and targets share. */
+/*
+ * The fields steps, groups and targets share. A large definition is mostly
+ * command steps with a label and a command, and memory touched for the
+ * first time is what parsing one costs most: what few steps have is kept
+ * apart (struct opts_more), made only for an owner that has one of them.
+ */
 struct opts {
-	const struct ynode *label, *key, *cwd, *image, *sh;
-	struct ir_env env;		/* values may hold ${{ }} */
-	long long timeout;
-	bool has_timeout;
-	bool soft_fail, has_soft_fail;
-	long long retry;
-	bool has_retry;
+	const struct ynode *label, *key, *sh;
 	struct ir_cache *cache;
+	struct opts_more *more;		/* NULL: none of those fields */
+	int32_t timeout, retry;
+	enum ir_cont cont;		/* IR_CONT_IN: more->cont_in names a
+					   member */
+	bool has_timeout, soft_fail, has_soft_fail, has_retry;
+};
+
+struct opts_more {
+	const struct ynode *cwd, *image;
+	struct ir_env env;		/* values may hold ${{ }} */
 	struct ir_strlist secret_env;
 	struct tref *depends_on;
 	size_t ndepends_on;
 	struct tref from;		/* name NULL: none */
-	enum ir_cont cont;		/* IR_CONT_IN: cont_in names a member */
 	const struct ynode *cont_in;
 	struct srcpos cont_pos;
 };
+
+/* The rarely given fields of o, for reading: all absent if it has none. */
+extern const struct opts_more opts_more_none;
+
+static inline const struct opts_more *
+opts_more(const struct opts *o)
+{
+	return o->more ? o->more : &opts_more_none;
+}
 
 enum item_kind {
 	IT_CMD,
@@ -101,21 +119,35 @@ struct axis {
 	long long timeout;
 };
 
+/* One step of a chain; what each kind has apart from o shares a union. */
 struct item {
-	enum item_kind kind;
 	struct srcpos pos;
 	struct opts o;
-	bool continue_on_failure, has_continue_on_failure;	/* wait */
-	struct chain *members;		/* group, fork: one chain each */
-	size_t nmembers;
-	struct branch *branches;	/* if */
-	size_t nbranches;
-	const struct ynode *gen;	/* generate: the command */
-	long long gen_timeout;
-	struct axis *axes;		/* matrix */
-	size_t naxes;
-	struct chain steps;		/* matrix template */
-	struct tref callee;		/* target */
+	enum item_kind kind;
+	union {
+		struct {			/* wait */
+			bool continue_on_failure;
+			bool has_continue_on_failure;
+		};
+		struct {			/* group, fork: one chain each */
+			struct chain *members;
+			size_t nmembers;
+		};
+		struct {			/* if */
+			struct branch *branches;
+			size_t nbranches;
+		};
+		struct {			/* generate: the command */
+			const struct ynode *gen;
+			long long gen_timeout;
+		};
+		struct {			/* matrix */
+			struct axis *axes;
+			size_t naxes;
+			struct chain steps;	/* the template */
+		};
+		struct tref callee;		/* target */
+	};
 };
 
 struct target {
