@@ -208,7 +208,7 @@ main(int argc, char **argv)
 	size_t len;
 	char *text;
 
-	tool_name = "hm-bake";
+	tool_init("hm-bake");
 	/* options and the file in any order, as in hm-exec's baker call */
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];

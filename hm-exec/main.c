@@ -259,7 +259,7 @@ main(int argc, char **argv)
 	static struct run r;	/* static: reachable to the end, for LSan */
 	int fd, io_error = 0, code;
 
-	tool_name = "hm-exec";
+	tool_init("hm-exec");
 	std_fds();
 	memset(&r, 0, sizeof(r));
 	parse_args(&r.o, argc, argv);

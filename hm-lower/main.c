@@ -90,7 +90,7 @@ main(int argc, char **argv)
 	struct ir_doc *doc;
 	char *tmp = NULL;
 
-	tool_name = "hm-lower";
+	tool_init("hm-lower");
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 

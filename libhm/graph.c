@@ -576,14 +576,6 @@ out:
 	return ret;
 }
 
-/* The key of node i of an array of nodes (a graph may be copied; its
- * nodes stay where they are). */
-static const char *
-node_key(const void *nodes, uint32_t i)
-{
-	return ((const struct gnode *)nodes)[i].key;
-}
-
 static int
 build(struct graph *g, struct ir_doc *doc, struct diag_list *diags,
     bool full)
@@ -657,7 +649,7 @@ build(struct graph *g, struct ir_doc *doc, struct diag_list *diags,
 		goto out;
 	}
 	/* the key map: commands, replicas and group EXITs */
-	map = ir_index_new(g->n, node_key, g->nodes);
+	map = ir_index_new(g->n);
 	if (!map)
 		goto nomem;
 	g->map = map;

@@ -62,12 +62,6 @@ number_steps(struct checker *C, struct ir_step **v, size_t n,
 	}
 }
 
-static const char *
-step_key(const void *doc, uint32_t id)
-{
-	return ((const struct ir_doc *)doc)->all[id]->key;
-}
-
 static void
 index_keys(struct checker *C)
 {
@@ -412,7 +406,7 @@ ir_check(struct ir_doc *doc, unsigned flags, struct diag_list *diags)
 	n = count_steps(doc->steps, doc->nsteps);
 	doc->all = arena_calloc(doc->arena, (size_t)n + 1, sizeof(*doc->all));
 	ir_index_free(doc->index);
-	doc->index = ir_index_new(n, step_key, doc);
+	doc->index = ir_index_new(n);
 	if (!doc->all || !doc->index) {
 		diag_report(diags, E_NOMEM, (struct srcpos){ doc->file, 0, 0 });
 		return -1;

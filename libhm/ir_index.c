@@ -7,15 +7,14 @@
 #include "mem.h"
 
 struct slot {
+	const char *key;	/* NULL: empty */
 	uint32_t hash;		/* compared before the key: most probes miss */
-	uint32_t v;		/* value + 1; 0: empty */
+	uint32_t v;
 };
 
 struct ir_index {
 	struct slot *slots;
 	size_t mask, n;
-	ir_index_key_fn *key_of;
-	const void *ctx;
 };
 
 /* FNV-1a. */
@@ -30,7 +29,7 @@ key_hash(const char *s)
 }
 
 struct ir_index *
-ir_index_new(size_t n, ir_index_key_fn *key_of, const void *ctx)
+ir_index_new(size_t n)
 {
 	struct ir_index *ix = calloc(1, sizeof(*ix));
 	size_t cap = 16;
@@ -46,8 +45,6 @@ ir_index_new(size_t n, ir_index_key_fn *key_of, const void *ctx)
 	}
 	mem_advise_huge(ix->slots, cap * sizeof(*ix->slots));
 	ix->mask = cap - 1;
-	ix->key_of = key_of;
-	ix->ctx = ctx;
 	return ix;
 }
 
@@ -69,9 +66,9 @@ grow(struct ir_index *ix)
 	if (!s)
 		return -1;
 	for (i = 0; i <= ix->mask; i++) {
-		if (!ix->slots[i].v)
+		if (!ix->slots[i].key)
 			continue;
-		for (j = ix->slots[i].hash & (cap - 1); s[j].v;
+		for (j = ix->slots[i].hash & (cap - 1); s[j].key;
 		    j = (j + 1) & (cap - 1))
 			;
 		s[j] = ix->slots[i];
@@ -88,9 +85,8 @@ find(const struct ir_index *ix, const char *key, uint32_t h)
 {
 	size_t i;
 
-	for (i = h & ix->mask; ix->slots[i].v; i = (i + 1) & ix->mask)
-		if (ix->slots[i].hash == h && strcmp(ix->key_of(ix->ctx,
-		    ix->slots[i].v - 1), key) == 0)
+	for (i = h & ix->mask; ix->slots[i].key; i = (i + 1) & ix->mask)
+		if (ix->slots[i].hash == h && strcmp(ix->slots[i].key, key) == 0)
 			break;
 	return i;
 }
@@ -107,13 +103,14 @@ ir_index_put(struct ir_index *ix, const char *key, uint32_t v,
 	if (2 * (ix->n + 1) > ix->mask + 1 && grow(ix) < 0)
 		return -1;
 	i = find(ix, key, h);
-	if (ix->slots[i].v) {
+	if (ix->slots[i].key) {
 		if (old)
-			*old = ix->slots[i].v - 1;
+			*old = ix->slots[i].v;
 		return 1;
 	}
+	ix->slots[i].key = key;
 	ix->slots[i].hash = h;
-	ix->slots[i].v = v + 1;
+	ix->slots[i].v = v;
 	ix->n++;
 	return 0;
 }
@@ -123,5 +120,5 @@ ir_index_get(const struct ir_index *ix, const char *key)
 {
 	size_t i = find(ix, key, key_hash(key));
 
-	return ix->slots[i].v ? ix->slots[i].v - 1 : IR_INDEX_NONE;
+	return ix->slots[i].key ? ix->slots[i].v : IR_INDEX_NONE;
 }

@@ -7,20 +7,16 @@
 
 /*
  * Maps keys to values below UINT32_MAX: step ids (a document's keys) or
- * node numbers (a run graph's). A slot holds only a value and its key's
- * hash, eight bytes; the key itself is asked of the owner (key_of) when
- * a hash matches. The index of 100,000 steps is then 2 MB, not 6.
+ * node numbers (a run graph's). A slot is the key (not copied: it must
+ * outlive the index), its hash and the value, 16 bytes: a lookup costs
+ * the slot and, when the hash matches, the key's bytes.
  */
 #define IR_INDEX_NONE	UINT32_MAX
 
 struct ir_index;
 
-/* The key of value v; ctx is what ir_index_new was given. */
-typedef const char *ir_index_key_fn(const void *ctx, uint32_t v);
-
 /* An index with room for about n keys; NULL if memory ran out. */
-struct ir_index *ir_index_new(size_t n, ir_index_key_fn *key_of,
-    const void *ctx);
+struct ir_index *ir_index_new(size_t n);
 void ir_index_free(struct ir_index *ix);
 /*
  * Insert v under key. Returns 0, 1 if the key was already present (*old,

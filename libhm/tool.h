@@ -19,6 +19,9 @@
 
 extern const char *tool_name;	/* set once by main: "hm-lower", ... */
 
+/* Set tool_name, and how the process keeps the memory it frees. */
+void tool_init(const char *name);
+
 /* "tool: message" on stderr; a format ending in ':' appends strerror(errno). */
 void warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* warnf, then exit with status. */
