@@ -19,6 +19,27 @@ struct frame {
 struct anchor {
 	char *name;
 	struct ynode *node;
+	uint64_t x;		/* its nodes when aliases are expanded */
+};
+
+/*
+ * Where nodes, their child arrays and strings are cut from: chunks of the
+ * arena, which would round each small allocation up to 16 bytes. Chunks
+ * double from CHUNK_MIN to CHUNK_MAX, so that the tree of a short text
+ * (a matrix axis's list) wastes little.
+ */
+#define CHUNK_MIN	1024
+#define CHUNK_MAX	16384
+
+struct chunk {
+	char *p;
+	size_t left, size;
+};
+
+/* An interned mapping key: keys repeat, each text is kept once. */
+struct key {
+	const char *s;
+	uint32_t len, hash;
 };
 
 struct loader {
@@ -33,6 +54,10 @@ struct loader {
 	size_t npend, cappend;
 	struct anchor *anch;	/* open addressing, cap a power of two */
 	size_t nanch, capanch;
+	struct chunk nodes;	/* nodes and child arrays */
+	struct chunk strs;
+	struct key *keys;	/* open addressing, cap a power of two */
+	size_t nkeys, capkeys;
 	int failed;
 };
 
@@ -125,18 +150,118 @@ ynode_get(const struct ynode *m, const char *name)
 	return NULL;
 }
 
-static size_t
-hash_str(const char *s)
+static uint32_t
+hash_bytes(const char *s, size_t n)
 {
-	size_t h = 5381;
+	uint32_t h = 5381;
 
-	while (*s)
+	while (n--)
 		h = h * 33 + (unsigned char)*s++;
 	return h;
 }
 
+static size_t
+hash_str(const char *s)
+{
+	return hash_bytes(s, strlen(s));
+}
+
+/* size bytes aligned to align (a power of two) from c; NULL if no memory. */
+static void *
+chunk_take(struct loader *L, struct chunk *c, size_t size, size_t align)
+{
+	size_t pad = (align - (uintptr_t)c->p % align) % align;
+	void *p;
+
+	if (c->left < pad || c->left - pad < size) {
+		size_t next = c->size ? 2 * c->size : CHUNK_MIN;
+
+		if (next > CHUNK_MAX)
+			next = CHUNK_MAX;
+		if (size > next / 4)
+			return arena_alloc(L->a, size);
+		if (!(c->p = arena_alloc(L->a, next))) {
+			c->left = 0;
+			return NULL;
+		}
+		c->size = c->left = next;
+		pad = 0;	/* the arena aligns for any object */
+	}
+	p = c->p + pad;
+	c->p += pad + size;
+	c->left -= pad + size;
+	return p;
+}
+
+static struct ynode *
+node_new(struct loader *L, enum ynode_type type, struct srcpos p)
+{
+	struct ynode *n = chunk_take(L, &L->nodes, sizeof(*n),
+	    _Alignof(struct ynode));
+
+	if (n) {
+		n->type = (uint8_t)type;
+		n->quoted = 0;
+		n->line = p.line;
+		n->col = p.col;
+		n->n = 0;
+		n->u.v = NULL;
+	}
+	return n;
+}
+
+static char *
+str_copy(struct loader *L, const char *s, size_t len)
+{
+	char *c = chunk_take(L, &L->strs, len + 1, 1);
+
+	if (c) {
+		memcpy(c, s, len);
+		c[len] = '\0';
+	}
+	return c;
+}
+
+/* The one copy of mapping key s[0..len); NULL if memory ran out. */
+static const char *
+key_intern(struct loader *L, const char *s, uint32_t len)
+{
+	uint32_t h = hash_bytes(s, len);
+	size_t i, mask;
+
+	if (2 * (L->nkeys + 1) > L->capkeys) {
+		size_t cap = L->capkeys ? 2 * L->capkeys : 256, j;
+		struct key *t = calloc(cap, sizeof(*t));
+
+		if (!t)
+			return NULL;
+		for (j = 0; j < L->capkeys; j++) {
+			if (!L->keys[j].s)
+				continue;
+			i = L->keys[j].hash & (cap - 1);
+			while (t[i].s)
+				i = (i + 1) & (cap - 1);
+			t[i] = L->keys[j];
+		}
+		free(L->keys);
+		L->keys = t;
+		L->capkeys = cap;
+	}
+	mask = L->capkeys - 1;
+	for (i = h & mask; L->keys[i].s; i = (i + 1) & mask)
+		if (L->keys[i].hash == h && L->keys[i].len == len &&
+		    memcmp(L->keys[i].s, s, len) == 0)
+			return L->keys[i].s;
+	if (!(L->keys[i].s = str_copy(L, s, len)))
+		return NULL;
+	L->keys[i].len = len;
+	L->keys[i].hash = h;
+	L->nkeys++;
+	return L->keys[i].s;
+}
+
 static int
-anchor_put(struct loader *L, char *name, struct ynode *node)
+anchor_put(struct loader *L, char *name, struct ynode *node, uint64_t x)
 {
 	size_t i, mask;
 
@@ -165,16 +290,18 @@ anchor_put(struct loader *L, char *name, struct ynode *node)
 			free(L->anch[i].name);
 			L->anch[i].name = name;
 			L->anch[i].node = node;
+			L->anch[i].x = x;
 			return 0;
 		}
 	}
 	L->anch[i].name = name;
 	L->anch[i].node = node;
+	L->anch[i].x = x;
 	L->nanch++;
 	return 0;
 }
 
-static struct ynode *
+static const struct anchor *
 anchor_get(const struct loader *L, const char *name)
 {
 	size_t i, mask;
@@ -184,7 +311,7 @@ anchor_get(const struct loader *L, const char *name)
 	mask = L->capanch - 1;
 	for (i = hash_str(name) & mask; L->anch[i].name; i = (i + 1) & mask)
 		if (strcmp(L->anch[i].name, name) == 0)
-			return L->anch[i].node;
+			return &L->anch[i];
 	return NULL;
 }
 
@@ -254,7 +381,7 @@ node_register(struct loader *L, const yaml_char_t *anchor,
 	if (!anchor)
 		return 0;
 	name = anchor_dup(anchor);
-	if (!name || anchor_put(L, name, n)) {
+	if (!name || anchor_put(L, name, n, 1)) {
 		free(name);
 		return nomem(L, p);
 	}
@@ -373,12 +500,9 @@ open_node(struct loader *L, enum ynode_type type, const yaml_event_t *ev,
 		return diag_report(L->diags, E_BAKE_YAML_DEPTH, p,
 		    YAML_MAX_DEPTH);
 	}
-	n = arena_calloc(L->a, 1, sizeof(*n));
+	n = node_new(L, type, p);
 	if (!n)
 		return nomem(L, p);
-	n->type = (uint8_t)type;
-	n->line = p.line;
-	n->col = p.col;
 	if (L->nfr == L->capfr) {
 		size_t cap = L->capfr ? 2 * L->capfr : 32;
 		struct frame *v = realloc(L->fr, cap * sizeof(*v));
@@ -409,7 +533,8 @@ close_node(struct loader *L, const yaml_event_t *ev)
 
 	(void)ev;
 	if (k) {
-		n->u.v = arena_alloc(L->a, k * sizeof(*n->u.v));
+		n->u.v = chunk_take(L, &L->nodes, k * sizeof(*n->u.v),
+		    _Alignof(struct ynode *));
 		if (!n->u.v) {
 			free(f.anchor);
 			return nomem(L, p);
@@ -418,11 +543,10 @@ close_node(struct loader *L, const yaml_event_t *ev)
 	}
 	L->npend = f.start;
 	n->n = (uint32_t)(n->type == Y_MAP ? k / 2 : k);
-	n->xsize = f.x;
 	if (n->type == Y_MAP && map_check(L, n))
 		ret = -1;
 	if (f.anchor) {
-		if (anchor_put(L, f.anchor, n)) {
+		if (anchor_put(L, f.anchor, n, f.x)) {
 			free(f.anchor);
 			return nomem(L, p);
 		}
@@ -436,23 +560,22 @@ static int
 scalar_node(struct loader *L, const yaml_event_t *ev)
 {
 	struct srcpos p = mark_pos(L, ev->start_mark);
-	struct ynode *n = arena_alloc(L->a, sizeof(*n));
+	const struct frame *top = L->nfr ? &L->fr[L->nfr - 1] : NULL;
+	const char *value = (const char *)ev->data.scalar.value;
 	size_t len = ev->data.scalar.length;
-	char *s;
+	struct ynode *n;
 
-	if (!n || len > UINT32_MAX)
+	if (len > UINT32_MAX || !(n = node_new(L, Y_SCALAR, p)))
 		return nomem(L, p);
-	s = arena_strndup(L->a, (const char *)ev->data.scalar.value, len);
-	if (!s)
+	if (top && top->node->type == Y_MAP && (L->npend - top->start) % 2 == 0)
+		n->u.s = key_intern(L, value, (uint32_t)len);
+	else
+		n->u.s = str_copy(L, value, len);
+	if (!n->u.s)
 		return nomem(L, p);
-	n->type = Y_SCALAR;
 	n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
 	    scalar_is_str_tag(ev->data.scalar.tag);
-	n->line = p.line;
-	n->col = p.col;
 	n->n = (uint32_t)len;
-	n->u.s = s;
-	n->xsize = 1;
 	if (node_register(L, ev->data.scalar.anchor, n, p))
 		return -1;
 	return add_child(L, n, 1, 1, p);
@@ -463,13 +586,13 @@ alias_node(struct loader *L, const yaml_event_t *ev)
 {
 	struct srcpos p = mark_pos(L, ev->start_mark);
 	const char *name = (const char *)ev->data.alias.anchor;
-	struct ynode *n = anchor_get(L, name);
+	const struct anchor *an = anchor_get(L, name);
 
-	if (!n) {
+	if (!an) {
 		L->failed = 1;
 		return diag_report(L->diags, E_BAKE_YAML_ALIAS, p, name);
 	}
-	return add_child(L, n, n->xsize, 1, p);
+	return add_child(L, an->node, an->x, 1, p);
 }
 
 static void
@@ -513,6 +636,7 @@ loader_release(struct loader *L)
 	for (i = 0; i < L->capanch; i++)
 		free(L->anch[i].name);
 	free(L->anch);
+	free(L->keys);
 	free(L->fr);
 	free(L->pend);
 }
@@ -584,7 +708,6 @@ ytree_load(struct arena *a, const char *file, const char *text, size_t len,
 				root->type = Y_SCALAR;
 				root->line = root->col = 1;
 				root->u.s = "";
-				root->xsize = 1;
 			} else {
 				diag_report(diags, E_NOMEM, offset_pos(&L, 0));
 			}

@@ -33,6 +33,12 @@ enum ynode_type {
 	Y_MAP
 };
 
+/*
+ * A large definition is hundreds of thousands of these: nodes and strings
+ * are packed in chunks of the arena, and mapping keys, which repeat
+ * ("sh", "label"), share one copy of each text. Strings are never
+ * written through.
+ */
 struct ynode {
 	uint8_t type;		/* enum ynode_type */
 	uint8_t quoted;		/* scalar: not plain (quoted, block, !!str) */
@@ -42,7 +48,6 @@ struct ynode {
 		const char *s;		/* scalar, NUL-terminated */
 		struct ynode **v;	/* seq: n items; map: 2n, key, value */
 	} u;
-	uint64_t xsize;		/* nodes when aliases are expanded */
 };
 
 /*
