@@ -10,7 +10,18 @@
 
 #define ARENA_BLOCK (64 * 1024)
 #define ARENA_BLOCK_MAX (8 * 1024 * 1024)
-#define ARENA_ALIGN (_Alignof(max_align_t))
+/*
+ * What is kept in an arena: pointers, integers up to 64 bits, doubles.
+ * Not max_align_t, whose 16 bytes (for long double) would round up every
+ * step record and every short string.
+ */
+union arena_word {
+	void *p;
+	void (*f)(void);
+	long long ll;
+	double d;
+};
+#define ARENA_ALIGN (_Alignof(union arena_word))
 
 struct block {
 	struct block *next;

@@ -15,7 +15,8 @@ struct arena;
 struct arena *arena_new(void);
 void arena_free(struct arena *a);
 
-/* Memory aligned for any object; NULL on failure. */
+/* Memory aligned for pointers, integers and doubles (not long double);
+ * NULL on failure. */
 void *arena_alloc(struct arena *a, size_t size);
 /* Zeroed memory for n objects of size bytes; NULL on overflow or failure. */
 void *arena_calloc(struct arena *a, size_t n, size_t size);

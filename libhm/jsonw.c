@@ -8,6 +8,7 @@
 
 #include "jsonw.h"
 #include "scan.h"
+#include "swar.h"
 
 #define JSONW_BUF (64 * 1024)
 
@@ -224,6 +225,14 @@ needs_escape(unsigned char c)
 	return c < 0x20 || c == '"' || c == '\\';
 }
 
+/* Whether a word of eight bytes has one that needs an escape. */
+static int
+swar_needs_escape(uint64_t w)
+{
+	return (swar_has_less(w, 0x20) | swar_has_byte(w, '"') |
+	    swar_has_byte(w, '\\')) != 0;
+}
+
 /*
  * How many bytes at the start of p[0..n) need no escape: blocks while
  * they lie inside the string, then byte by byte.
@@ -292,6 +301,13 @@ jsonw_escape(struct jsonw *w, const char *s, size_t n)
 				i += k;
 				if (k < SCAN_WIDTH)
 					break;
+			}
+			/* the rest, shorter than a block: eight bytes at a
+			 * time if they need no escape, then byte by byte */
+			if (i + 8 <= n && !swar_needs_escape(swar_load(p + i))) {
+				memcpy(d, p + i, 8);
+				d += 8;
+				i += 8;
 			}
 			while (i < n && !needs_escape(p[i]))
 				*d++ = (char)p[i++];

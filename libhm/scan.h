@@ -80,7 +80,11 @@ scan_dec_stop(const unsigned char *p, unsigned *chars)
 
 	if (n < SCAN_WIDTH)
 		c &= (1u << n) - 1;
-	*chars = n - (unsigned)__builtin_popcount(c);
+	/* the bits set in 16 (no popcnt instruction in the base x86-64) */
+	c = c - ((c >> 1) & 0x5555);
+	c = (c & 0x3333) + ((c >> 2) & 0x3333);
+	c = (c + (c >> 4)) & 0x0f0f;
+	*chars = n - ((c + (c >> 8)) & 0x1f);
 	return n;
 }
 
