@@ -576,10 +576,18 @@ out:
 	return ret;
 }
 
+/* How much of the graph build makes. */
+enum build_mode {
+	BUILD_REPLICAS,		/* only the checks of 'each' replication */
+	BUILD_CYCLES,		/* those, and a search for cycles */
+	BUILD_FULL		/* the graph hm-exec runs */
+};
+
 static int
 build(struct graph *g, struct ir_doc *doc, struct diag_list *diags,
-    bool full)
+    enum build_mode mode)
 {
+	bool full = mode == BUILD_FULL;
 	struct builder B = { 0 };
 	size_t n = (size_t)doc->nall + 1;
 	uint32_t i, ngroups = 0;
@@ -614,6 +622,10 @@ build(struct graph *g, struct ir_doc *doc, struct diag_list *diags,
 	}
 	if (each && find_replicas(&B) < 0)
 		goto out;
+	if (mode == BUILD_REPLICAS) {
+		ret = 0;
+		goto out;
+	}
 	/* a node per step and a group's EXIT, and one per replica */
 	B.cap = doc->nall + ngroups + 16;
 	for (i = 0; each && i < doc->nall; i++) {
@@ -681,14 +693,15 @@ out:
 int
 graph_build(struct graph *g, struct ir_doc *doc, struct diag_list *diags)
 {
-	return build(g, doc, diags, true);
+	return build(g, doc, diags, BUILD_FULL);
 }
 
 int
-graph_check(struct ir_doc *doc, struct diag_list *diags)
+graph_check(struct ir_doc *doc, bool cycles, struct diag_list *diags)
 {
 	struct graph g;
-	int ret = build(&g, doc, diags, false);
+	int ret = build(&g, doc, diags, cycles ? BUILD_CYCLES :
+	    BUILD_REPLICAS);
 
 	graph_release(&g);
 	return ret;

@@ -87,8 +87,11 @@ struct graph {
  */
 int graph_build(struct graph *g, struct ir_doc *doc, struct diag_list *diags);
 void graph_release(struct graph *g);
-/* Build only as far as finding cycles and replication errors (ir_check). */
-int graph_check(struct ir_doc *doc, struct diag_list *diags);
+/*
+ * Build only as far as finding replication errors and, if cycles is
+ * set, cycles (ir_check). 0, or -1 after recording errors.
+ */
+int graph_check(struct ir_doc *doc, bool cycles, struct diag_list *diags);
 
 /* The COMMAND, DYNAMIC or EXIT node with this key, or GRAPH_NONE. */
 uint32_t graph_find(const struct graph *g, const char *key);

@@ -313,6 +313,177 @@ test_long_chain_no_recursion(void **state)
 	diag_list_release(&d);
 }
 
+/*
+ * ir_check looks for cycles only when some step refers to a later one:
+ * when every reference goes back in document order, every edge of the
+ * run graph goes forward, waits and groups included. Random documents
+ * of commands, waits and nested groups whose references all go back
+ * must pass ir_check and have an acyclic run graph (graph_build always
+ * searches); and one reference forward to a step that follows from the
+ * referrer must be found as a cycle.
+ */
+struct gen {
+	char *buf;
+	size_t len, cap;
+	unsigned seed;
+	int nkeys;
+	int anc[8], nanc;		/* ids of the groups being written */
+	int cycle;			/* s0 builds in "zz", written last */
+	int cur;			/* the step being written */
+};
+
+static unsigned
+gen_rand(struct gen *G, unsigned n)
+{
+	G->seed = G->seed * 1103515245u + 12345u;
+	return (G->seed >> 16) % n;
+}
+
+static void
+gen_out(struct gen *G, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	G->len += (size_t)vsnprintf(G->buf + G->len, G->cap - G->len, fmt, ap);
+	va_end(ap);
+	assert_true(G->len < G->cap);
+}
+
+/* A step before the current one that does not hold it, or -1. */
+static int
+gen_back(struct gen *G)
+{
+	int k, i, tries;
+
+	for (tries = 0; tries < 8 && G->cur > 0; tries++) {
+		k = (int)gen_rand(G, (unsigned)G->cur);
+		for (i = 0; i < G->nanc && G->anc[i] != k; i++)
+			;
+		if (i == G->nanc)
+			return k;
+	}
+	return -1;
+}
+
+static void
+gen_edges(struct gen *G)
+{
+	int b = gen_rand(G, 3) ? gen_back(G) : -1, d1, d2;
+
+	if (G->cycle && G->cur == 0) {
+		gen_out(G, ",\"builds_in\":\"zz\"");
+		return;
+	}
+	if (b >= 0)
+		gen_out(G, ",\"builds_in\":\"s%d\"", b);
+	else
+		gen_out(G, ",\"builds_in\":null");
+	if (gen_rand(G, 3) == 0 && (d1 = gen_back(G)) >= 0) {
+		d2 = gen_back(G);
+		if (d2 >= 0 && d2 != d1)
+			gen_out(G, ",\"depends_on\":[\"s%d\",\"s%d\"]", d1, d2);
+		else
+			gen_out(G, ",\"depends_on\":[\"s%d\"]", d1);
+	}
+}
+
+static void
+gen_steps(struct gen *G, int n, int depth)
+{
+	int i, first = 1;
+
+	for (i = 0; i < n; i++) {
+		unsigned kind = gen_rand(G, 10);
+		int id;
+
+		gen_out(G, "%s", first ? "" : ",");
+		first = 0;
+		if (kind == 0 && i > 0 && i < n - 1) {
+			gen_out(G, "{\"type\":\"wait\"}");
+			continue;
+		}
+		id = G->cur = G->nkeys++;
+		if (kind <= 2 && depth < 3) {
+			gen_out(G, "{\"type\":\"group\",\"key\":\"s%d\","
+			    "\"continue\":\"join\"", id);
+			gen_edges(G);
+			gen_out(G, ",\"steps\":[");
+			G->anc[G->nanc++] = id;
+			/* a command first: a group must hold one */
+			G->cur = G->nkeys++;
+			gen_out(G, "{\"type\":\"command\",\"key\":\"s%d\","
+			    "\"eval\":{\"type\":\"cmd\",\"cmd\":\"x\"}",
+			    G->cur);
+			gen_edges(G);
+			gen_out(G, "},");
+			gen_steps(G, 1 + (int)gen_rand(G, 4), depth + 1);
+			G->nanc--;
+			gen_out(G, "]}");
+			continue;
+		}
+		gen_out(G, "{\"type\":\"command\",\"key\":\"s%d\",\"eval\":"
+		    "{\"type\":\"cmd\",\"cmd\":\"x\"}", id);
+		gen_edges(G);
+		gen_out(G, "}");
+	}
+}
+
+static void
+test_backward_refs_acyclic(void **state)
+{
+	static char buf[1 << 20];
+	struct gen G;
+	int round;
+
+	(void)state;
+	memset(&G, 0, sizeof(G));
+	G.buf = buf;
+	G.cap = sizeof(buf);
+	G.seed = 7;
+	for (round = 0; round < 300; round++) {
+		struct diag_list d = DIAG_LIST_INIT;
+		struct ir_doc *doc;
+		struct graph g;
+		unsigned saved;
+		int r;
+
+		G.len = 0;
+		G.nkeys = 0;
+		saved = G.seed;
+		gen_out(&G, "{\"version\":\"1\",\"steps\":[");
+		gen_steps(&G, 1 + (int)gen_rand(&G, 40), 0);
+		gen_out(&G, "]}");
+		doc = ir_load_buf(buf, G.len, "rand.json", NULL, &d);
+		assert_non_null(doc);
+		r = ir_check(doc, 0, &d);
+		if (r != 0)
+			fail_msg("%s: %s", buf, d.items[0].msg);
+		assert_int_equal(graph_build(&g, doc, &d), 0);
+		graph_release(&g);
+		ir_doc_free(doc);
+		diag_list_release(&d);
+		/* the same document with a cycle through a forward
+		 * reference: s0 builds in a last step that builds in s0 */
+		G.len = 0;
+		G.nkeys = 0;
+		G.seed = saved;
+		G.cycle = 1;
+		gen_out(&G, "{\"version\":\"1\",\"steps\":[");
+		gen_steps(&G, 1 + (int)gen_rand(&G, 40), 0);
+		gen_out(&G, ",{\"type\":\"command\",\"key\":\"zz\",\"eval\":"
+		    "{\"type\":\"cmd\",\"cmd\":\"x\"},\"builds_in\":\"s0\"}]}");
+		G.cycle = 0;
+		doc = ir_load_buf(buf, G.len, "rand.json", NULL, &d);
+		assert_non_null(doc);
+		assert_int_equal(ir_check(doc, 0, &d), -1);
+		assert_int_equal(d.n, 1);
+		assert_int_equal(d.items[0].code, E_IR_CYCLE);
+		ir_doc_free(doc);
+		diag_list_release(&d);
+	}
+}
+
 int
 main(void)
 {
@@ -328,6 +499,7 @@ main(void)
 		cmocka_unit_test_teardown(test_wait_in_group_orders_group_only,
 		    teardown),
 		cmocka_unit_test_teardown(test_cycle_reported, teardown),
+		cmocka_unit_test(test_backward_refs_acyclic),
 		cmocka_unit_test(test_long_chain_no_recursion),
 	};
 
