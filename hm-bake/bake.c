@@ -534,6 +534,17 @@ set_builds_in(struct bake *b, struct bnode *bn, const struct opts *o,
 	}
 }
 
+/* bn's explicit key, from the text of n. */
+static int
+set_xkey(struct bake *b, const struct ctx *c, struct bnode *bn,
+    const struct ynode *n)
+{
+	if (!(bn->xkey = text(b, c, n)))
+		return -1;
+	bn->st->key_pos = ir_loc_new(b->doc, ynode_pos(b->def->file, n));
+	return 0;
+}
+
 static int
 eval_cmd(struct bake *b, const struct ctx *c, const struct item *it,
     struct bnode *scope, struct tail *tail)
@@ -596,12 +607,8 @@ eval_cmd(struct bake *b, const struct ctx *c, const struct item *it,
 		return -1;
 	if (set_builds_in(b, bn, o, tail, false) || set_depends(b, st, o, NULL))
 		return -1;
-	if (o->key) {
-		if (!(bn->xkey = text(b, c, o->key)))
-			return -1;
-		bn->xkey_pos = ynode_pos(b->def->file, o->key);
-	}
-	bn->label = st->label;
+	if (o->key && set_xkey(b, c, bn, o->key))
+		return -1;
 	bn->fallback = c->t->name;
 	if (bnode_add(b, scope, bn))
 		return -1;
@@ -636,18 +643,13 @@ group_new(struct bake *b, const struct ctx *c, const struct item *it,
 		return NULL;
 	if (set_builds_in(b, bn, o, tail, true) || set_depends(b, st, o, NULL))
 		return NULL;
-	if (o->key) {
-		if (!(bn->xkey = text(b, c, o->key)))
-			return NULL;
-		bn->xkey_pos = ynode_pos(b->def->file, o->key);
-	}
+	if (o->key && set_xkey(b, c, bn, o->key))
+		return NULL;
 	if (o->cont == IR_CONT_IN) {
 		if (!(bn->cont_in = text(b, c, om->cont_in)))
 			return NULL;
-		bn->cont_pos = om->cont_pos;
 		bn->check_members = true;
 	}
-	bn->label = st->label;
 	bn->fallback = c->t->name;
 	return bn;
 }
@@ -1082,11 +1084,8 @@ placeholder(struct bake *b, const struct ctx *c, struct target *t,
 	bn = bnode_new(b, st, p);
 	if (!bn)
 		return NULL;
-	if (t->o.cont == IR_CONT_IN) {
+	if (t->o.cont == IR_CONT_IN)
 		bn->cont_in = tm->cont_in->u.s;
-		bn->cont_pos = tm->cont_pos;
-	}
-	bn->label = st->label;
 	bn->fallback = c && c->t ? c->t->name : t->name;
 	*out = bn;
 	return st;
@@ -1105,11 +1104,8 @@ eval_call(struct bake *b, const struct ctx *c, const struct item *it,
 	if (set_builds_in(b, bn, &it->o, tail, false) ||
 	    set_depends(b, st, &it->o, &t->o))
 		return -1;
-	if (it->o.key) {
-		if (!(bn->xkey = text(b, c, it->o.key)))
-			return -1;
-		bn->xkey_pos = ynode_pos(b->def->file, it->o.key);
-	}
+	if (it->o.key && set_xkey(b, c, bn, it->o.key))
+		return -1;
 	bn->base = t->name;
 	if (bnode_add(b, scope, bn))
 		return -1;
@@ -1201,7 +1197,7 @@ eval_body(struct bake *b, struct target *t, struct bnode *scope,
 		if (!bn)
 			return -1;
 		bn->xkey = "noop";
-		bn->xkey_pos = t->pos;
+		st->key_pos = ir_loc_new(b->doc, t->pos);
 		return bnode_add(b, scope, bn);
 	}
 }
@@ -1239,7 +1235,6 @@ bake_one(struct bake *b, struct target *t)
 		st->cont_pos = ir_loc_new(b->doc, tm->cont_pos);
 		if (t->o.cont == IR_CONT_IN) {
 			bn->cont_in = tm->cont_in->u.s;
-			bn->cont_pos = tm->cont_pos;
 			bn->check_members = true;
 		}
 		st->builds_in_kind = IR_BUILDS_IN_ABSENT;

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "diag.h"
 #include "ir.h"
@@ -14,20 +15,18 @@ struct bake;
  * Steps are built first and keyed afterwards, scope by scope (a target, a
  * group, a fragment): a bnode shadows each step with what keying needs.
  * References between steps hold the step (ir_ref.step) until the keys
- * are known.
+ * are known. The label a key is made from is st->label. Each step has
+ * one, so a bnode holds no more than keying needs.
  */
 struct bnode {
 	struct ir_step *st;
 	struct bnode **kids;		/* a scope's members, in order */
-	size_t nkids;
-	const char *xkey;		/* explicit local key */
-	struct srcpos xkey_pos;
-	const char *label;		/* slugified for a key */
+	const char *xkey;		/* explicit local key, at st->key_pos */
 	const char *base;		/* before the fallback (calls) */
 	const char *fallback;		/* target name: NAME-INDEX */
-	const char *cont_in;		/* local member name */
-	struct srcpos cont_pos;
+	const char *cont_in;		/* local member name, at st->cont_pos */
 	struct bnode *builds_in;	/* the step it builds in, if ours */
+	uint32_t nkids;
 	bool followed;			/* a member builds in it */
 	bool fixed;			/* st->key is set already */
 	bool check_members;		/* cont_in must name a kid */

@@ -24,7 +24,7 @@ register_key(struct bake *b, struct bnode *bn, struct srcpos p)
 	if (r == 0)
 		return 0;
 	o = old;
-	op = o->xkey_pos.line ? o->xkey_pos : ir_pos(b->doc, o->st->pos);
+	op = ir_pos(b->doc, o->xkey ? o->st->key_pos : o->st->pos);
 	return diag_report(b->diags, E_BAKE_DUP_KEY, p, bn->st->key,
 	    op.line, op.col);
 }
@@ -111,13 +111,14 @@ key_scope(struct bake *b, struct bnode *scope, const char *prefix)
 	/* explicit keys first: they never yield to derived ones */
 	for (i = 0; i < scope->nkids; i++) {
 		struct bnode *k = scope->kids[i];
+		struct srcpos p;
 
 		if (k->st->type == IR_WAIT || k->fixed || !k->xkey)
 			continue;
-		k->st->key = keys_join(b, prefix, k->xkey, k->xkey_pos);
-		if (!k->st->key || register_key(b, k, k->xkey_pos))
+		p = ir_pos(b->doc, k->st->key_pos);
+		k->st->key = keys_join(b, prefix, k->xkey, p);
+		if (!k->st->key || register_key(b, k, p))
 			ret = -1;
-		k->st->key_pos = ir_loc_new(b->doc, k->xkey_pos);
 	}
 	for (i = 0; i < scope->nkids; i++) {
 		struct bnode *k = scope->kids[i];
@@ -127,7 +128,7 @@ key_scope(struct bake *b, struct bnode *scope, const char *prefix)
 			continue;
 		if (k->base) {
 			base = k->base;
-		} else if (k->label && bake_slugify(k->label, slug,
+		} else if (k->st->label && bake_slugify(k->st->label, slug,
 		    IR_KEY_MAX) > 0) {
 			base = slug;
 		} else {
@@ -170,9 +171,11 @@ resolve(struct bake *b, struct bnode *scope)
 		if (st->builds_in_kind == IR_BUILDS_IN_KEY && !st->builds_in.key)
 			st->builds_in.key = st->builds_in.step->key;
 		if (k->cont_in) {
+			struct srcpos p = ir_pos(b->doc, st->cont_pos);
+
 			st->continue_in.key = keys_join(b, st->key, k->cont_in,
-			    k->cont_pos);
-			st->continue_in.pos = ir_loc_new(b->doc, k->cont_pos);
+			    p);
+			st->continue_in.pos = st->cont_pos;
 			if (!st->continue_in.key) {
 				ret = -1;
 				continue;
@@ -185,7 +188,7 @@ resolve(struct bake *b, struct bnode *scope)
 						break;
 				if (j == k->nkids)
 					ret = diag_report(b->diags,
-					    E_BAKE_CONTINUE_IN, k->cont_pos,
+					    E_BAKE_CONTINUE_IN, p,
 					    k->cont_in, st->key);
 			}
 		}
