@@ -34,7 +34,7 @@ struct ctx {
 	struct target *t;
 	const struct binding *m;
 	struct ir_env env;		/* inherited by every command */
-	struct ir_strlist secret_env;
+	struct ir_strlist secret_env;	/* the same, without duplicates */
 	char ***envp;			/* the target's child environment */
 	int depth;
 };
@@ -337,7 +337,11 @@ step_new(struct bake *b, enum ir_step_type type, struct srcpos p)
 	return st;
 }
 
-/* env: inherited first, then own entries (an own value wins in place). */
+/*
+ * env: inherited first, then own entries (an own value wins in place).
+ * Without own entries, out shares inh's arrays: most steps have no env of
+ * their own, and nothing changes an env once it is made.
+ */
 static int
 env_merge(struct bake *b, const struct ctx *c, const struct ir_env *inh,
     const struct ir_env *own, struct ir_env *out)
@@ -345,8 +349,11 @@ env_merge(struct bake *b, const struct ctx *c, const struct ir_env *inh,
 	size_t i, j, n = inh->n + own->n;
 
 	memset(out, 0, sizeof(*out));
-	if (!inh->present && !own->present)
+	if (!own->present) {
+		if (inh->present)
+			*out = *inh;
 		return 0;
+	}
 	out->names = arena_calloc(b->doc->arena, n ? n : 1, sizeof(char *));
 	out->values = arena_calloc(b->doc->arena, n ? n : 1, sizeof(char *));
 	out->pos = arena_calloc(b->doc->arena, n ? n : 1, sizeof(*out->pos));
@@ -377,6 +384,11 @@ env_merge(struct bake *b, const struct ctx *c, const struct ir_env *inh,
 	return 0;
 }
 
+/*
+ * A list without duplicates: inh's, then own's; the first of each wins.
+ * inh is a merge's result (a context's), so without own entries out
+ * shares its arrays.
+ */
 static int
 strlist_merge(struct bake *b, const struct ir_strlist *inh,
     const struct ir_strlist *own, struct ir_strlist *out)
@@ -384,8 +396,11 @@ strlist_merge(struct bake *b, const struct ir_strlist *inh,
 	size_t i, j, n = inh->n + own->n;
 
 	memset(out, 0, sizeof(*out));
-	if (!inh->present && !own->present)
+	if (!own->present) {
+		if (inh->present)
+			*out = *inh;
 		return 0;
+	}
 	out->v = arena_calloc(b->doc->arena, n ? n : 1, sizeof(char *));
 	out->pos = arena_calloc(b->doc->arena, n ? n : 1, sizeof(*out->pos));
 	if (!out->v || !out->pos)
@@ -1170,6 +1185,7 @@ static int
 eval_body(struct bake *b, struct target *t, struct bnode *scope,
     const struct tref *from)
 {
+	static const struct ir_strlist none;
 	struct tail tail = { from ? TAIL_FROM : TAIL_NONE, NULL, from };
 	char **envp = NULL;
 	struct ctx c;
@@ -1178,7 +1194,9 @@ eval_body(struct bake *b, struct target *t, struct bnode *scope,
 	memset(&c, 0, sizeof(c));
 	c.t = t;
 	c.env = opts_more(&t->o)->env;
-	c.secret_env = opts_more(&t->o)->secret_env;
+	if (strlist_merge(b, &none, &opts_more(&t->o)->secret_env,
+	    &c.secret_env))
+		return -1;
 	c.envp = &envp;
 	c.depth = 1;
 	if (eval_chain(b, &c, &t->body, scope, &tail))
