@@ -137,6 +137,6 @@ install: $(BIN)
 	cp $(filter %.5,$(MAN)) $(DESTDIR)$(MANDIR)/man5/
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-clang build-swar
 
 .PHONY: all setup build check test golden demo bench install clean
