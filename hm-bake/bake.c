@@ -289,6 +289,13 @@ run(struct bake *b, const struct ctx *c, const char *what, const char *cmd,
 	return 0;
 }
 
+/* The place p in the document's table; 0 (none) for no place. */
+static ir_loc
+bake_loc(struct bake *b, struct srcpos p)
+{
+	return p.file ? ir_loc_new(b->doc, p) : 0;
+}
+
 static struct bnode *
 bnode_new(struct bake *b, struct ir_step *st, struct srcpos p)
 {
@@ -652,7 +659,7 @@ group_new(struct bake *b, const struct ctx *c, const struct item *it,
 	if (o->label && !(st->label = text(b, c, o->label)))
 		return NULL;
 	st->cont = o->cont;
-	st->cont_pos = ir_loc_new(b->doc, om->cont_pos);
+	st->cont_pos = bake_loc(b, om->cont_pos);
 	bn = bnode_new(b, st, it->pos);
 	if (!bn)
 		return NULL;
@@ -1070,8 +1077,8 @@ placeholder(struct bake *b, const struct ctx *c, struct target *t,
 		return NULL;
 	st->eval = IR_EVAL_DYNAMIC;
 	st->target_name = t->name;
-	st->target_pos = ir_loc_new(b->doc, p);
-	st->eval_pos = ir_loc_new(b->doc, p);
+	st->target_pos = st->pos;
+	st->eval_pos = st->pos;
 	if (call && call->label)
 		st->label = text(b, c, call->label);
 	else if (t->o.label)
@@ -1095,7 +1102,7 @@ placeholder(struct bake *b, const struct ctx *c, struct target *t,
 	st->retry = t->o.retry;
 	st->has_retry = t->o.has_retry;
 	st->cont = t->o.cont;
-	st->cont_pos = ir_loc_new(b->doc, tm->cont_pos);
+	st->cont_pos = bake_loc(b, tm->cont_pos);
 	bn = bnode_new(b, st, p);
 	if (!bn)
 		return NULL;
@@ -1250,7 +1257,7 @@ bake_one(struct bake *b, struct target *t)
 		if (t->o.label)
 			st->label = t->o.label->u.s;
 		st->cont = t->o.cont;
-		st->cont_pos = ir_loc_new(b->doc, tm->cont_pos);
+		st->cont_pos = bake_loc(b, tm->cont_pos);
 		if (t->o.cont == IR_CONT_IN) {
 			bn->cont_in = tm->cont_in->u.s;
 			bn->check_members = true;
@@ -1258,7 +1265,8 @@ bake_one(struct bake *b, struct target *t)
 		st->builds_in_kind = IR_BUILDS_IN_ABSENT;
 	}
 	st->key = t->key;
-	st->key_pos = ir_loc_new(b->doc, t->key_pos);
+	/* without a key of its own, a target's key is where its name is */
+	st->key_pos = t->o.key ? ir_loc_new(b->doc, t->key_pos) : st->pos;
 	bn->fixed = true;
 	t->step = st;
 	t->bn = bn;
@@ -1455,7 +1463,7 @@ bake_target(struct bake *b, struct target *t, const char *prefix)
 	if (eval_body(b, t, b->root, NULL))
 		return -1;
 	doc->cont = t->o.cont;
-	doc->cont_pos = ir_loc_new(b->doc, tm->cont_pos);
+	doc->cont_pos = bake_loc(b, tm->cont_pos);
 	if (keys_assign(b, prefix))
 		return -1;
 	if (t->o.cont == IR_CONT_IN) {
@@ -1465,7 +1473,7 @@ bake_target(struct bake *b, struct target *t, const char *prefix)
 		if (!k)
 			return -1;
 		doc->continue_in.key = k;
-		doc->continue_in.pos = ir_loc_new(b->doc, tm->cont_pos);
+		doc->continue_in.pos = doc->cont_pos;
 		for (i = 0; i < b->root->nkids; i++)
 			if (b->root->kids[i]->st->type != IR_WAIT &&
 			    !strcmp(b->root->kids[i]->st->key, k))
