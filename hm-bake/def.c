@@ -82,11 +82,23 @@ static const struct {
 
 const struct opts_more opts_more_none;
 
+/*
+ * The caches of steps made from nodes that aliases share (a cache defined
+ * once and used by every step, as in 'cache: *cache'): each node is
+ * parsed once and its steps share the result. Open addressing.
+ */
+struct memo {
+	const struct ynode **nodes;
+	struct ir_cache **caches;
+	size_t n, cap;
+};
+
 struct parser {
 	struct def *def;
 	const char *file;
 	struct diag_list *diags;
 	struct target *cur;	/* collects syntactic references */
+	struct memo memo;
 };
 
 static struct srcpos
@@ -113,6 +125,67 @@ field_bit(const char *name)
 		    strcmp(fields[i].name, name) == 0)
 			return fields[i].bit;
 	return 0;
+}
+
+static size_t
+memo_slot(const struct memo *m, const struct ynode *n)
+{
+	size_t mask = m->cap - 1, i;
+
+	/* nodes are at least 8 bytes apart */
+	for (i = ((uintptr_t)n >> 3) * 0x9e3779b1u & mask;
+	    m->nodes[i] && m->nodes[i] != n; i = (i + 1) & mask)
+		;
+	return i;
+}
+
+static struct ir_cache *
+memo_get(const struct memo *m, const struct ynode *n)
+{
+	return m->cap ? m->caches[memo_slot(m, n)] : NULL;
+}
+
+/* Remember c for n; -1 if memory ran out. */
+static int
+memo_put(struct memo *m, const struct ynode *n, struct ir_cache *c)
+{
+	size_t i;
+
+	if (2 * (m->n + 1) > m->cap) {
+		struct memo g = { NULL, NULL, 0, m->cap ? 2 * m->cap : 16 };
+
+		g.nodes = calloc(g.cap, sizeof(*g.nodes));
+		g.caches = calloc(g.cap, sizeof(*g.caches));
+		if (!g.nodes || !g.caches) {
+			free(g.nodes);
+			free(g.caches);
+			return -1;
+		}
+		for (i = 0; i < m->cap; i++) {
+			if (m->nodes[i]) {
+				size_t j = memo_slot(&g, m->nodes[i]);
+
+				g.nodes[j] = m->nodes[i];
+				g.caches[j] = m->caches[i];
+			}
+		}
+		g.n = m->n;
+		free(m->nodes);
+		free(m->caches);
+		*m = g;
+	}
+	i = memo_slot(m, n);
+	m->nodes[i] = n;
+	m->caches[i] = c;
+	m->n++;
+	return 0;
+}
+
+static void
+memo_release(struct memo *m)
+{
+	free(m->nodes);
+	free(m->caches);
 }
 
 static void *
@@ -591,6 +664,25 @@ get_cache(struct parser *P, const struct ynode *n, int depth)
 	return c;
 }
 
+/*
+ * A step's cache: parsed once for a shared node. Only successes are kept,
+ * so a bad cache is reported at each use, as a cache written out would be.
+ */
+static struct ir_cache *
+step_cache(struct parser *P, const struct ynode *n)
+{
+	struct ir_cache *c;
+
+	if (n->shared && (c = memo_get(&P->memo, n)))
+		return c;
+	c = get_cache(P, n, 0);
+	if (c && n->shared && memo_put(&P->memo, n, c)) {
+		diag_report(P->diags, E_NOMEM, pos_of(P, n));
+		return NULL;
+	}
+	return c;
+}
+
 static int
 get_cont(struct parser *P, const struct ynode *n, struct opts *o,
     struct opts_more *m)
@@ -680,7 +772,7 @@ parse_opts(struct parser *P, const struct ynode *m, unsigned mask,
 			o->has_retry = true;
 			break;
 		case F_CACHE:
-			o->cache = get_cache(P, v, 0);
+			o->cache = step_cache(P, v);
 			if (!o->cache)
 				ret = -1;
 			break;
@@ -1381,10 +1473,12 @@ check_cycles(struct parser *P)
 	return ret;
 }
 
-int
-def_parse(struct def *def, const struct ynode *root, struct diag_list *diags)
+/* def_parse, with its parser set up. */
+static int
+parse_root(struct parser *P, const struct ynode *root)
 {
-	struct parser P = { def, def->file, diags, NULL };
+	struct def *def = P->def;
+	struct diag_list *diags = P->diags;
 	const struct ynode *targets, *pipelines;
 	struct strmap keys = STRMAP_INIT;
 	struct target *t, *o;
@@ -1392,7 +1486,7 @@ def_parse(struct def *def, const struct ynode *root, struct diag_list *diags)
 	int ret = 0;
 
 	if (root->type != Y_MAP)
-		return diag_report(diags, E_BAKE_ROOT, pos_of(&P, root),
+		return diag_report(diags, E_BAKE_ROOT, pos_of(P, root),
 		    ynode_kind(root));
 	for (i = 0; i < root->n; i++) {
 		const struct ynode *k = root->u.v[2 * i];
@@ -1401,17 +1495,17 @@ def_parse(struct def *def, const struct ynode *root, struct diag_list *diags)
 		if (strcmp(k->u.s, "targets") && strcmp(k->u.s, "pipelines") &&
 		    strncmp(k->u.s, "x-", 2) && k->u.s[0] != '.')
 			ret = diag_report(diags, E_BAKE_UNKNOWN_FIELD,
-			    pos_of(&P, k), k->u.s, "the definition");
+			    pos_of(P, k), k->u.s, "the definition");
 	}
 	targets = ynode_get(root, "targets");
 	pipelines = ynode_get(root, "pipelines");
 	if (!targets)
-		return diag_report(diags, E_BAKE_MISSING, pos_of(&P, root),
+		return diag_report(diags, E_BAKE_MISSING, pos_of(P, root),
 		    "the definition", "targets");
 	if (targets->type != Y_MAP)
-		return type_error(&P, targets, "targets",
+		return type_error(P, targets, "targets",
 		    "a mapping of target names to targets");
-	def->targets = alloc_n(&P, targets->n, sizeof(*def->targets), targets);
+	def->targets = alloc_n(P, targets->n, sizeof(*def->targets), targets);
 	if (!def->targets)
 		return -1;
 	/* first the names, so that references may point forward */
@@ -1419,23 +1513,23 @@ def_parse(struct def *def, const struct ynode *root, struct diag_list *diags)
 		const struct ynode *k = targets->u.v[2 * i];
 		const struct ynode *v = targets->u.v[2 * i + 1], *d;
 
-		if (check_name(&P, k, "target name", ir_target_name_problem)) {
+		if (check_name(P, k, "target name", ir_target_name_problem)) {
 			ret = -1;
 			continue;
 		}
 		if (!strcmp(k->u.s, "wait")) {
-			ret = diag_report(diags, E_BAKE_BAD_NAME, pos_of(&P, k),
+			ret = diag_report(diags, E_BAKE_BAD_NAME, pos_of(P, k),
 			    "target name", k->u.s,
 			    "'wait' stands for a wait in pipelines");
 			continue;
 		}
 		if (def_target(def, k->u.s))
 			continue;	/* a duplicate key: reported already */
-		t = alloc_n(&P, 1, sizeof(*t), k);
+		t = alloc_n(P, 1, sizeof(*t), k);
 		if (!t)
 			return -1;
 		t->name = k->u.s;
-		t->pos = pos_of(&P, k);
+		t->pos = pos_of(P, k);
 		t->node = v;
 		t->key = t->name;
 		t->key_pos = t->pos;
@@ -1451,7 +1545,7 @@ def_parse(struct def *def, const struct ynode *root, struct diag_list *diags)
 	}
 	for (i = 0; i < def->ntargets; i++) {
 		t = def->targets[i];
-		if (parse_target(&P, t, t->node))
+		if (parse_target(P, t, t->node))
 			ret = -1;
 	}
 	/* target keys must differ */
@@ -1469,18 +1563,18 @@ def_parse(struct def *def, const struct ynode *root, struct diag_list *diags)
 		}
 	}
 	strmap_release(&keys);
-	if (def->ntargets && check_cycles(&P))
+	if (def->ntargets && check_cycles(P))
 		ret = -1;
 	if (pipelines) {
 		if (pipelines->type != Y_MAP)
-			return type_error(&P, pipelines, "pipelines",
+			return type_error(P, pipelines, "pipelines",
 			    "a mapping of pipeline names to pipelines");
-		def->pipelines = alloc_n(&P, pipelines->n,
+		def->pipelines = alloc_n(P, pipelines->n,
 		    sizeof(*def->pipelines), pipelines);
 		if (!def->pipelines)
 			return -1;
 		for (i = 0; i < pipelines->n; i++) {
-			if (parse_pipeline(&P, pipelines->u.v[2 * i],
+			if (parse_pipeline(P, pipelines->u.v[2 * i],
 			    pipelines->u.v[2 * i + 1],
 			    &def->pipelines[def->npipelines]))
 				ret = -1;
@@ -1492,10 +1586,22 @@ def_parse(struct def *def, const struct ynode *root, struct diag_list *diags)
 }
 
 int
+def_parse(struct def *def, const struct ynode *root, struct diag_list *diags)
+{
+	struct parser P = { def, def->file, diags, NULL, { NULL, NULL, 0, 0 } };
+	int ret = parse_root(&P, root);
+
+	memo_release(&P.memo);
+	return ret;
+}
+
+int
 def_parse_chain(struct def *def, const char *file, const struct ynode *n,
     struct chain *out, struct diag_list *diags)
 {
-	struct parser P = { def, file, diags, NULL };
+	struct parser P = { def, file, diags, NULL, { NULL, NULL, 0, 0 } };
+	int ret = parse_chain(&P, n, "generator output", out, 1);
 
-	return parse_chain(&P, n, "generator output", out, 1);
+	memo_release(&P.memo);
+	return ret;
 }

@@ -202,6 +202,7 @@ node_new(struct loader *L, enum ynode_type type, struct srcpos p)
 	if (n) {
 		n->type = (uint8_t)type;
 		n->quoted = 0;
+		n->shared = 0;
 		n->line = p.line;
 		n->col = p.col;
 		n->n = 0;
@@ -592,6 +593,7 @@ alias_node(struct loader *L, const yaml_event_t *ev)
 		L->failed = 1;
 		return diag_report(L->diags, E_BAKE_YAML_ALIAS, p, name);
 	}
+	an->node->shared = 1;
 	return add_child(L, an->node, an->x, 1, p);
 }
 

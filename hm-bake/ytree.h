@@ -42,6 +42,7 @@ enum ynode_type {
 struct ynode {
 	uint8_t type;		/* enum ynode_type */
 	uint8_t quoted;		/* scalar: not plain (quoted, block, !!str) */
+	uint8_t shared;		/* an alias names it */
 	uint32_t line, col;
 	uint32_t n;		/* scalar: bytes; seq: items; map: pairs */
 	union {
