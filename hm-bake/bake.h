@@ -39,7 +39,8 @@ struct bake {
 	struct diag_list *diags;
 	const struct pipeline *pl;	/* static bake: its env counts */
 	char **environ;			/* the bake's own environment */
-	struct strmap keys;		/* full key -> struct bnode */
+	struct strmap keys;		/* full key -> struct bnode, while
+					   keys_assign runs */
 	struct bnode *root;
 	size_t nsteps;
 	int gen_depth;

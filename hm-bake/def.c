@@ -1508,6 +1508,8 @@ parse_root(struct parser *P, const struct ynode *root)
 	def->targets = alloc_n(P, targets->n, sizeof(*def->targets), targets);
 	if (!def->targets)
 		return -1;
+	if (strmap_reserve(&def->byname, targets->n))
+		return diag_report(diags, E_NOMEM, pos_of(P, targets));
 	/* first the names, so that references may point forward */
 	for (i = 0; i < targets->n; i++) {
 		const struct ynode *k = targets->u.v[2 * i];
@@ -1549,6 +1551,8 @@ parse_root(struct parser *P, const struct ynode *root)
 			ret = -1;
 	}
 	/* target keys must differ */
+	if (strmap_reserve(&keys, def->ntargets))
+		return diag_report(diags, E_NOMEM, pos_of(P, targets));
 	for (i = 0; i < def->ntargets; i++) {
 		t = def->targets[i];
 		if ((o = strmap_get(&keys, t->key))) {

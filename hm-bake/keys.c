@@ -268,6 +268,9 @@ keys_assign(struct bake *b, const char *prefix)
 
 	if (b->diags->errors || b->stop)
 		return -1;
+	/* every step gets one key (waits too, counted but keyless) */
+	if (strmap_reserve(&b->keys, b->nsteps))
+		return bake_nomem(b, (struct srcpos){ b->def->file, 0, 0 });
 	/* fixed keys (targets) first */
 	for (i = 0; i < b->root->nkids; i++) {
 		struct bnode *k = b->root->kids[i];
@@ -281,6 +284,9 @@ keys_assign(struct bake *b, const char *prefix)
 	ret = resolve(b, b->root);
 	if (check_continuations(b, b->root))
 		ret = -1;
+	/* the map is keying's own: the check of the document reuses its
+	 * memory */
+	strmap_release(&b->keys);
 	return ret;
 }
 

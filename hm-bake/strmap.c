@@ -1,4 +1,5 @@
 /* hm: a small string-keyed hash map (open addressing), for names and keys. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,11 +40,12 @@ strmap_get(const struct strmap *m, const char *key)
 	return m->hashes[i] ? m->vals[i] : NULL;
 }
 
+/* Move the entries into a table of cap slots (a power of two). */
 static int
-grow(struct strmap *m)
+rehash(struct strmap *m, size_t cap)
 {
-	size_t cap = m->cap ? 2 * m->cap : 64, i, j;
 	const char **keys = calloc(cap, sizeof(*keys));
+	size_t i, j;
 	void **vals = calloc(cap, sizeof(*vals));
 	size_t *hashes = calloc(cap, sizeof(*hashes));
 
@@ -71,6 +73,26 @@ grow(struct strmap *m)
 	m->hashes = hashes;
 	m->cap = cap;
 	return 0;
+}
+
+static int
+grow(struct strmap *m)
+{
+	return rehash(m, m->cap ? 2 * m->cap : 64);
+}
+
+int
+strmap_reserve(struct strmap *m, size_t n)
+{
+	size_t cap = m->cap ? m->cap : 64;
+
+	/* at most half full, as strmap_add keeps it */
+	while (cap / 2 < n) {
+		if (cap > SIZE_MAX / 4)
+			return -1;
+		cap *= 2;
+	}
+	return cap > m->cap ? rehash(m, cap) : 0;
 }
 
 int

@@ -26,6 +26,9 @@ int strmap_put(struct strmap *m, const char *key, void *val);
  * (*old gets its value), -1 if memory ran out.
  */
 int strmap_add(struct strmap *m, const char *key, void *val, void **old);
+/* Make room for n keys in all, so that adding them never grows the table;
+ * -1 if memory ran out. */
+int strmap_reserve(struct strmap *m, size_t n);
 void strmap_release(struct strmap *m);
 
 #endif
