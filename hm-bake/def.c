@@ -40,21 +40,31 @@ enum field {
 	F_CONTINUE_ON_FAILURE = 1u << 24
 };
 
-static const struct {
+/*
+ * The field names by first letter: every key of every step is looked up
+ * (three times), so a lookup compares with few names.
+ */
+static const struct field_name {
 	const char *name;
 	unsigned bit;
-} fields[] = {
-	{ "sh", F_SH }, { "label", F_LABEL }, { "key", F_KEY },
-	{ "env", F_ENV }, { "cwd", F_CWD }, { "timeout", F_TIMEOUT },
-	{ "soft_fail", F_SOFT_FAIL }, { "retry", F_RETRY },
-	{ "cache", F_CACHE }, { "image", F_IMAGE },
-	{ "secret_env", F_SECRET_ENV }, { "depends_on", F_DEPENDS_ON },
-	{ "from", F_FROM }, { "continue", F_CONTINUE },
-	{ "continue_in", F_CONTINUE_IN }, { "steps", F_STEPS },
-	{ "dynamic", F_DYNAMIC }, { "group", F_GROUP }, { "fork", F_FORK },
-	{ "if", F_IF }, { "generate", F_GENERATE }, { "matrix", F_MATRIX },
-	{ "target", F_TARGET }, { "wait", F_WAIT },
-	{ "continue_on_failure", F_CONTINUE_ON_FAILURE },
+} fields[26][6] = {
+	['c' - 'a'] = { { "cwd", F_CWD }, { "cache", F_CACHE },
+	    { "continue", F_CONTINUE }, { "continue_in", F_CONTINUE_IN },
+	    { "continue_on_failure", F_CONTINUE_ON_FAILURE } },
+	['d' - 'a'] = { { "depends_on", F_DEPENDS_ON },
+	    { "dynamic", F_DYNAMIC } },
+	['e' - 'a'] = { { "env", F_ENV } },
+	['f' - 'a'] = { { "from", F_FROM }, { "fork", F_FORK } },
+	['g' - 'a'] = { { "group", F_GROUP }, { "generate", F_GENERATE } },
+	['i' - 'a'] = { { "image", F_IMAGE }, { "if", F_IF } },
+	['k' - 'a'] = { { "key", F_KEY } },
+	['l' - 'a'] = { { "label", F_LABEL } },
+	['m' - 'a'] = { { "matrix", F_MATRIX } },
+	['r' - 'a'] = { { "retry", F_RETRY } },
+	['s' - 'a'] = { { "sh", F_SH }, { "steps", F_STEPS },
+	    { "soft_fail", F_SOFT_FAIL }, { "secret_env", F_SECRET_ENV } },
+	['t' - 'a'] = { { "timeout", F_TIMEOUT }, { "target", F_TARGET } },
+	['w' - 'a'] = { { "wait", F_WAIT } },
 };
 
 /* The fields each kind of mapping takes. */
@@ -118,12 +128,13 @@ loc_of(const struct parser *P, const struct ynode *n)
 static unsigned
 field_bit(const char *name)
 {
-	size_t i;
+	const struct field_name *f;
 
-	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if (fields[i].name[0] == name[0] &&
-		    strcmp(fields[i].name, name) == 0)
-			return fields[i].bit;
+	if (name[0] < 'a' || name[0] > 'z')
+		return 0;
+	for (f = fields[name[0] - 'a']; f->name; f++)
+		if (strcmp(f->name + 1, name + 1) == 0)
+			return f->bit;
 	return 0;
 }
 

@@ -111,9 +111,19 @@ ynode_is_null(const struct ynode *n)
 
 	if (!n || n->type != Y_SCALAR || n->quoted)
 		return 0;
+	/* a plain scalar holds no NUL byte: n is its length */
 	s = n->u.s;
-	return n->n == 0 || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
-	    strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
+	switch (n->n) {
+	case 0:
+		return 1;
+	case 1:
+		return s[0] == '~';
+	case 4:
+		return strcmp(s, "null") == 0 || strcmp(s, "Null") == 0 ||
+		    strcmp(s, "NULL") == 0;
+	default:
+		return 0;
+	}
 }
 
 const char *
