@@ -900,7 +900,7 @@ bake_split_values(struct arena *a, const char *file, const char *s,
 		if (!v)
 			return -1;
 		for (i = 0; i < root->n; i++) {
-			const struct ynode *e = root->u.v[i];
+			const struct ynode *e = &root->u.v[i];
 
 			if (e->type != Y_SCALAR || memchr(e->u.s, 0, e->n)) {
 				*why = ynode_kind(e);
@@ -957,7 +957,7 @@ axis_values(struct bake *b, const struct ctx *c, const struct axis *ax,
 		if (!*vals)
 			return bake_nomem(b, ax->pos);
 		for (i = 0; i < ax->list->n; i++)
-			(*vals)[i] = ax->list->u.v[i]->u.s;
+			(*vals)[i] = ax->list->u.v[i].u.s;
 		*n = ax->list->n;
 		return 0;
 	case AXIS_ENV:

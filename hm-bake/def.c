@@ -93,12 +93,13 @@ static const struct field_name {
 const struct opts_more opts_more_none;
 
 /*
- * The caches of steps made from nodes that aliases share (a cache defined
- * once and used by every step, as in 'cache: *cache'): each node is
- * parsed once and its steps share the result. Open addressing.
+ * The caches of steps made from aliases of one node (a cache defined once
+ * and used by every step, as in 'cache: *cache'), by what the aliases
+ * share (ynode_body): each is parsed once and its steps share the result.
+ * Open addressing.
  */
 struct memo {
-	const struct ynode **nodes;
+	const void **bodies;
 	struct ir_cache **caches;
 	size_t n, cap;
 };
@@ -139,54 +140,54 @@ field_bit(const char *name)
 }
 
 static size_t
-memo_slot(const struct memo *m, const struct ynode *n)
+memo_slot(const struct memo *m, const void *body)
 {
 	size_t mask = m->cap - 1, i;
 
-	/* nodes are at least 8 bytes apart */
-	for (i = ((uintptr_t)n >> 3) * 0x9e3779b1u & mask;
-	    m->nodes[i] && m->nodes[i] != n; i = (i + 1) & mask)
+	/* bodies are at least 8 bytes apart */
+	for (i = ((uintptr_t)body >> 3) * 0x9e3779b1u & mask;
+	    m->bodies[i] && m->bodies[i] != body; i = (i + 1) & mask)
 		;
 	return i;
 }
 
 static struct ir_cache *
-memo_get(const struct memo *m, const struct ynode *n)
+memo_get(const struct memo *m, const void *body)
 {
-	return m->cap ? m->caches[memo_slot(m, n)] : NULL;
+	return m->cap ? m->caches[memo_slot(m, body)] : NULL;
 }
 
-/* Remember c for n; -1 if memory ran out. */
+/* Remember c for body; -1 if memory ran out. */
 static int
-memo_put(struct memo *m, const struct ynode *n, struct ir_cache *c)
+memo_put(struct memo *m, const void *body, struct ir_cache *c)
 {
 	size_t i;
 
 	if (2 * (m->n + 1) > m->cap) {
 		struct memo g = { NULL, NULL, 0, m->cap ? 2 * m->cap : 16 };
 
-		g.nodes = calloc(g.cap, sizeof(*g.nodes));
+		g.bodies = calloc(g.cap, sizeof(*g.bodies));
 		g.caches = calloc(g.cap, sizeof(*g.caches));
-		if (!g.nodes || !g.caches) {
-			free(g.nodes);
+		if (!g.bodies || !g.caches) {
+			free(g.bodies);
 			free(g.caches);
 			return -1;
 		}
 		for (i = 0; i < m->cap; i++) {
-			if (m->nodes[i]) {
-				size_t j = memo_slot(&g, m->nodes[i]);
+			if (m->bodies[i]) {
+				size_t j = memo_slot(&g, m->bodies[i]);
 
-				g.nodes[j] = m->nodes[i];
+				g.bodies[j] = m->bodies[i];
 				g.caches[j] = m->caches[i];
 			}
 		}
 		g.n = m->n;
-		free(m->nodes);
+		free(m->bodies);
 		free(m->caches);
 		*m = g;
 	}
-	i = memo_slot(m, n);
-	m->nodes[i] = n;
+	i = memo_slot(m, body);
+	m->bodies[i] = body;
 	m->caches[i] = c;
 	m->n++;
 	return 0;
@@ -195,7 +196,7 @@ memo_put(struct memo *m, const struct ynode *n, struct ir_cache *c)
 static void
 memo_release(struct memo *m)
 {
-	free(m->nodes);
+	free(m->bodies);
 	free(m->caches);
 }
 
@@ -218,7 +219,7 @@ check_fields(struct parser *P, const struct ynode *m, unsigned allowed,
 	int ret = 0;
 
 	for (i = 0; i < m->n; i++) {
-		const struct ynode *k = m->u.v[2 * i];
+		const struct ynode *k = &m->u.v[2 * i];
 
 		if (!(field_bit(k->u.s) & allowed)) {
 			diag_report(P->diags, E_BAKE_UNKNOWN_FIELD, pos_of(P, k),
@@ -383,7 +384,7 @@ get_env(struct parser *P, const struct ynode *n, struct ir_env *env)
 	if (!env->names || !env->values || !env->pos)
 		return -1;
 	for (i = 0; i < n->n; i++) {
-		const struct ynode *k = n->u.v[2 * i], *v = n->u.v[2 * i + 1];
+		const struct ynode *k = &n->u.v[2 * i], *v = &n->u.v[2 * i + 1];
 
 		if (check_name(P, k, "environment variable name",
 		    ir_env_name_problem)) {
@@ -414,15 +415,15 @@ static int
 get_strlist(struct parser *P, const struct ynode *n, const char *field,
     bool names, struct ir_strlist *out)
 {
-	const struct ynode *const *v;
+	const struct ynode *v;
 	uint32_t i, cnt;
 	int ret = 0;
 
 	if (n->type == Y_SEQ) {
-		v = (const struct ynode *const *)n->u.v;
+		v = n->u.v;
 		cnt = n->n;
 	} else if (n->type == Y_SCALAR && !ynode_is_null(n)) {
-		v = (const struct ynode *const *)&n;
+		v = n;
 		cnt = 1;
 	} else {
 		return type_error(P, n, field, "a list of strings");
@@ -432,17 +433,17 @@ get_strlist(struct parser *P, const struct ynode *n, const char *field,
 	if (!out->v || !out->pos)
 		return -1;
 	for (i = 0; i < cnt; i++) {
-		if (check_str(P, v[i], field)) {
+		if (check_str(P, &v[i], field)) {
 			ret = -1;
 			continue;
 		}
-		if (names && check_name(P, v[i], "environment variable name",
+		if (names && check_name(P, &v[i], "environment variable name",
 		    ir_env_name_problem)) {
 			ret = -1;
 			continue;
 		}
-		out->v[out->n] = v[i]->u.s;
-		out->pos[out->n] = loc_of(P, v[i]);
+		out->v[out->n] = v[i].u.s;
+		out->pos[out->n] = loc_of(P, &v[i]);
 		out->n++;
 	}
 	out->present = true;
@@ -491,15 +492,15 @@ get_tref(struct parser *P, const struct ynode *n, const char *field,
 static int
 get_depends(struct parser *P, const struct ynode *n, struct opts_more *o)
 {
-	const struct ynode *const *v;
+	const struct ynode *v;
 	uint32_t i, cnt;
 	int ret = 0;
 
 	if (n->type == Y_SEQ) {
-		v = (const struct ynode *const *)n->u.v;
+		v = n->u.v;
 		cnt = n->n;
 	} else if (n->type == Y_SCALAR && !ynode_is_null(n)) {
-		v = (const struct ynode *const *)&n;
+		v = n;
 		cnt = 1;
 	} else {
 		return type_error(P, n, "depends_on", "a list of target names");
@@ -508,7 +509,8 @@ get_depends(struct parser *P, const struct ynode *n, struct opts_more *o)
 	if (!o->depends_on)
 		return -1;
 	for (i = 0; i < cnt; i++) {
-		if (get_tref(P, v[i], "depends_on", &o->depends_on[o->ndepends_on]))
+		if (get_tref(P, &v[i], "depends_on",
+		    &o->depends_on[o->ndepends_on]))
 			ret = -1;
 		else
 			o->ndepends_on++;
@@ -549,7 +551,7 @@ cache_fields(struct parser *P, const struct ynode *n, struct ir_cache *c,
 	uint32_t i;
 
 	for (i = 0; i < n->n; i++) {
-		const struct ynode *k = n->u.v[2 * i], *v = n->u.v[2 * i + 1];
+		const struct ynode *k = &n->u.v[2 * i], *v = &n->u.v[2 * i + 1];
 		const char *f = k->u.s, *hit = strstr(ok, f);
 		size_t fl = strlen(f);
 
@@ -593,7 +595,7 @@ cache_fields(struct parser *P, const struct ynode *n, struct ir_cache *c,
 			if (!c->sub_policies)
 				return -1;
 			for (j = 0; j < v->n; j++) {
-				struct ir_cache *s = get_cache(P, v->u.v[j],
+				struct ir_cache *s = get_cache(P, &v->u.v[j],
 				    depth + 1);
 
 				if (!s)
@@ -676,18 +678,20 @@ get_cache(struct parser *P, const struct ynode *n, int depth)
 }
 
 /*
- * A step's cache: parsed once for a shared node. Only successes are kept,
- * so a bad cache is reported at each use, as a cache written out would be.
+ * A step's cache: parsed once for all the aliases of one node. Only
+ * successes are kept, so a bad cache is reported at each use, as a cache
+ * written out would be.
  */
 static struct ir_cache *
 step_cache(struct parser *P, const struct ynode *n)
 {
+	const void *body = n->shared ? ynode_body(n) : NULL;
 	struct ir_cache *c;
 
-	if (n->shared && (c = memo_get(&P->memo, n)))
+	if (body && (c = memo_get(&P->memo, body)))
 		return c;
 	c = get_cache(P, n, 0);
-	if (c && n->shared && memo_put(&P->memo, n, c)) {
+	if (c && body && memo_put(&P->memo, body, c)) {
 		diag_report(P->diags, E_NOMEM, pos_of(P, n));
 		return NULL;
 	}
@@ -732,7 +736,7 @@ parse_opts(struct parser *P, const struct ynode *m, unsigned mask,
 	int ret = 0;
 
 	for (i = 0; i < m->n; i++) {
-		const struct ynode *k = m->u.v[2 * i], *v = m->u.v[2 * i + 1];
+		const struct ynode *k = &m->u.v[2 * i], *v = &m->u.v[2 * i + 1];
 		unsigned bit = field_bit(k->u.s) & mask;
 		const char *f = k->u.s;
 
@@ -854,7 +858,7 @@ chain_add(struct parser *P, const struct ynode *n, struct chain *out,
 	if (depth_check(P, n, depth))
 		return -1;
 	for (i = 0; i < n->n; i++) {
-		const struct ynode *e = n->u.v[i];
+		const struct ynode *e = &n->u.v[i];
 		struct item *it;
 
 		if (e->type == Y_SEQ) {
@@ -901,7 +905,7 @@ parse_members(struct parser *P, const struct ynode *n, const char *field,
 	if (!it->members)
 		return -1;
 	for (i = 0; i < n->n; i++) {
-		const struct ynode *e = n->u.v[i];
+		const struct ynode *e = &n->u.v[i];
 		struct chain *c = &it->members[it->nmembers];
 		struct item *m;
 
@@ -976,7 +980,7 @@ parse_branch(struct parser *P, const struct ynode *n, struct branch *b,
 	b->pos = pos_of(P, n);
 	b->timeout = DEF_DEFAULT_TIMEOUT;
 	for (i = 0; i < n->n; i++) {
-		const struct ynode *k = n->u.v[2 * i], *v = n->u.v[2 * i + 1];
+		const struct ynode *k = &n->u.v[2 * i], *v = &n->u.v[2 * i + 1];
 
 		for (j = 0; j < 5; j++)
 			if (!strcmp(k->u.s, preds[j]))
@@ -1057,7 +1061,7 @@ parse_if(struct parser *P, const struct ynode *n, struct item *it, int depth)
 	if (!it->branches)
 		return -1;
 	for (i = 0; i < n->n; i++) {
-		if (parse_branch(P, n->u.v[i], &it->branches[it->nbranches],
+		if (parse_branch(P, &n->u.v[i], &it->branches[it->nbranches],
 		    i + 1 == n->n, depth))
 			ret = -1;
 		else
@@ -1082,11 +1086,11 @@ parse_axis(struct parser *P, const struct ynode *k, const struct ynode *v,
 		ax->kind = AXIS_LIST;
 		ax->list = v;
 		for (i = 0; i < v->n; i++) {
-			if (v->u.v[i]->type != Y_SCALAR ||
-			    memchr(v->u.v[i]->u.s, '\0', v->u.v[i]->n))
+			if (v->u.v[i].type != Y_SCALAR ||
+			    memchr(v->u.v[i].u.s, '\0', v->u.v[i].n))
 				return diag_report(P->diags, E_BAKE_AXIS_VALUE,
-				    pos_of(P, v->u.v[i]), ax->name,
-				    ynode_kind(v->u.v[i]));
+				    pos_of(P, &v->u.v[i]), ax->name,
+				    ynode_kind(&v->u.v[i]));
 		}
 		return 0;
 	}
@@ -1100,12 +1104,12 @@ parse_axis(struct parser *P, const struct ynode *k, const struct ynode *v,
 		ax->kind = AXIS_SH;
 		ax->sh = c;
 		for (i = 0; i < v->n; i++) {
-			const char *f = v->u.v[2 * i]->u.s;
+			const char *f = v->u.v[2 * i].u.s;
 
 			if (strcmp(f, "sh") && strcmp(f, "timeout"))
 				ret = diag_report(P->diags,
 				    E_BAKE_UNKNOWN_FIELD,
-				    pos_of(P, v->u.v[2 * i]), f, "a matrix axis");
+				    pos_of(P, &v->u.v[2 * i]), f, "a matrix axis");
 		}
 		if (check_str(P, c, "sh"))
 			ret = -1;
@@ -1141,7 +1145,7 @@ parse_matrix(struct parser *P, const struct ynode *m, struct item *it,
 	if (!it->axes)
 		return -1;
 	for (i = 0; i < axes->n; i++) {
-		if (parse_axis(P, axes->u.v[2 * i], axes->u.v[2 * i + 1],
+		if (parse_axis(P, &axes->u.v[2 * i], &axes->u.v[2 * i + 1],
 		    &it->axes[it->naxes]))
 			ret = -1;
 		else
@@ -1200,7 +1204,7 @@ parse_item(struct parser *P, const struct ynode *n, struct item **out,
 	if (n->type != Y_MAP)
 		return type_error(P, n, "step", "a mapping");
 	for (i = 0; i < n->n; i++) {
-		const struct ynode *k = n->u.v[2 * i];
+		const struct ynode *k = &n->u.v[2 * i];
 
 		bit = field_bit(k->u.s) & KIND_FIELDS;
 		if (!bit)
@@ -1213,7 +1217,7 @@ parse_item(struct parser *P, const struct ynode *n, struct item **out,
 		}
 		found = bit;
 		kn = k;
-		kv = n->u.v[2 * i + 1];
+		kv = &n->u.v[2 * i + 1];
 	}
 	switch (found) {
 	case F_SH: it->kind = IT_CMD; break;
@@ -1310,7 +1314,7 @@ parse_target(struct parser *P, struct target *t, const struct ynode *v)
 		uint32_t i;
 
 		for (i = 0; i < v->n; i++) {
-			const struct ynode *k = v->u.v[2 * i];
+			const struct ynode *k = &v->u.v[2 * i];
 			unsigned bit = field_bit(k->u.s);
 
 			if (bit & (K_DYNAMIC_TARGET & ~K_STATIC_TARGET))
@@ -1379,12 +1383,12 @@ parse_pipeline(struct parser *P, const struct ynode *k, const struct ynode *v,
 		ret = -1;
 	if (v->type == Y_MAP) {
 		for (i = 0; i < v->n; i++) {
-			const char *f = v->u.v[2 * i]->u.s;
+			const char *f = v->u.v[2 * i].u.s;
 
 			if (strcmp(f, "env") && strcmp(f, "default_image") &&
 			    strcmp(f, "targets"))
 				ret = diag_report(P->diags, E_BAKE_UNKNOWN_FIELD,
-				    pos_of(P, v->u.v[2 * i]), f, "a pipeline");
+				    pos_of(P, &v->u.v[2 * i]), f, "a pipeline");
 		}
 		if ((e = ynode_get(v, "env")) && get_env(P, e, &pl->env))
 			ret = -1;
@@ -1403,7 +1407,7 @@ parse_pipeline(struct parser *P, const struct ynode *k, const struct ynode *v,
 	if (!pl->v)
 		return -1;
 	for (i = 0; i < list->n; i++) {
-		if (parse_pentry(P, list->u.v[i], &pl->v[pl->n]))
+		if (parse_pentry(P, &list->u.v[i], &pl->v[pl->n]))
 			ret = -1;
 		else
 			pl->n++;
@@ -1500,7 +1504,7 @@ parse_root(struct parser *P, const struct ynode *root)
 		return diag_report(diags, E_BAKE_ROOT, pos_of(P, root),
 		    ynode_kind(root));
 	for (i = 0; i < root->n; i++) {
-		const struct ynode *k = root->u.v[2 * i];
+		const struct ynode *k = &root->u.v[2 * i];
 
 		/* x-NAME and .NAME hold anchors for aliases, and are ignored */
 		if (strcmp(k->u.s, "targets") && strcmp(k->u.s, "pipelines") &&
@@ -1523,8 +1527,8 @@ parse_root(struct parser *P, const struct ynode *root)
 		return diag_report(diags, E_NOMEM, pos_of(P, targets));
 	/* first the names, so that references may point forward */
 	for (i = 0; i < targets->n; i++) {
-		const struct ynode *k = targets->u.v[2 * i];
-		const struct ynode *v = targets->u.v[2 * i + 1], *d;
+		const struct ynode *k = &targets->u.v[2 * i];
+		const struct ynode *v = &targets->u.v[2 * i + 1], *d;
 
 		if (check_name(P, k, "target name", ir_target_name_problem)) {
 			ret = -1;
@@ -1589,8 +1593,8 @@ parse_root(struct parser *P, const struct ynode *root)
 		if (!def->pipelines)
 			return -1;
 		for (i = 0; i < pipelines->n; i++) {
-			if (parse_pipeline(P, pipelines->u.v[2 * i],
-			    pipelines->u.v[2 * i + 1],
+			if (parse_pipeline(P, &pipelines->u.v[2 * i],
+			    &pipelines->u.v[2 * i + 1],
 			    &def->pipelines[def->npipelines]))
 				ret = -1;
 			else

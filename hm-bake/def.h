@@ -129,8 +129,8 @@ struct item {
 			bool continue_on_failure;
 			bool has_continue_on_failure;
 		};
-		struct {			/* group, fork: one chain each */
-			struct chain *members;
+		struct {			/* group, fork */
+			struct chain *members;	/* one chain each */
 			size_t nmembers;
 		};
 		struct {			/* if */

@@ -9,24 +9,31 @@
 #include "diag.h"
 #include "ytree.h"
 
+/*
+ * A node is built in the pending vector (or, while it is an open
+ * container, in its frame) and copied into its parent's array of children
+ * when the parent is complete: nodes sit side by side, with no pointer to
+ * each, and children are read in order from one place.
+ */
 struct frame {
-	struct ynode *node;
-	size_t start;		/* first child in the pending vector */
+	struct ynode node;	/* its children are pending from start */
+	size_t start;
 	char *anchor;		/* malloc'd, registered when complete */
 	uint64_t x, r;		/* expanded and real nodes so far */
 };
 
+/* An anchored node; an alias adds a copy of it (sharing its children). */
 struct anchor {
 	char *name;
-	struct ynode *node;
+	struct ynode node;
 	uint64_t x;		/* its nodes when aliases are expanded */
 };
 
 /*
- * Where nodes, their child arrays and strings are cut from: chunks of the
- * arena, which would round each small allocation up to 16 bytes. Chunks
- * double from CHUNK_MIN to CHUNK_MAX, so that the tree of a short text
- * (a matrix axis's list) wastes little.
+ * Where arrays of children and strings are cut from: chunks of the arena,
+ * which would round each small allocation up to 16 bytes. Chunks double
+ * from CHUNK_MIN to CHUNK_MAX, so that the tree of a short text (a matrix
+ * axis's list) wastes little.
  */
 #define CHUNK_MIN	1024
 #define CHUNK_MAX	16384
@@ -50,11 +57,11 @@ struct loader {
 	struct diag_list *diags;
 	struct frame *fr;
 	size_t nfr, capfr;
-	struct ynode **pend;
+	struct ynode *pend;	/* finished nodes of the open containers */
 	size_t npend, cappend;
 	struct anchor *anch;	/* open addressing, cap a power of two */
 	size_t nanch, capanch;
-	struct chunk nodes;	/* nodes and child arrays */
+	struct chunk kids;	/* arrays of children */
 	struct chunk strs;
 	struct key *keys;	/* open addressing, cap a power of two */
 	size_t nkeys, capkeys;
@@ -152,10 +159,10 @@ ynode_get(const struct ynode *m, const char *name)
 	if (!m || m->type != Y_MAP)
 		return NULL;
 	for (i = 0; i < m->n; i++) {
-		struct ynode *k = m->u.v[2 * i];
+		const struct ynode *k = &m->u.v[2 * i];
 
 		if (k->type == Y_SCALAR && strcmp(k->u.s, name) == 0)
-			return m->u.v[2 * i + 1];
+			return &m->u.v[2 * i + 1];
 	}
 	return NULL;
 }
@@ -201,24 +208,6 @@ chunk_take(struct loader *L, struct chunk *c, size_t size, size_t align)
 	c->p += pad + size;
 	c->left -= pad + size;
 	return p;
-}
-
-static struct ynode *
-node_new(struct loader *L, enum ynode_type type, struct srcpos p)
-{
-	struct ynode *n = chunk_take(L, &L->nodes, sizeof(*n),
-	    _Alignof(struct ynode));
-
-	if (n) {
-		n->type = (uint8_t)type;
-		n->quoted = 0;
-		n->shared = 0;
-		n->line = p.line;
-		n->col = p.col;
-		n->n = 0;
-		n->u.v = NULL;
-	}
-	return n;
 }
 
 static char *
@@ -272,7 +261,7 @@ key_intern(struct loader *L, const char *s, uint32_t len)
 }
 
 static int
-anchor_put(struct loader *L, char *name, struct ynode *node, uint64_t x)
+anchor_put(struct loader *L, char *name, const struct ynode *node, uint64_t x)
 {
 	size_t i, mask;
 
@@ -300,13 +289,13 @@ anchor_put(struct loader *L, char *name, struct ynode *node, uint64_t x)
 			/* a redefined anchor: later aliases see the new node */
 			free(L->anch[i].name);
 			L->anch[i].name = name;
-			L->anch[i].node = node;
+			L->anch[i].node = *node;
 			L->anch[i].x = x;
 			return 0;
 		}
 	}
 	L->anch[i].name = name;
-	L->anch[i].node = node;
+	L->anch[i].node = *node;
 	L->anch[i].x = x;
 	L->nanch++;
 	return 0;
@@ -334,24 +323,24 @@ nomem(struct loader *L, struct srcpos p)
 }
 
 static int
-pend_push(struct loader *L, struct ynode *n)
+pend_push(struct loader *L, const struct ynode *n)
 {
 	if (L->npend == L->cappend) {
 		size_t cap = L->cappend ? 2 * L->cappend : 256;
-		struct ynode **v = realloc(L->pend, cap * sizeof(*v));
+		struct ynode *v = realloc(L->pend, cap * sizeof(*v));
 
 		if (!v)
 			return -1;
 		L->pend = v;
 		L->cappend = cap;
 	}
-	L->pend[L->npend++] = n;
+	L->pend[L->npend++] = *n;
 	return 0;
 }
 
 /* Add a finished child (x expanded nodes, r real) to the open container. */
 static int
-add_child(struct loader *L, struct ynode *n, uint64_t x, uint64_t r,
+add_child(struct loader *L, const struct ynode *n, uint64_t x, uint64_t r,
     struct srcpos p)
 {
 	struct frame *f;
@@ -385,7 +374,7 @@ anchor_dup(const yaml_char_t *anchor)
 
 static int
 node_register(struct loader *L, const yaml_char_t *anchor,
-    struct ynode *n, struct srcpos p)
+    const struct ynode *n, struct srcpos p)
 {
 	char *name;
 
@@ -400,35 +389,10 @@ node_register(struct loader *L, const yaml_char_t *anchor,
 }
 
 static int
-cmp_key(const struct ynode *a, const struct ynode *b)
+same_key(const struct ynode *a, const struct ynode *b)
 {
-	uint32_t n = a->n < b->n ? a->n : b->n;
-	int c = memcmp(a->u.s, b->u.s, n);
-
-	if (c)
-		return c;
-	return a->n < b->n ? -1 : a->n > b->n;
-}
-
-static const struct ynode *const *sort_keys;
-
-static int
-cmp_idx(const void *pa, const void *pb)
-{
-	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-	int c = cmp_key(sort_keys[2 * a], sort_keys[2 * b]);
-
-	if (c)
-		return c;
-	return a < b ? -1 : a > b;
-}
-
-static int
-cmp_u32(const void *pa, const void *pb)
-{
-	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-
-	return a < b ? -1 : a > b;
+	return a->n == b->n && (a->u.s == b->u.s ||
+	    memcmp(a->u.s, b->u.s, a->n) == 0);
 }
 
 static void
@@ -438,18 +402,23 @@ report_dup(struct loader *L, const struct ynode *dup, const struct ynode *first)
 	    dup->u.s, first->line, first->col);
 }
 
-/* Check a finished mapping: scalar keys, no duplicates. */
+/*
+ * Check a finished mapping: scalar keys, no duplicates. Each duplicate is
+ * reported in document order, against the first key like it.
+ */
 static int
-map_check(struct loader *L, struct ynode *m)
+map_check(struct loader *L, const struct ynode *m)
 {
-	struct ynode **v = m->u.v;
-	uint32_t i, j, *idx, *dups, ndups = 0;
+	const struct ynode *v = m->u.v;
+	uint32_t i, j, *first;
+	size_t cap, mask, h;
 	int bad = 0;
 
 	for (i = 0; i < m->n; i++) {
-		if (v[2 * i]->type != Y_SCALAR) {
+		if (v[2 * i].type != Y_SCALAR) {
 			diag_report(L->diags, E_BAKE_YAML_KEY,
-			    ynode_pos(L->file, v[2 * i]), ynode_kind(v[2 * i]));
+			    ynode_pos(L->file, &v[2 * i]),
+			    ynode_kind(&v[2 * i]));
 			bad = 1;
 		}
 	}
@@ -460,8 +429,8 @@ map_check(struct loader *L, struct ynode *m)
 	if (m->n <= 12) {
 		for (i = 1; i < m->n; i++) {
 			for (j = 0; j < i; j++) {
-				if (cmp_key(v[2 * i], v[2 * j]) == 0) {
-					report_dup(L, v[2 * i], v[2 * j]);
+				if (same_key(&v[2 * i], &v[2 * j])) {
+					report_dup(L, &v[2 * i], &v[2 * j]);
 					bad = 1;
 					break;
 				}
@@ -469,33 +438,28 @@ map_check(struct loader *L, struct ynode *m)
 		}
 		return bad ? -1 : 0;
 	}
-	/* Sort the indices by key; equal keys sit together, first first. */
-	idx = malloc(2 * (size_t)m->n * sizeof(*idx));
-	if (!idx)
+	/* a table of the first of each key: index + 1, 0 for empty */
+	for (cap = 32; cap < 2 * (size_t)m->n; cap *= 2)
+		;
+	if (!(first = calloc(cap, sizeof(*first))))
 		return nomem(L, ynode_pos(L->file, m));
-	dups = idx + m->n;
-	for (i = 0; i < m->n; i++)
-		idx[i] = i;
-	sort_keys = (const struct ynode *const *)v;
-	qsort(idx, m->n, sizeof(*idx), cmp_idx);
-	for (i = 1; i < m->n; i++) {
-		if (cmp_key(v[2 * idx[i]], v[2 * idx[i - 1]]) == 0)
-			dups[ndups++] = idx[i];
-	}
-	if (ndups) {
-		/* report in document order, each against its first */
-		qsort(dups, ndups, sizeof(*dups), cmp_u32);
-		for (i = 0; i < ndups; i++) {
-			for (j = 0; j < dups[i]; j++) {
-				if (cmp_key(v[2 * j], v[2 * dups[i]]) == 0) {
-					report_dup(L, v[2 * dups[i]], v[2 * j]);
-					break;
-				}
-			}
+	mask = cap - 1;
+	for (i = 0; i < m->n; i++) {
+		const struct ynode *k = &v[2 * i];
+
+		for (h = hash_bytes(k->u.s, k->n) & mask; first[h];
+		    h = (h + 1) & mask)
+			if (same_key(k, &v[2 * (first[h] - 1)]))
+				break;
+		if (first[h]) {
+			report_dup(L, k, &v[2 * (first[h] - 1)]);
+			bad = 1;
+		} else {
+			first[h] = i + 1;
 		}
 	}
-	free(idx);
-	return ndups ? -1 : 0;
+	free(first);
+	return bad ? -1 : 0;
 }
 
 static int
@@ -503,7 +467,6 @@ open_node(struct loader *L, enum ynode_type type, const yaml_event_t *ev,
     const yaml_char_t *anchor)
 {
 	struct srcpos p = mark_pos(L, ev->start_mark);
-	struct ynode *n;
 	struct frame *f;
 
 	if (L->nfr >= YAML_MAX_DEPTH) {
@@ -511,9 +474,6 @@ open_node(struct loader *L, enum ynode_type type, const yaml_event_t *ev,
 		return diag_report(L->diags, E_BAKE_YAML_DEPTH, p,
 		    YAML_MAX_DEPTH);
 	}
-	n = node_new(L, type, p);
-	if (!n)
-		return nomem(L, p);
 	if (L->nfr == L->capfr) {
 		size_t cap = L->capfr ? 2 * L->capfr : 32;
 		struct frame *v = realloc(L->fr, cap * sizeof(*v));
@@ -524,7 +484,10 @@ open_node(struct loader *L, enum ynode_type type, const yaml_event_t *ev,
 		L->capfr = cap;
 	}
 	f = &L->fr[L->nfr++];
-	f->node = n;
+	memset(&f->node, 0, sizeof(f->node));
+	f->node.type = (uint8_t)type;
+	f->node.line = p.line;
+	f->node.col = p.col;
 	f->start = L->npend;
 	f->anchor = NULL;
 	f->x = f->r = 1;
@@ -534,18 +497,17 @@ open_node(struct loader *L, enum ynode_type type, const yaml_event_t *ev,
 }
 
 static int
-close_node(struct loader *L, const yaml_event_t *ev)
+close_node(struct loader *L)
 {
 	struct frame f = L->fr[--L->nfr];
-	struct ynode *n = f.node;
+	struct ynode *n = &f.node;
 	size_t k = L->npend - f.start;
 	struct srcpos p = ynode_pos(L->file, n);
 	int ret = 0;
 
-	(void)ev;
 	if (k) {
-		n->u.v = chunk_take(L, &L->nodes, k * sizeof(*n->u.v),
-		    _Alignof(struct ynode *));
+		n->u.v = chunk_take(L, &L->kids, k * sizeof(*n->u.v),
+		    _Alignof(struct ynode));
 		if (!n->u.v) {
 			free(f.anchor);
 			return nomem(L, p);
@@ -574,22 +536,27 @@ scalar_node(struct loader *L, const yaml_event_t *ev)
 	const struct frame *top = L->nfr ? &L->fr[L->nfr - 1] : NULL;
 	const char *value = (const char *)ev->data.scalar.value;
 	size_t len = ev->data.scalar.length;
-	struct ynode *n;
+	struct ynode n;
 
-	if (len > UINT32_MAX || !(n = node_new(L, Y_SCALAR, p)))
+	if (len > UINT32_MAX)
 		return nomem(L, p);
-	if (top && top->node->type == Y_MAP && (L->npend - top->start) % 2 == 0)
-		n->u.s = key_intern(L, value, (uint32_t)len);
+	memset(&n, 0, sizeof(n));
+	n.type = Y_SCALAR;
+	n.line = p.line;
+	n.col = p.col;
+	if (top && top->node.type == Y_MAP &&
+	    (L->npend - top->start) % 2 == 0)
+		n.u.s = key_intern(L, value, (uint32_t)len);
 	else
-		n->u.s = str_copy(L, value, len);
-	if (!n->u.s)
+		n.u.s = str_copy(L, value, len);
+	if (!n.u.s)
 		return nomem(L, p);
-	n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
+	n.quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
 	    scalar_is_str_tag(ev->data.scalar.tag);
-	n->n = (uint32_t)len;
-	if (node_register(L, ev->data.scalar.anchor, n, p))
+	n.n = (uint32_t)len;
+	if (node_register(L, ev->data.scalar.anchor, &n, p))
 		return -1;
-	return add_child(L, n, 1, 1, p);
+	return add_child(L, &n, 1, 1, p);
 }
 
 static int
@@ -598,13 +565,15 @@ alias_node(struct loader *L, const yaml_event_t *ev)
 	struct srcpos p = mark_pos(L, ev->start_mark);
 	const char *name = (const char *)ev->data.alias.anchor;
 	const struct anchor *an = anchor_get(L, name);
+	struct ynode n;
 
 	if (!an) {
 		L->failed = 1;
 		return diag_report(L->diags, E_BAKE_YAML_ALIAS, p, name);
 	}
-	an->node->shared = 1;
-	return add_child(L, an->node, an->x, 1, p);
+	n = an->node;
+	n.shared = 1;
+	return add_child(L, &n, an->x, 1, p);
 }
 
 static void
@@ -704,7 +673,7 @@ ytree_load(struct arena *a, const char *file, const char *text, size_t len,
 			break;
 		case YAML_SEQUENCE_END_EVENT:
 		case YAML_MAPPING_END_EVENT:
-			close_node(&L, &ev);
+			close_node(&L);
 			break;
 		default:
 			break;
@@ -723,8 +692,11 @@ ytree_load(struct arena *a, const char *file, const char *text, size_t len,
 			} else {
 				diag_report(diags, E_NOMEM, offset_pos(&L, 0));
 			}
+		} else if ((root = chunk_take(&L, &L.kids, sizeof(*root),
+		    _Alignof(struct ynode)))) {
+			*root = L.pend[0];
 		} else {
-			root = L.pend[0];
+			diag_report(diags, E_NOMEM, offset_pos(&L, 0));
 		}
 	}
 	loader_release(&L);

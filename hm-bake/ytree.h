@@ -13,9 +13,10 @@
  * no limits, so this module does:
  *
  *	nesting deeper than YAML_MAX_DEPTH is an error;
- *	aliases share the anchored node (no copy), and the nodes they add
- *	when the tree is expanded are counted: more than YAML_MAX_ALIAS_NODES
- *	is an error at the alias (a billion-laughs file fails at once);
+ *	aliases share the anchored node's subtree (no deep copy), and the
+ *	nodes they add when the tree is expanded are counted: more than
+ *	YAML_MAX_ALIAS_NODES is an error at the alias (a billion-laughs
+ *	file fails at once);
  *	an alias to a node that is not complete yet is an error (no cycles);
  *	duplicate mapping keys are errors naming both positions;
  *	mapping keys must be scalars.
@@ -34,20 +35,23 @@ enum ynode_type {
 };
 
 /*
- * A large definition is hundreds of thousands of these: nodes and strings
- * are packed in chunks of the arena, and mapping keys, which repeat
- * ("sh", "label"), share one copy of each text. Strings are never
- * written through.
+ * A large definition is hundreds of thousands of these: a container holds
+ * its children side by side, strings are packed in chunks of the arena,
+ * and mapping keys, which repeat ("sh", "label"), share one copy of each
+ * text. Strings are never written through.
+ *
+ * An alias is a copy of the anchored node that shares its children (or
+ * its text), so it has the anchor's position.
  */
 struct ynode {
 	uint8_t type;		/* enum ynode_type */
 	uint8_t quoted;		/* scalar: not plain (quoted, block, !!str) */
-	uint8_t shared;		/* an alias names it */
+	uint8_t shared;		/* an alias's copy */
 	uint32_t line, col;
 	uint32_t n;		/* scalar: bytes; seq: items; map: pairs */
 	union {
 		const char *s;		/* scalar, NUL-terminated */
-		struct ynode **v;	/* seq: n items; map: 2n, key, value */
+		struct ynode *v;	/* seq: n items; map: 2n, key, value */
 	} u;
 };
 
@@ -67,6 +71,17 @@ struct srcpos ynode_pos(const char *file, const struct ynode *n);
 int ynode_is_null(const struct ynode *n);
 /* "a mapping", "a list", "a string", "null" for messages. */
 const char *ynode_kind(const struct ynode *n);
+/*
+ * What n shares with the other copies of its anchored node, if it is an
+ * alias: its text or its children (NULL for none).
+ */
+static inline const void *
+ynode_body(const struct ynode *n)
+{
+	if (n->type == Y_SCALAR)
+		return n->u.s;
+	return n->u.v;
+}
 /* The value of key name in mapping m, or NULL. */
 struct ynode *ynode_get(const struct ynode *m, const char *name);
 
