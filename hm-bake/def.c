@@ -829,12 +829,15 @@ static int parse_chain(struct parser *P, const struct ynode *n,
 static int parse_item(struct parser *P, const struct ynode *n,
     struct item **out, int in_group, int depth);
 
+/* A chain of the one item it; 0 or -1. */
 static int
-chain_push(struct parser *P, struct chain *c, struct item *it)
+chain_one(struct parser *P, struct chain *c, struct item *it,
+    const struct ynode *n)
 {
-	if (arena_grow(P->def->a, &c->v, c->n, sizeof(*c->v)) < 0)
-		return diag_report(P->diags, E_NOMEM, it->pos);
-	c->v[c->n++] = it;
+	if (!(c->v = alloc_n(P, 1, sizeof(*c->v), n)))
+		return -1;
+	c->v[0] = it;
+	c->n = 1;
 	return 0;
 }
 
@@ -847,9 +850,21 @@ depth_check(struct parser *P, const struct ynode *n, int depth)
 	return 0;
 }
 
-/* A chain: a list of steps; nested lists are spliced in. */
+/* The items of list n, its nested lists spliced in: at most a chain's. */
+static size_t
+chain_len(const struct ynode *n)
+{
+	size_t len = 0;
+	uint32_t i;
+
+	for (i = 0; i < n->n; i++)
+		len += n->u.v[i].type == Y_SEQ ? chain_len(&n->u.v[i]) : 1;
+	return len;
+}
+
+/* Parse list n into out, which has room for it. */
 static int
-chain_add(struct parser *P, const struct ynode *n, struct chain *out,
+chain_fill(struct parser *P, const struct ynode *n, struct chain *out,
     int depth)
 {
 	uint32_t i;
@@ -862,16 +877,27 @@ chain_add(struct parser *P, const struct ynode *n, struct chain *out,
 		struct item *it;
 
 		if (e->type == Y_SEQ) {
-			ret |= chain_add(P, e, out, depth + 1);
+			ret |= chain_fill(P, e, out, depth + 1);
 			continue;
 		}
 		if (parse_item(P, e, &it, 0, depth)) {
 			ret = -1;
 			continue;
 		}
-		ret |= chain_push(P, out, it);
+		out->v[out->n++] = it;
 	}
 	return ret ? -1 : 0;
+}
+
+/* A chain (out, empty): a list of steps; nested lists are spliced in. */
+static int
+chain_add(struct parser *P, const struct ynode *n, struct chain *out,
+    int depth)
+{
+	/* sized once: a definition has a chain for every target and group */
+	if (!(out->v = alloc_n(P, chain_len(n), sizeof(*out->v), n)))
+		return -1;
+	return chain_fill(P, n, out, depth);
 }
 
 static int
@@ -884,7 +910,7 @@ parse_chain(struct parser *P, const struct ynode *n, const char *field,
 
 		if (parse_item(P, n, &it, 0, depth))
 			return -1;
-		return chain_push(P, out, it);
+		return chain_one(P, out, it, n);
 	}
 	if (n->type != Y_SEQ)
 		return type_error(P, n, field, "a list of steps");
@@ -917,7 +943,7 @@ parse_members(struct parser *P, const struct ynode *n, const char *field,
 			continue;
 		}
 		if (parse_item(P, e, &m, allow_wait ? 1 : 2, depth + 1) ||
-		    chain_push(P, c, m)) {
+		    chain_one(P, c, m, e)) {
 			ret = -1;
 			continue;
 		}
