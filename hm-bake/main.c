@@ -16,6 +16,7 @@
 #include "ir_check.h"
 #include "ir_write.h"
 #include "jsonw.h"
+#include "mem.h"
 #include "proc.h"
 #include "tool.h"
 #include "ytree.h"
@@ -73,6 +74,8 @@ read_all(int fd, char **text, size_t *len)
 	buf = malloc(cap);
 	if (!buf)
 		return -1;
+	/* the arena reuses it once the tree is built */
+	mem_advise_huge(buf, cap);
 	for (;;) {
 		if (n == cap) {
 			if (cap >= MAX_DEFINITION) {
