@@ -210,10 +210,36 @@ alloc_n(struct parser *P, size_t n, size_t size, const struct ynode *at)
 	return p;
 }
 
+/*
+ * The field bits of the keys of a step or target, looked up once: they
+ * are gone through three times (its kind, unknown fields, options). A
+ * larger mapping (NULL bits) has them looked up each time.
+ */
+#define KEY_BITS_MAX	16
+
+static const unsigned *
+key_bits(const struct ynode *m, unsigned *bits)
+{
+	uint32_t i;
+
+	if (m->n > KEY_BITS_MAX)
+		return NULL;
+	for (i = 0; i < m->n; i++)
+		bits[i] = field_bit(m->u.v[2 * i].u.s);
+	return bits;
+}
+
+/* The field bit of key i of m. */
+static unsigned
+key_bit(const struct ynode *m, uint32_t i, const unsigned *bits)
+{
+	return bits ? bits[i] : field_bit(m->u.v[2 * i].u.s);
+}
+
 /* Report every field of m outside allowed; 0 if none. */
 static int
-check_fields(struct parser *P, const struct ynode *m, unsigned allowed,
-    const char *what)
+check_fields(struct parser *P, const struct ynode *m, const unsigned *bits,
+    unsigned allowed, const char *what)
 {
 	uint32_t i;
 	int ret = 0;
@@ -221,7 +247,7 @@ check_fields(struct parser *P, const struct ynode *m, unsigned allowed,
 	for (i = 0; i < m->n; i++) {
 		const struct ynode *k = &m->u.v[2 * i];
 
-		if (!(field_bit(k->u.s) & allowed)) {
+		if (!(key_bit(m, i, bits) & allowed)) {
 			diag_report(P->diags, E_BAKE_UNKNOWN_FIELD, pos_of(P, k),
 			    k->u.s, what);
 			ret = -1;
@@ -726,8 +752,8 @@ more_of(struct parser *P, struct opts *o, const struct ynode *at)
 
 /* The option fields of m allowed by mask into o; kind fields skipped. */
 static int
-parse_opts(struct parser *P, const struct ynode *m, unsigned mask,
-    struct opts *o)
+parse_opts(struct parser *P, const struct ynode *m, const unsigned *bits,
+    unsigned mask, struct opts *o)
 {
 	const struct ynode *cont = NULL, *cont_in = NULL;
 	struct opts_more *more = o->more;
@@ -737,7 +763,7 @@ parse_opts(struct parser *P, const struct ynode *m, unsigned mask,
 
 	for (i = 0; i < m->n; i++) {
 		const struct ynode *k = &m->u.v[2 * i], *v = &m->u.v[2 * i + 1];
-		unsigned bit = field_bit(k->u.s) & mask;
+		unsigned bit = key_bit(m, i, bits) & mask;
 		const char *f = k->u.s;
 
 		if ((bit & MORE_FIELDS) && !(more = more_of(P, o, k))) {
@@ -1208,8 +1234,9 @@ parse_item(struct parser *P, const struct ynode *n, struct item **out,
 		K_CMD, K_WAIT, K_GROUP, K_FORK, K_IF, K_GEN, K_MATRIX, K_CALL
 	};
 	const struct ynode *kn = NULL, *kv = NULL;
+	unsigned bit, found = 0, bitbuf[KEY_BITS_MAX];
+	const unsigned *bits;
 	struct item *it;
-	unsigned bit, found = 0;
 	uint32_t i;
 	int ret = 0;
 
@@ -1229,10 +1256,11 @@ parse_item(struct parser *P, const struct ynode *n, struct item **out,
 	}
 	if (n->type != Y_MAP)
 		return type_error(P, n, "step", "a mapping");
+	bits = key_bits(n, bitbuf);
 	for (i = 0; i < n->n; i++) {
 		const struct ynode *k = &n->u.v[2 * i];
 
-		bit = field_bit(k->u.s) & KIND_FIELDS;
+		bit = key_bit(n, i, bits) & KIND_FIELDS;
 		if (!bit)
 			continue;
 		if (found && !strcmp(kn->u.s, k->u.s))
@@ -1257,9 +1285,9 @@ parse_item(struct parser *P, const struct ynode *n, struct item **out,
 	default:
 		return diag_report(P->diags, E_BAKE_STEP_KIND, it->pos);
 	}
-	if (check_fields(P, n, kinds[it->kind], kind_what(it->kind)))
+	if (check_fields(P, n, bits, kinds[it->kind], kind_what(it->kind)))
 		ret = -1;
-	if (parse_opts(P, n, kinds[it->kind], &it->o))
+	if (parse_opts(P, n, bits, kinds[it->kind], &it->o))
 		ret = -1;
 	kn = kv;	/* the kind field's value */
 	switch (it->kind) {
@@ -1318,6 +1346,8 @@ static int
 parse_target(struct parser *P, struct target *t, const struct ynode *v)
 {
 	const struct ynode *dyn, *steps;
+	unsigned bitbuf[KEY_BITS_MAX];
+	const unsigned *bits;
 	int ret = 0;
 
 	P->cur = t;
@@ -1334,21 +1364,22 @@ parse_target(struct parser *P, struct target *t, const struct ynode *v)
 	if ((dyn = ynode_get(v, "dynamic")) &&
 	    get_bool(P, dyn, "dynamic", &t->dynamic))
 		ret = -1;
-	if (check_fields(P, v, K_DYNAMIC_TARGET, "a target"))
+	bits = key_bits(v, bitbuf);
+	if (check_fields(P, v, bits, K_DYNAMIC_TARGET, "a target"))
 		ret = -1;
 	if (!t->dynamic) {
 		uint32_t i;
 
 		for (i = 0; i < v->n; i++) {
 			const struct ynode *k = &v->u.v[2 * i];
-			unsigned bit = field_bit(k->u.s);
+			unsigned bit = key_bit(v, i, bits);
 
 			if (bit & (K_DYNAMIC_TARGET & ~K_STATIC_TARGET))
 				ret = diag_report(P->diags, E_BAKE_DYNAMIC_ONLY,
 				    pos_of(P, k), k->u.s);
 		}
 	}
-	if (parse_opts(P, v, K_DYNAMIC_TARGET, &t->o))
+	if (parse_opts(P, v, bits, K_DYNAMIC_TARGET, &t->o))
 		ret = -1;
 	if (t->o.key) {
 		const char *why = ir_key_problem(t->o.key->u.s, t->o.key->n);
@@ -1380,7 +1411,7 @@ parse_pentry(struct parser *P, const struct ynode *e, struct pentry *pe)
 	}
 	if (e->type == Y_MAP && ynode_get(e, "wait")) {
 		const struct ynode *w = ynode_get(e, "wait"), *c;
-		int ret = check_fields(P, e, K_WAIT, "a wait");
+		int ret = check_fields(P, e, NULL, K_WAIT, "a wait");
 
 		if (!ynode_is_null(w))
 			ret = type_error(P, w, "wait", "null (~)");
