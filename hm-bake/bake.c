@@ -631,7 +631,7 @@ eval_cmd(struct bake *b, const struct ctx *c, const struct item *it,
 		return -1;
 	if (o->key && set_xkey(b, c, bn, o->key))
 		return -1;
-	bn->fallback = c->t->name;
+	bn->name = c->t->name;
 	if (bnode_add(b, scope, bn))
 		return -1;
 	tail->kind = TAIL_STEP;
@@ -672,7 +672,7 @@ group_new(struct bake *b, const struct ctx *c, const struct item *it,
 			return NULL;
 		bn->check_members = true;
 	}
-	bn->fallback = c->t->name;
+	bn->name = c->t->name;
 	return bn;
 }
 
@@ -1108,7 +1108,7 @@ placeholder(struct bake *b, const struct ctx *c, struct target *t,
 		return NULL;
 	if (t->o.cont == IR_CONT_IN)
 		bn->cont_in = tm->cont_in->u.s;
-	bn->fallback = c && c->t ? c->t->name : t->name;
+	bn->name = c && c->t ? c->t->name : t->name;
 	*out = bn;
 	return st;
 }
@@ -1128,7 +1128,8 @@ eval_call(struct bake *b, const struct ctx *c, const struct item *it,
 		return -1;
 	if (it->o.key && set_xkey(b, c, bn, it->o.key))
 		return -1;
-	bn->base = t->name;
+	bn->name = t->name;
+	bn->call = true;
 	if (bnode_add(b, scope, bn))
 		return -1;
 	tail->kind = TAIL_STEP;

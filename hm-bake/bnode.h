@@ -22,14 +22,16 @@ struct bnode {
 	struct ir_step *st;
 	struct bnode **kids;		/* a scope's members, in order */
 	const char *xkey;		/* explicit local key, at st->key_pos */
-	const char *base;		/* before the fallback (calls) */
-	const char *fallback;		/* target name: NAME-INDEX */
+	const char *name;		/* a call's callee, its key's base;
+					   else the target it is in, for
+					   NAME-INDEX if it has no label */
 	const char *cont_in;		/* local member name, at st->cont_pos */
 	struct bnode *builds_in;	/* the step it builds in, if ours */
 	uint32_t nkids;
 	bool followed;			/* a member builds in it */
 	bool fixed;			/* st->key is set already */
 	bool check_members;		/* cont_in must name a kid */
+	bool call;			/* a target: step */
 };
 
 /*

@@ -126,15 +126,15 @@ key_scope(struct bake *b, struct bnode *scope, const char *prefix)
 
 		if (k->st->type == IR_WAIT || k->fixed || k->xkey)
 			continue;
-		if (k->base) {
-			base = k->base;
+		if (k->call) {
+			base = k->name;
 		} else if (k->st->label && bake_slugify(k->st->label, slug,
 		    IR_KEY_MAX) > 0) {
 			base = slug;
 		} else {
 			char num[32];
 
-			bake_slugify(k->fallback, slug, IR_KEY_MAX - 32);
+			bake_slugify(k->name, slug, IR_KEY_MAX - 32);
 			snprintf(num, sizeof(num), "%s%zu", *slug ? "-" : "step-",
 			    i + 1);
 			strcat(slug, num);
