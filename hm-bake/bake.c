@@ -32,6 +32,9 @@ struct tail {
 /* Evaluation context: one per target, extended by groups and matrices. */
 struct ctx {
 	struct target *t;
+	const char *file;		/* where the nodes being baked are:
+					   the definition, or a generator's
+					   output */
 	const struct binding *m;
 	struct ir_env env;		/* inherited by every command */
 	struct ir_strlist secret_env;	/* the same, without duplicates */
@@ -167,9 +170,9 @@ text(struct bake *b, const struct ctx *c, const struct ynode *n)
 	if (!s) {
 		if (bad)
 			diag_report(b->diags, E_BAKE_MATRIX_VAR,
-			    ynode_pos(b->def->file, n), bad);
+			    ynode_pos(c->file, n), bad);
 		else
-			bake_nomem(b, ynode_pos(b->def->file, n));
+			bake_nomem(b, ynode_pos(c->file, n));
 	}
 	return s;
 }
@@ -563,7 +566,7 @@ set_xkey(struct bake *b, const struct ctx *c, struct bnode *bn,
 {
 	if (!(bn->xkey = text(b, c, n)))
 		return -1;
-	bn->st->key_pos = ir_loc_new(b->doc, ynode_pos(b->def->file, n));
+	bn->st->key_pos = ir_loc_new(b->doc, ynode_pos(c->file, n));
 	return 0;
 }
 
@@ -799,7 +802,7 @@ branch_taken(struct bake *b, const struct ctx *c, const struct branch *br)
 		free(r.out);
 		if (r.timed_out || r.signo || r.status >= 126)
 			return diag_report(b->diags, E_BAKE_RUN,
-			    ynode_pos(b->def->file, br->sh), "predicate",
+			    ynode_pos(c->file, br->sh), "predicate",
 			    c->t->name, proc_describe(&r, br->timeout, buf,
 			    sizeof(buf)));
 		return r.status == 0;
@@ -828,11 +831,12 @@ static int
 eval_gen(struct bake *b, const struct ctx *c, const struct item *it,
     struct bnode *scope, struct tail *tail)
 {
-	struct srcpos p = ynode_pos(b->def->file, it->gen);
+	struct srcpos p = ynode_pos(c->file, it->gen);
 	struct proc_result r;
 	const struct ynode *root;
 	struct chain ch = { NULL, 0 };
 	const char *cmd, *file;
+	struct ctx sub;
 	size_t errors;
 	char buf[96];
 	int ret;
@@ -869,8 +873,12 @@ eval_gen(struct bake *b, const struct ctx *c, const struct item *it,
 		    "a scalar");
 	if (def_parse_chain(b->def, file, root, &ch, b->diags))
 		return -1;
+	/* the generated steps' places are in the output */
+	sub = *c;
+	sub.file = file;
 	b->gen_depth++;
-	ret = eval_chain(b, c, &ch, scope, tail);
+	b->generated = true;
+	ret = eval_chain(b, &sub, &ch, scope, tail);
 	b->gen_depth--;
 	return ret;
 }
@@ -972,12 +980,12 @@ axis_values(struct bake *b, const struct ctx *c, const struct axis *ax,
 		if (!src)
 			return -1;
 		if (run(b, c, "matrix axis command", src, ax->timeout, true,
-		    ynode_pos(b->def->file, ax->sh), &r))
+		    ynode_pos(c->file, ax->sh), &r))
 			return -1;
 		if (!proc_ok(&r)) {
 			free(r.out);
 			return diag_report(b->diags, E_BAKE_RUN,
-			    ynode_pos(b->def->file, ax->sh),
+			    ynode_pos(c->file, ax->sh),
 			    "matrix axis command", c->t->name,
 			    proc_describe(&r, ax->timeout, buf, sizeof(buf)));
 		}
@@ -1201,6 +1209,7 @@ eval_body(struct bake *b, struct target *t, struct bnode *scope,
 
 	memset(&c, 0, sizeof(c));
 	c.t = t;
+	c.file = b->def->file;
 	c.env = opts_more(&t->o)->env;
 	if (strlist_merge(b, &none, &opts_more(&t->o)->secret_env,
 	    &c.secret_env))
@@ -1242,6 +1251,7 @@ bake_one(struct bake *b, struct target *t)
 
 	memset(&c, 0, sizeof(c));
 	c.t = t;
+	c.file = b->def->file;
 	c.envp = &envp;
 	if (t->dynamic) {
 		st = placeholder(b, &c, t, NULL, t->pos, &bn);

@@ -44,6 +44,7 @@ struct bake {
 	struct bnode *root;
 	size_t nsteps;
 	int gen_depth;
+	bool generated;			/* a generator's steps were baked */
 	bool fragment;
 	bool stop;			/* a limit was hit: give up */
 };

@@ -323,12 +323,26 @@ main(int argc, char **argv)
 		goto out;
 	}
 
-	/* the output must always pass hm-lower --check */
+	/*
+	 * The output must always pass hm-lower --check. What a generator
+	 * printed was checked only as steps, each on its own: references
+	 * that close a loop through it, or that lead into the group that
+	 * holds it, are found here, and are the definition's errors. Any
+	 * other failure is hm-bake's.
+	 */
 	if ((target ? check_fragment(doc, prefix, &diags) :
 	    ir_check(doc, 0, &diags)) || diags.errors) {
 		struct srcpos p = { NULL, 0, 0 };
 		struct diag_list first = DIAG_LIST_INIT;
 
+		if (b.generated) {
+			diag_report(&first, E_BAKE_GEN_CHECK, p);
+			diag_print_all(&first, stderr);
+			diag_list_release(&first);
+			diag_print_all(&diags, stderr);
+			status = EXIT_DATAERR;
+			goto out;
+		}
 		diag_report(&first, E_BAKE_SELF_CHECK, p);
 		diag_print_all(&first, stderr);
 		diag_list_release(&first);
