@@ -131,41 +131,59 @@ xstrdup(const char *s)
 	return memcpy(xmalloc(n), s, n);
 }
 
-/* Order: by file as first seen, then line and column; stable. */
-static const struct diag_list *sort_list;
+/*
+ * A message's place in the order of output: its file's rank (the order
+ * in which files were first named; a message with no file is a rank of
+ * its own), then line and column, then the order it was found in.
+ */
+struct diag_order {
+	const struct diag *d;
+	size_t rank, i;
+};
 
 static int
 diag_cmp(const void *a, const void *b)
 {
-	const struct diag *x = &sort_list->items[*(const size_t *)a];
-	const struct diag *y = &sort_list->items[*(const size_t *)b];
-	int fx = x->pos.file ? 1 : 0, fy = y->pos.file ? 1 : 0;
+	const struct diag_order *x = a, *y = b;
 
-	if (fx != fy || (fx && strcmp(x->pos.file, y->pos.file) != 0))
-		return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
-	if (x->pos.line != y->pos.line)
-		return x->pos.line < y->pos.line ? -1 : 1;
-	if (x->pos.col != y->pos.col)
-		return x->pos.col < y->pos.col ? -1 : 1;
-	return *(const size_t *)a < *(const size_t *)b ? -1 :
-	    *(const size_t *)a > *(const size_t *)b;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	if (x->d->pos.line != y->d->pos.line)
+		return x->d->pos.line < y->d->pos.line ? -1 : 1;
+	if (x->d->pos.col != y->d->pos.col)
+		return x->d->pos.col < y->d->pos.col ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
 }
 
 size_t
 diag_print_all(const struct diag_list *l, FILE *f)
 {
-	size_t i, *order;
+	struct diag_order *order;
+	const char **files;
+	size_t i, k, nfiles = 0;
 	char *s;
 
 	/* Messages come out in input order, as a reader goes through the
-	 * file, whatever order the checks found them in. */
+	 * file, whatever order the checks found them in. A run names a
+	 * file or two: a linear search finds a file's rank. */
 	order = xcalloc(l->n + 1, sizeof(*order));
-	for (i = 0; i < l->n; i++)
-		order[i] = i;
-	sort_list = l;
-	qsort(order, l->n, sizeof(*order), diag_cmp);
+	files = xcalloc(l->n + 1, sizeof(*files));
 	for (i = 0; i < l->n; i++) {
-		s = diag_string(&l->items[order[i]], tool_name);
+		const char *file = l->items[i].pos.file;
+
+		for (k = 0; file && k < nfiles; k++)
+			if (files[k] && strcmp(files[k], file) == 0)
+				break;
+		if (!file || k == nfiles)
+			files[nfiles++] = file;
+		order[i].d = &l->items[i];
+		order[i].rank = k;
+		order[i].i = i;
+	}
+	qsort(order, l->n, sizeof(*order), diag_cmp);
+	free(files);
+	for (i = 0; i < l->n; i++) {
+		s = diag_string(order[i].d, tool_name);
 		if (s) {
 			fprintf(f, "%s\n", s);
 			free(s);
