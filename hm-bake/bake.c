@@ -448,6 +448,22 @@ set_more(struct bake *b, struct ir_step *st, const char *image,
 	return 0;
 }
 
+/* A group's or dynamic step's continuation, declared at p (if it is). */
+static int
+set_cont(struct bake *b, struct ir_step *st, enum ir_cont cont,
+    struct srcpos p)
+{
+	struct ir_more *m;
+
+	if (cont == IR_CONT_NONE)
+		return 0;
+	if (!(m = ir_step_more(b->doc, st)))
+		return bake_nomem(b, p);
+	m->cont = cont;
+	m->cont_pos = bake_loc(b, p);
+	return 0;
+}
+
 /* The static key of a referenced target; in a static bake, place it. */
 static int
 target_ref(struct bake *b, const struct tref *r, struct ir_ref *out)
@@ -548,7 +564,7 @@ set_builds_in(struct bake *b, struct bnode *bn, const struct opts *o,
 	default:
 		if (check_each(b, st, tail->bn->st->key ? tail->bn->st->key :
 		    "the step before", tail->bn->st->type == IR_GROUP &&
-		    tail->bn->st->cont == IR_CONT_EACH))
+		    ir_more(tail->bn->st)->cont == IR_CONT_EACH))
 			return -1;
 		st->builds_in_kind = IR_BUILDS_IN_KEY;
 		st->builds_in.step = tail->bn->st;
@@ -661,8 +677,8 @@ group_new(struct bake *b, const struct ctx *c, const struct item *it,
 		return NULL;
 	if (o->label && !(st->label = text(b, c, o->label)))
 		return NULL;
-	st->cont = o->cont;
-	st->cont_pos = bake_loc(b, om->cont_pos);
+	if (set_cont(b, st, o->cont, om->cont_pos) < 0)
+		return NULL;
 	bn = bnode_new(b, st, it->pos);
 	if (!bn)
 		return NULL;
@@ -1078,14 +1094,19 @@ placeholder(struct bake *b, const struct ctx *c, struct target *t,
 	const struct opts_more *cm = call ? opts_more(call) : NULL;
 	struct ir_step *st = step_new(b, IR_COMMAND, p);
 	struct ir_strlist secrets;
+	struct ir_more *m;
 	struct ir_env env;
 	struct bnode *bn;
 
 	if (!st)
 		return NULL;
 	st->eval = IR_EVAL_DYNAMIC;
-	st->target_name = t->name;
-	st->target_pos = st->pos;
+	if (!(m = ir_step_more(b->doc, st))) {
+		bake_nomem(b, p);
+		return NULL;
+	}
+	m->target_name = t->name;
+	m->target_pos = st->pos;
 	st->eval_pos = st->pos;
 	if (call && call->label)
 		st->label = text(b, c, call->label);
@@ -1109,8 +1130,8 @@ placeholder(struct bake *b, const struct ctx *c, struct target *t,
 	st->has_soft_fail = t->o.has_soft_fail;
 	st->retry = t->o.retry;
 	st->has_retry = t->o.has_retry;
-	st->cont = t->o.cont;
-	st->cont_pos = bake_loc(b, tm->cont_pos);
+	if (set_cont(b, st, t->o.cont, tm->cont_pos) < 0)
+		return NULL;
 	bn = bnode_new(b, st, p);
 	if (!bn)
 		return NULL;
@@ -1267,8 +1288,8 @@ bake_one(struct bake *b, struct target *t)
 			return -1;
 		if (t->o.label)
 			st->label = t->o.label->u.s;
-		st->cont = t->o.cont;
-		st->cont_pos = bake_loc(b, tm->cont_pos);
+		if (set_cont(b, st, t->o.cont, tm->cont_pos) < 0)
+			return -1;
 		if (t->o.cont == IR_CONT_IN) {
 			bn->cont_in = tm->cont_in->u.s;
 			bn->check_members = true;

@@ -171,12 +171,14 @@ resolve(struct bake *b, struct bnode *scope)
 		if (st->builds_in_kind == IR_BUILDS_IN_KEY && !st->builds_in.key)
 			st->builds_in.key = st->builds_in.step->key;
 		if (k->cont_in) {
-			struct srcpos p = ir_pos(b->doc, st->cont_pos);
+			/* continue_in was declared: the step has more */
+			struct ir_more *m = st->more;
+			struct srcpos p = ir_pos(b->doc, m->cont_pos);
 
-			st->continue_in.key = keys_join(b, st->key, k->cont_in,
+			m->continue_in.key = keys_join(b, st->key, k->cont_in,
 			    p);
-			st->continue_in.pos = st->cont_pos;
-			if (!st->continue_in.key) {
+			m->continue_in.pos = m->cont_pos;
+			if (!m->continue_in.key) {
 				ret = -1;
 				continue;
 			}
@@ -184,7 +186,7 @@ resolve(struct bake *b, struct bnode *scope)
 				for (j = 0; j < k->nkids; j++)
 					if (k->kids[j]->st->type != IR_WAIT &&
 					    !strcmp(k->kids[j]->st->key,
-					    st->continue_in.key))
+					    m->continue_in.key))
 						break;
 				if (j == k->nkids)
 					ret = diag_report(b->diags,
@@ -241,7 +243,8 @@ check_continuations(struct bake *b, struct bnode *scope)
 
 		if (k->st->type == IR_GROUP && check_continuations(b, k))
 			ret = -1;
-		if (!g || g->st->type != IR_GROUP || g->st->cont != IR_CONT_NONE)
+		if (!g || g->st->type != IR_GROUP ||
+		    ir_more(g->st)->cont != IR_CONT_NONE)
 			continue;
 		n = leaves(g, lv, 4);
 		if (n < 2)

@@ -181,9 +181,15 @@ check_fragment(struct ir_doc *doc, const char *prefix, struct diag_list *d)
 		goto out;
 	g->key = prefix;
 	g->builds_in_kind = IR_BUILDS_IN_ABSENT;
-	g->cont = doc->cont;
-	g->continue_in = doc->continue_in;
-	g->cont_pos = doc->cont_pos;
+	if (doc->cont != IR_CONT_NONE) {
+		struct ir_more *m = ir_step_more(chk, g);
+
+		if (!m)
+			goto out;
+		m->cont = doc->cont;
+		m->continue_in = doc->continue_in;
+		m->cont_pos = doc->cont_pos;
+	}
 	for (i = 0; i < doc->nsteps; i++)
 		if (ir_group_append(chk, g, doc->steps[i]))
 			goto out;

@@ -43,7 +43,7 @@ bake_depth(const struct srec *rec)
 	int d = 1;
 
 	for (p = rec->step ? rec->step->parent : NULL; p; p = p->parent)
-		if (p->type == IR_GROUP && p->target_name)
+		if (p->type == IR_GROUP && ir_more(p)->target_name)
 			d++;
 	return d;
 }
@@ -96,7 +96,7 @@ bake_argv(struct run *r, struct srec *rec, char **why)
 	argv[0] = bake;
 	argv[1] = (char *)def;
 	argv[2] = "--target";
-	argv[3] = (char *)rec->step->target_name;
+	argv[3] = (char *)ir_more(rec->step)->target_name;
 	argv[4] = "--key-prefix";
 	argv[5] = rec->key;
 	argv[6] = NULL;

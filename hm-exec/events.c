@@ -156,7 +156,7 @@ events_expanded(struct run *r, struct srec *rec, const char **keys, size_t n)
 	jsonw_key(&w, "key");
 	jsonw_str(&w, rec->key);
 	jsonw_key(&w, "target");
-	jsonw_str(&w, rec->step->target_name);
+	jsonw_str(&w, ir_more(rec->step)->target_name);
 	jsonw_key(&w, "depth");
 	jsonw_int(&w, bake_depth(rec));
 	jsonw_key(&w, "keys");

@@ -410,7 +410,7 @@ plan_print(struct run *r, FILE *f)
 				fprintf(f, " (%s)", gn->step->label);
 			if (gn->kind == GN_DYNAMIC)
 				fprintf(f, " [dynamic: bakes target '%s' when"
-				    " reached]", gn->step->target_name);
+				    " reached]", ir_more(gn->step)->target_name);
 			if (gn->state_from != GRAPH_NONE)
 				fprintf(f, " builds in %s",
 				    p->g.nodes[gn->state_from].key);

@@ -127,7 +127,7 @@ each_count(const struct ir_step *t)
 
 		if (m->type == IR_WAIT || m->followed)
 			continue;
-		n += m->type == IR_GROUP && m->cont == IR_CONT_EACH ?
+		n += m->type == IR_GROUP && ir_more(m)->cont == IR_CONT_EACH ?
 		    each_count(m) : 1;
 	}
 	return n;
@@ -144,7 +144,7 @@ each_fill(const struct ir_step *t, struct ir_step **out)
 
 		if (m->type == IR_WAIT || m->followed)
 			continue;
-		if (m->type == IR_GROUP && m->cont == IR_CONT_EACH)
+		if (m->type == IR_GROUP && ir_more(m)->cont == IR_CONT_EACH)
 			n += each_fill(m, out + n);
 		else
 			out[n++] = m;
@@ -201,7 +201,8 @@ find_replicas(struct builder *B)
 			    c->builds_in_kind == IR_BUILDS_IN_KEY ?
 			    c->builds_in.step : NULL;
 			if (b && b->type == IR_GROUP) {
-				val = b->cont == IR_CONT_EACH ? b : NULL;
+				val = ir_more(b)->cont == IR_CONT_EACH ? b :
+				    NULL;
 				b = NULL;
 			}
 		}
@@ -605,7 +606,7 @@ build(struct graph *g, struct ir_doc *doc, struct diag_list *diags,
 		if (doc->all[i]->type != IR_GROUP)
 			continue;
 		ngroups++;
-		each |= doc->all[i]->cont == IR_CONT_EACH;
+		each |= ir_more(doc->all[i])->cont == IR_CONT_EACH;
 	}
 	B.first = malloc(n * sizeof(*B.first));
 	B.count = malloc(n * sizeof(*B.count));

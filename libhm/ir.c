@@ -114,15 +114,18 @@ ir_step_move_locs(struct ir_doc *dst, const struct ir_doc *src,
 		s->depends_on[i].pos = ir_loc_move(dst, src,
 		    s->depends_on[i].pos);
 	s->eval_pos = ir_loc_move(dst, src, s->eval_pos);
-	s->target_pos = ir_loc_move(dst, src, s->target_pos);
 	locs_move(dst, src, s->env.pos, s->env.n);
-	if (s->more && s->more->cache)
-		cache_move_locs(dst, src, s->more->cache);
-	if (s->more)
-		locs_move(dst, src, s->more->secret_env.pos,
-		    s->more->secret_env.n);
-	s->continue_in.pos = ir_loc_move(dst, src, s->continue_in.pos);
-	s->cont_pos = ir_loc_move(dst, src, s->cont_pos);
+	if (s->more) {
+		struct ir_more *m = s->more;
+
+		if (m->cache)
+			cache_move_locs(dst, src, m->cache);
+		locs_move(dst, src, m->secret_env.pos, m->secret_env.n);
+		m->target_pos = ir_loc_move(dst, src, m->target_pos);
+		m->continue_in.pos = ir_loc_move(dst, src,
+		    m->continue_in.pos);
+		m->cont_pos = ir_loc_move(dst, src, m->cont_pos);
+	}
 	for (i = 0; i < s->nsteps; i++)
 		ir_step_move_locs(dst, src, s->steps[i]);
 }

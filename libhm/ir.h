@@ -127,11 +127,12 @@ struct ir_any {
 };
 
 /*
- * A command's fields that few steps have. A step points to them only when
- * it has one (ir_step_more makes them); ir_more reads a step that has
- * none as if all were absent. Steps are most of a large document's
- * model, and memory that is touched for the first time is what loading
- * one costs most.
+ * The fields few steps have: a command's cache, image, runner and
+ * secrets, and a dynamic step's or a group's target and continuation. A
+ * step points to them only when it has one (ir_step_more makes them);
+ * ir_more reads a step that has none as if all were absent. Steps are
+ * most of a large document's model, and memory that is touched for the
+ * first time is what loading one costs most.
  */
 struct ir_more {
 	struct ir_cache *cache;		/* NULL: none */
@@ -139,6 +140,14 @@ struct ir_more {
 	const char *runner;
 	struct ir_any runner_args;
 	struct ir_strlist secret_env;
+
+	const char *target_name;	/* a dynamic step's; on a group: the
+					   dynamic target it was baked from */
+	ir_loc target_pos;
+	/* a dynamic step's or a group's continuation */
+	enum ir_cont cont;
+	ir_loc cont_pos;
+	struct ir_ref continue_in;	/* IR_CONT_IN */
 };
 
 /*
@@ -162,25 +171,18 @@ struct ir_step {
 	struct ir_ref *depends_on;
 	uint32_t ndepends_on;
 
-	/* command */
+	/* command (a dynamic one's target is in more) */
 	enum ir_eval_type eval;
 	const char *cmd;		/* IR_EVAL_CMD */
-	const char *target_name;	/* IR_EVAL_DYNAMIC; on a group: the
-					   dynamic target it was baked from */
 	ir_loc eval_pos;
-	ir_loc target_pos;
-	struct ir_env env;
 	int32_t timeout_seconds;
-	int32_t retry;
-
-	/* dynamic command and group: the continuation */
-	enum ir_cont cont;
-	ir_loc cont_pos;
-	struct ir_ref continue_in;	/* IR_CONT_IN */
+	struct ir_env env;
 
 	/* group */
 	struct ir_step **steps;
 	uint32_t nsteps;
+
+	int32_t retry;			/* command */
 
 	bool has_depends_on;
 	bool has_timeout, soft_fail, has_soft_fail, has_retry;

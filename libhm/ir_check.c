@@ -213,9 +213,9 @@ ir_group_continuation(const struct ir_step *group, bool *ambiguous)
 	struct ir_step *leaf = NULL;
 
 	*ambiguous = false;
-	if (group->cont == IR_CONT_IN)
-		return group->continue_in.step;
-	if (group->cont != IR_CONT_NONE)
+	if (ir_more(group)->cont == IR_CONT_IN)
+		return ir_more(group)->continue_in.step;
+	if (ir_more(group)->cont != IR_CONT_NONE)
 		return NULL;
 	for (i = 0; i < group->nsteps; i++) {
 		struct ir_step *m = group->steps[i];
@@ -288,6 +288,8 @@ check_groups(struct checker *C)
 
 	for (i = 0; i < C->doc->nall; i++) {
 		struct ir_step *s = C->doc->all[i];
+		/* continue_in is declared in more: writable when it is */
+		struct ir_more *m = s->more;
 
 		if (s->type == IR_GROUP) {
 			if (!has_command(s)) {
@@ -295,28 +297,28 @@ check_groups(struct checker *C)
 				    ir_pos(C->doc, s->pos), s->key);
 				fail(C);
 			}
-			if (s->cont == IR_CONT_IN) {
+			if (m && m->cont == IR_CONT_IN) {
 				struct ir_step *k = ir_find(C->doc,
-				    s->continue_in.key);
+				    m->continue_in.key);
 
 				if (!k || k->parent != s) {
 					diag_report(C->diags,
 					    E_IR_CONTINUE_IN_MEMBER,
-					    ir_pos(C->doc, s->continue_in.pos),
+					    ir_pos(C->doc, m->continue_in.pos),
 					    s->key,
-					    s->continue_in.key);
+					    m->continue_in.key);
 					fail(C);
 				}
-				s->continue_in.step = k && k->parent == s ?
+				m->continue_in.step = k && k->parent == s ?
 				    k : NULL;
 			}
 		}
 		if (s->type == IR_COMMAND && s->eval == IR_EVAL_DYNAMIC &&
-		    s->cont == IR_CONT_IN && s->key &&
-		    !key_under(s->continue_in.key, s->key)) {
+		    m && m->cont == IR_CONT_IN && s->key &&
+		    !key_under(m->continue_in.key, s->key)) {
 			diag_report(C->diags, E_IR_PLACEHOLDER_CONTINUE_IN,
-			    ir_pos(C->doc, s->continue_in.pos), s->key,
-			    s->continue_in.key,
+			    ir_pos(C->doc, m->continue_in.pos), s->key,
+			    m->continue_in.key,
 			    s->key);
 			fail(C);
 		}
@@ -361,7 +363,8 @@ check_continuations(struct checker *C)
 				    b->key, n, names, bp.line, bp.col);
 				fail(C);
 			}
-			if (b->cont == IR_CONT_EACH && (s->type != IR_COMMAND ||
+			if (ir_more(b)->cont == IR_CONT_EACH &&
+			    (s->type != IR_COMMAND ||
 			    s->eval == IR_EVAL_DYNAMIC)) {
 				diag_report(C->diags, E_IR_EACH_TARGET,
 				    ir_pos(C->doc, s->builds_in.pos),
@@ -370,7 +373,8 @@ check_continuations(struct checker *C)
 				fail(C);
 			}
 		} else if (b->type == IR_COMMAND &&
-		    b->eval == IR_EVAL_DYNAMIC && b->cont == IR_CONT_NONE &&
+		    b->eval == IR_EVAL_DYNAMIC &&
+		    ir_more(b)->cont == IR_CONT_NONE &&
 		    (C->flags & IR_CHECK_LINT)) {
 			struct srcpos bp = ir_pos(C->doc, b->pos);
 
@@ -423,7 +427,7 @@ ir_check(struct ir_doc *doc, unsigned flags, struct diag_list *diags)
 		if (doc->all[i]->type != IR_GROUP)
 			continue;
 		mark_waits(doc->all[i]->steps, doc->all[i]->nsteps);
-		each |= doc->all[i]->cont == IR_CONT_EACH;
+		each |= ir_more(doc->all[i])->cont == IR_CONT_EACH;
 	}
 	check_groups(&C);
 	check_continuations(&C);

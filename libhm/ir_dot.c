@@ -60,6 +60,7 @@ dot_steps(FILE *out, struct ir_step *const *v, size_t n, int depth)
 
 	for (i = 0; i < n; i++) {
 		const struct ir_step *s = v[i];
+		const struct ir_more *m = ir_more(s);
 
 		indent(out, depth);
 		switch (s->type) {
@@ -75,11 +76,11 @@ dot_steps(FILE *out, struct ir_step *const *v, size_t n, int depth)
 			if (s->eval == IR_EVAL_DYNAMIC) {
 				snprintf(buf, sizeof(buf),
 				    "%s\ndynamic: %s%s%s", s->label ?
-				    s->label : s->key, s->target_name,
-				    s->cont == IR_CONT_NONE ? "" :
-				    "\ncontinue: ", s->cont == IR_CONT_IN ?
-				    s->continue_in.key : s->cont ==
-				    IR_CONT_NONE ? "" : ir_cont_name(s->cont));
+				    s->label : s->key, m->target_name,
+				    m->cont == IR_CONT_NONE ? "" :
+				    "\ncontinue: ", m->cont == IR_CONT_IN ?
+				    m->continue_in.key : m->cont ==
+				    IR_CONT_NONE ? "" : ir_cont_name(m->cont));
 				fputs(" [style=dashed, label=", out);
 			} else {
 				snprintf(buf, sizeof(buf), "%s", s->label ?
@@ -98,12 +99,12 @@ dot_steps(FILE *out, struct ir_step *const *v, size_t n, int depth)
 			fputs("style=rounded; label=", out);
 			snprintf(buf, sizeof(buf), "%s%s%s%s%s",
 			    s->label ? s->label : s->key,
-			    s->target_name ? "\nbaked from " : "",
-			    s->target_name ? s->target_name : "",
-			    s->cont == IR_CONT_NONE ? "" : "\ncontinue: ",
-			    s->cont == IR_CONT_IN ? s->continue_in.key :
-			    s->cont == IR_CONT_NONE ? "" :
-			    ir_cont_name(s->cont));
+			    m->target_name ? "\nbaked from " : "",
+			    m->target_name ? m->target_name : "",
+			    m->cont == IR_CONT_NONE ? "" : "\ncontinue: ",
+			    m->cont == IR_CONT_IN ? m->continue_in.key :
+			    m->cont == IR_CONT_NONE ? "" :
+			    ir_cont_name(m->cont));
 			dot_str(out, buf);
 			fputs(";\n", out);
 			indent(out, depth + 1);

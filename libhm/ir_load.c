@@ -477,11 +477,30 @@ load_cache(struct loader *L, uint32_t node, int depth)
 	return c;
 }
 
+/* A dynamic target's name: a dynamic step's, or a group's. */
+static int
+get_target(struct loader *L, uint32_t node, struct ir_more *m)
+{
+	const char *why;
+
+	if (ld_get_str(L, node, "target_name", &m->target_name) < 0)
+		return -1;
+	m->target_pos = ld_loc(L, node);
+	why = ir_target_name_problem(m->target_name, strlen(m->target_name));
+	if (why) {
+		diag_report(L->diags, E_IR_BAD_NAME, ir_pos(L->doc,
+		    m->target_pos), "target name", m->target_name, why);
+		return ld_err(L);
+	}
+	return 0;
+}
+
 static int
 load_eval(struct loader *L, uint32_t node, struct ir_step *s)
 {
 	uint32_t v[MAXFIELDS];
-	const char *type, *why;
+	struct ir_more *m;
+	const char *type;
 
 	s->eval_pos = ld_loc(L, node);
 	if (json_type(L->j, node) != JSON_OBJECT)
@@ -527,17 +546,12 @@ load_eval(struct loader *L, uint32_t node, struct ir_step *s)
 		    "eval of type 'dynamic'", "target_name");
 		return ld_err(L);
 	}
-	if (ld_get_str(L, v[2], "target_name", &s->target_name) < 0)
+	if (!(m = ir_step_more(L->doc, s)))
 		return -1;
-	s->target_pos = ld_loc(L, v[2]);
-	why = ir_target_name_problem(s->target_name, strlen(s->target_name));
-	if (why) {
-		diag_report(L->diags, E_IR_BAD_NAME, ir_pos(L->doc, s->target_pos),
-		    "target name", s->target_name, why);
-		return ld_err(L);
-	}
-	return get_cont(L, v[3], v[4], "dynamic step", &s->cont,
-	    &s->continue_in, &s->cont_pos);
+	if (get_target(L, v[2], m) < 0)
+		return -1;
+	return get_cont(L, v[3], v[4], "dynamic step", &m->cont,
+	    &m->continue_in, &m->cont_pos);
 }
 
 static int
@@ -656,8 +670,8 @@ static int
 load_group(struct loader *L, uint32_t node, struct ir_step *s, int depth)
 {
 	uint32_t v[MAXFIELDS];
+	struct ir_more *m = NULL;
 	int ret = 0;
-	const char *why;
 
 	if (ld_fields(L, node, &group_fields, v) < 0)
 		ret = -1;
@@ -671,21 +685,10 @@ load_group(struct loader *L, uint32_t node, struct ir_step *s, int depth)
 	}
 	if (v[2] && ld_get_str(L, v[2], "label", &s->label) < 0)
 		ret = -1;
-	if (v[3]) {
-		if (ld_get_str(L, v[3], "target_name", &s->target_name) < 0) {
-			ret = -1;
-		} else {
-			s->target_pos = ld_loc(L, v[3]);
-			why = ir_target_name_problem(s->target_name,
-			    strlen(s->target_name));
-			if (why) {
-				diag_report(L->diags, E_IR_BAD_NAME,
-				    ir_pos(L->doc, s->target_pos), "target name",
-				    s->target_name, why);
-				ret = ld_err(L);
-			}
-		}
-	}
+	if ((v[3] || v[6] || v[7]) && !(m = ir_step_more(L->doc, s)))
+		return -1;
+	if (v[3] && get_target(L, v[3], m) < 0)
+		ret = -1;
 	if (v[4] && load_builds_in(L, v[4], s) < 0)
 		ret = -1;
 	if (v[5]) {
@@ -694,8 +697,8 @@ load_group(struct loader *L, uint32_t node, struct ir_step *s, int depth)
 		    &s->ndepends_on) < 0)
 			ret = -1;
 	}
-	if (get_cont(L, v[6], v[7], "group", &s->cont, &s->continue_in,
-	    &s->cont_pos) < 0)
+	if ((v[6] || v[7]) && get_cont(L, v[6], v[7], "group", &m->cont,
+	    &m->continue_in, &m->cont_pos) < 0)
 		ret = -1;
 	if (!v[8]) {
 		diag_report(L->diags, E_IR_MISSING, ir_pos(L->doc, s->pos), "group", "steps");

@@ -182,6 +182,7 @@ ir_splice(struct ir_doc *doc, struct ir_step *ph, struct ir_doc *frag,
 {
 	struct srcpos none = { NULL, 0, 0 };
 	struct ir_step **list, *g;
+	struct ir_more *m;
 	struct walk w;
 	size_t n, i, k;
 
@@ -225,18 +226,20 @@ ir_splice(struct ir_doc *doc, struct ir_step *ph, struct ir_doc *frag,
 	g->depends_on = ph->depends_on;
 	g->ndepends_on = ph->ndepends_on;
 	g->has_depends_on = ph->has_depends_on;
-	g->target_name = ph->target_name;
-	g->target_pos = ph->target_pos;
+	if (!(m = ir_step_more(doc, g)))
+		return diag_report(diags, E_NOMEM, none);
+	m->target_name = ir_more(ph)->target_name;
+	m->target_pos = ir_more(ph)->target_pos;
 	if (frag->cont != IR_CONT_NONE) {
-		g->cont = frag->cont;
-		g->continue_in = frag->continue_in;
-		g->cont_pos = frag->cont_pos;
+		m->cont = frag->cont;
+		m->continue_in = frag->continue_in;
+		m->cont_pos = frag->cont_pos;
 	} else {
-		g->cont = ph->cont;
-		g->continue_in = ph->continue_in;
-		g->cont_pos = ph->cont_pos;
+		m->cont = ir_more(ph)->cont;
+		m->continue_in = ir_more(ph)->continue_in;
+		m->cont_pos = ir_more(ph)->cont_pos;
 	}
-	g->continue_in.step = NULL;
+	m->continue_in.step = NULL;
 	g->steps = frag->steps;
 	g->nsteps = frag->nsteps;
 	g->parent = ph->parent;

@@ -182,12 +182,12 @@ ir_write_step(const struct ir_step *s, struct jsonw *w)
 			JSONW_FIELD(w, "label");
 			jsonw_str(w, s->label);
 		}
-		if (s->target_name) {
+		if (m->target_name) {
 			JSONW_FIELD(w, "target_name");
-			jsonw_str(w, s->target_name);
+			jsonw_str(w, m->target_name);
 		}
 		write_edges(s, w);
-		write_cont(s->cont, &s->continue_in, w);
+		write_cont(m->cont, &m->continue_in, w);
 		write_steps(s->steps, s->nsteps, w);
 		break;
 	case IR_COMMAND:
@@ -208,8 +208,8 @@ ir_write_step(const struct ir_step *s, struct jsonw *w)
 		} else {
 			jsonw_str(w, "dynamic");
 			JSONW_FIELD(w, "target_name");
-			jsonw_str(w, s->target_name);
-			write_cont(s->cont, &s->continue_in, w);
+			jsonw_str(w, m->target_name);
+			write_cont(m->cont, &m->continue_in, w);
 		}
 		jsonw_obj_end(w);
 		write_edges(s, w);

@@ -303,7 +303,7 @@ test_call_not_placed(void **state)
 	ph = doc->steps[1]->steps[1];
 	assert_int_equal(ph->eval, IR_EVAL_DYNAMIC);
 	assert_string_equal(ph->key, "outer/inner");
-	assert_string_equal(ph->target_name, "inner");
+	assert_string_equal(ir_more(ph)->target_name, "inner");
 	assert_string_equal(ph->builds_in.key, "outer/outer-1");
 	ir_doc_free(doc);
 	diag_list_release(&d);

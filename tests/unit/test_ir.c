@@ -225,7 +225,8 @@ test_group_continuation(void **state)
 	assert_string_equal(leaves[1]->key, "g/c");
 	assert_null(ir_group_continuation(g, &amb));
 	assert_true(amb);
-	g->cont = IR_CONT_JOIN;
+	assert_non_null(ir_step_more(doc, g));
+	g->more->cont = IR_CONT_JOIN;
 	assert_null(ir_group_continuation(g, &amb));
 	assert_false(amb);
 	ir_doc_free(doc);
@@ -248,11 +249,13 @@ test_built_by_hand(void **state)
 	a->cmd = "make";
 	g = ir_step_new(doc, IR_GROUP);
 	g->key = "g";
-	g->cont = IR_CONT_EACH;
+	assert_non_null(ir_step_more(doc, g));
+	g->more->cont = IR_CONT_EACH;
 	m = ir_step_new(doc, IR_COMMAND);
 	m->key = "g/x";
 	m->eval = IR_EVAL_DYNAMIC;
-	m->target_name = "t";
+	assert_non_null(ir_step_more(doc, m));
+	m->more->target_name = "t";
 	assert_int_equal(ir_doc_append(doc, a), 0);
 	assert_int_equal(ir_doc_append(doc, g), 0);
 	assert_int_equal(ir_group_append(doc, g, m), 0);
