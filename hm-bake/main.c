@@ -341,19 +341,12 @@ main(int argc, char **argv)
 		struct srcpos p = { NULL, 0, 0 };
 		struct diag_list first = DIAG_LIST_INIT;
 
-		if (b.generated) {
-			diag_report(&first, E_BAKE_GEN_CHECK, p);
-			diag_print_all(&first, stderr);
-			diag_list_release(&first);
-			diag_print_all(&diags, stderr);
-			status = EXIT_DATAERR;
-			goto out;
-		}
-		diag_report(&first, E_BAKE_SELF_CHECK, p);
+		diag_report(&first, b.generated ? E_BAKE_GEN_CHECK :
+		    E_BAKE_SELF_CHECK, p);
 		diag_print_all(&first, stderr);
 		diag_list_release(&first);
 		diag_print_all(&diags, stderr);
-		status = EXIT_SOFTWARE;
+		status = b.generated ? EXIT_DATAERR : EXIT_SOFTWARE;
 		goto out;
 	}
 	if (diags.n)

@@ -58,6 +58,17 @@ write_any(const struct json_doc *j, uint32_t i, struct jsonw *w)
 	}
 }
 
+/* A string field that is written only when it was given. */
+static void
+opt_str(struct jsonw *w, const char *name, size_t n, const char *v)
+{
+	if (!v)
+		return;
+	jsonw_field(w, name, n);
+	jsonw_str(w, v);
+}
+#define OPT_STR(w, lit, v)	opt_str((w), "" lit, sizeof(lit) - 1, (v))
+
 static void
 write_env(const struct ir_env *env, struct jsonw *w)
 {
@@ -107,10 +118,7 @@ write_cache(const struct ir_cache *c, struct jsonw *w)
 			write_cache(c->sub_policies[i], w);
 		jsonw_arr_end(w);
 	}
-	if (c->key) {
-		JSONW_FIELD(w, "key");
-		jsonw_str(w, c->key);
-	}
+	OPT_STR(w, "key", c->key);
 	jsonw_obj_end(w);
 }
 
@@ -178,14 +186,8 @@ ir_write_step(const struct ir_step *s, struct jsonw *w)
 		jsonw_str(w, "group");
 		JSONW_FIELD(w, "key");
 		jsonw_str(w, s->key);
-		if (s->label) {
-			JSONW_FIELD(w, "label");
-			jsonw_str(w, s->label);
-		}
-		if (m->target_name) {
-			JSONW_FIELD(w, "target_name");
-			jsonw_str(w, m->target_name);
-		}
+		OPT_STR(w, "label", s->label);
+		OPT_STR(w, "target_name", m->target_name);
 		write_edges(s, w);
 		write_cont(m->cont, &m->continue_in, w);
 		write_steps(s->steps, s->nsteps, w);
@@ -194,10 +196,7 @@ ir_write_step(const struct ir_step *s, struct jsonw *w)
 		jsonw_str(w, "command");
 		JSONW_FIELD(w, "key");
 		jsonw_str(w, s->key);
-		if (s->label) {
-			JSONW_FIELD(w, "label");
-			jsonw_str(w, s->label);
-		}
+		OPT_STR(w, "label", s->label);
 		JSONW_FIELD(w, "eval");
 		jsonw_obj_begin(w);
 		JSONW_FIELD(w, "type");
@@ -231,14 +230,8 @@ ir_write_step(const struct ir_step *s, struct jsonw *w)
 			JSONW_FIELD(w, "cache");
 			write_cache(m->cache, w);
 		}
-		if (m->image) {
-			JSONW_FIELD(w, "image");
-			jsonw_str(w, m->image);
-		}
-		if (m->runner) {
-			JSONW_FIELD(w, "runner");
-			jsonw_str(w, m->runner);
-		}
+		OPT_STR(w, "image", m->image);
+		OPT_STR(w, "runner", m->runner);
 		if (m->runner_args.doc) {
 			JSONW_FIELD(w, "runner_args");
 			write_any(m->runner_args.doc, m->runner_args.node, w);
@@ -259,22 +252,13 @@ ir_write(const struct ir_doc *doc, struct jsonw *w)
 	if (doc->has_source) {
 		JSONW_FIELD(w, "source");
 		jsonw_obj_begin(w);
-		if (doc->source_definition) {
-			JSONW_FIELD(w, "definition");
-			jsonw_str(w, doc->source_definition);
-		}
-		if (doc->source_pipeline) {
-			JSONW_FIELD(w, "pipeline");
-			jsonw_str(w, doc->source_pipeline);
-		}
+		OPT_STR(w, "definition", doc->source_definition);
+		OPT_STR(w, "pipeline", doc->source_pipeline);
 		jsonw_obj_end(w);
 	}
 	if (doc->env.present)
 		write_env(&doc->env, w);
-	if (doc->default_image) {
-		JSONW_FIELD(w, "default_image");
-		jsonw_str(w, doc->default_image);
-	}
+	OPT_STR(w, "default_image", doc->default_image);
 	write_cont(doc->cont, &doc->continue_in, w);
 	write_steps(doc->steps, doc->nsteps, w);
 	jsonw_obj_end(w);
