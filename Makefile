@@ -14,7 +14,7 @@ SANITIZE =
 # The user's flags first; warnings always on; POSIX chosen deliberately,
 # since -std=c11 alone hides POSIX declarations.
 ALL_CPPFLAGS = -D_POSIX_C_SOURCE=200809L -DJSMN_STRICT -Ilibhm $(CPPFLAGS)
-ALL_CFLAGS = $(CFLAGS) -std=c11 -Wall -Wextra -Wshadow -Wmissing-prototypes \
+ALL_CFLAGS = $(CFLAGS) -std=c11 -pthread -Wall -Wextra -Wshadow -Wmissing-prototypes \
 	-Wpedantic -Wno-overlength-strings $(WERROR)
 YAML_CFLAGS = $$(pkg-config --cflags yaml-0.1)
 YAML_LIBS = $$(pkg-config --libs yaml-0.1)
@@ -25,6 +25,12 @@ O ?= build-san
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 ALL_LDFLAGS = -fsanitize=address,undefined $(LDFLAGS)
+else ifeq ($(SANITIZE),thread)
+# the JSON reader's thread (json_gate.c) and the parser that writes
+# behind it
+O ?= build-tsan
+ALL_CFLAGS += -fsanitize=thread -fno-omit-frame-pointer
+ALL_LDFLAGS = -fsanitize=thread $(LDFLAGS)
 else
 O ?= build
 ALL_LDFLAGS = $(LDFLAGS)
@@ -137,6 +143,6 @@ install: $(BIN)
 	cp $(filter %.5,$(MAN)) $(DESTDIR)$(MANDIR)/man5/
 
 clean:
-	rm -rf build build-san build-clang build-swar
+	rm -rf build build-san build-tsan build-clang build-swar
 
 .PHONY: all setup build check test golden demo bench install clean

@@ -1,18 +1,19 @@
 /* hm: a strict JSON reader on jsmn, with positions. */
 
 /*
- * jsmn sizes the node array: its counting pass (tokens == NULL) is linear
- * and gives the exact number of values and keys of a valid document, so
- * the nodes take 16 bytes each and nothing more. Its second, token-filling
- * pass is not used: without JSMN_PARENT_LINKS it scans back over the whole
- * subtree at every ']', '}' and member ',' (O(n * depth), quadratic on
- * 100,000-deep nesting), and every token it produces would have to be
- * checked byte by byte anyway, since even strict jsmn accepts [1,,2],
- * {"a"}, [01], two roots and invalid UTF-8. So one explicit-stack pass
- * (no recursion) checks the whole grammar of RFC 8259 and writes the nodes
- * in preorder; jsmn must accept the document too. The pass stops at the
- * first syntax error; duplicate keys are found afterwards, per object,
- * with a hash table.
+ * jsmn must accept the text too (json_gate.c): on a small text it runs
+ * first and its count sizes the node array exactly; on a large one it
+ * runs on a thread beside this parser, which then sizes the array from
+ * the text's length and writes (decodes strings) only behind the point
+ * jsmn has passed. jsmn's token-filling pass is not used: without
+ * JSMN_PARENT_LINKS it scans back over the whole subtree at every ']',
+ * '}' and member ',' (O(n * depth), quadratic on 100,000-deep nesting),
+ * and every token it produces would have to be checked byte by byte
+ * anyway, since even strict jsmn accepts [1,,2], {"a"}, [01], two roots
+ * and invalid UTF-8. So one explicit-stack pass (no recursion) checks the
+ * whole grammar of RFC 8259 and writes the nodes in preorder. The pass
+ * stops at the first syntax error; duplicate keys are found as each
+ * object closes, with a hash table.
  *
  * Strings are decoded in place. A string without escapes only has its
  * closing quote replaced by NUL, which keeps every source character where
@@ -20,11 +21,6 @@
  * span that the line:column cursor steps over (its source had no
  * newline, and the span keeps its column count).
  */
-#define JSMN_STATIC
-#ifndef JSMN_STRICT
-#define JSMN_STRICT
-#endif
-
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -35,10 +31,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <jsmn.h>
-
 #include "diag.h"
 #include "json.h"
+#include "json_gate.h"
 #include "mem.h"
 #include "scan.h"
 #include "swar.h"
@@ -100,6 +95,8 @@ struct reader {
 	unsigned depth;
 	struct keyset keys;
 	int dups;		/* a duplicate key was reported */
+	struct json_gate *gate;	/* jsmn's pass */
+	size_t writable;	/* bytes before this one may be rewritten */
 };
 
 /* Byte classes inside strings: 0 is an ordinary ASCII byte. */
@@ -570,7 +567,7 @@ node_add(struct reader *r, size_t off, uint32_t *idx)
 	uint32_t cap;
 
 	if (doc->n == r->cap) {
-		/* only when jsmn's count did not fit: an invalid document */
+		/* jsmn's count or the estimate did not fit */
 		if (r->cap > UINT32_MAX / 2 - 8)
 			return diag_report(r->diags, E_JSON_TOO_MANY,
 			    json_pos_at(doc, off), "2^31");
@@ -743,6 +740,9 @@ string_read(struct reader *r, size_t p, size_t *end, uint32_t *len)
 	}
 done:
 	*end = q;
+	/* decoding rewrites s[p + 1 .. q]: only where jsmn has been */
+	if (q >= r->writable)
+		r->writable = json_gate_wait(r->gate, q);
 	if (!escapes) {
 		s[q] = '\0';
 		*len = (uint32_t)(q - p - 1);
@@ -1094,7 +1094,8 @@ json_parse(struct json_doc *doc, const char *file, char *text, size_t size,
     struct diag_list *diags)
 {
 	struct reader *r;
-	jsmn_parser jp;
+	struct json_gate *gate;
+	size_t cap, jpos;
 	int count, ret;
 
 	memset(doc, 0, sizeof(*doc));
@@ -1112,11 +1113,15 @@ json_parse(struct json_doc *doc, const char *file, char *text, size_t size,
 	 */
 	text[size] = '\n';
 	text[size + 1] = '\0';
-	jsmn_init(&jp);
-	count = jsmn_parse(&jp, text, size + 1, NULL, 0);
 	if (!(r = malloc(sizeof(*r))))
 		return diag_report(diags, E_NOMEM,
 		    (struct srcpos){ file, 0, 0 });
+	count = json_gate_start(&gate, text, size + 1);
+	if (!gate) {
+		free(r);
+		return diag_report(diags, E_NOMEM,
+		    (struct srcpos){ file, 0, 0 });
+	}
 	r->doc = doc;
 	r->diags = diags;
 	r->s = (unsigned char *)text;
@@ -1126,12 +1131,19 @@ json_parse(struct json_doc *doc, const char *file, char *text, size_t size,
 	r->keys.slot = NULL;
 	r->keys.cap = 0;
 	r->dups = 0;
-	if (count > 0) {
-		doc->nodes = malloc((size_t)count * sizeof(*doc->nodes));
+	r->gate = gate;
+	r->writable = count == JSON_GATE_RUNNING ? 0 : SIZE_MAX;
+	/*
+	 * jsmn's count, or while it runs a guess from the length: a value
+	 * of a large IR document takes 15 bytes or so; more nodes double it.
+	 */
+	cap = count == JSON_GATE_RUNNING ? size / 8 + 64 :
+	    count > 0 ? (size_t)count : 0;
+	if (cap > 0) {
+		doc->nodes = malloc(cap * sizeof(*doc->nodes));
 		if (doc->nodes) {
-			mem_advise_huge(doc->nodes,
-			    (size_t)count * sizeof(*doc->nodes));
-			r->cap = (uint32_t)count;
+			mem_advise_huge(doc->nodes, cap * sizeof(*doc->nodes));
+			r->cap = (uint32_t)cap;
 		}
 	}
 	ret = parse_all(r);
@@ -1139,12 +1151,13 @@ json_parse(struct json_doc *doc, const char *file, char *text, size_t size,
 		ret = -1;
 	free(r->keys.slot);
 	free(r);
+	count = json_gate_finish(gate, ret < 0, &jpos);
 	if (ret < 0)
 		return -1;
 	/* Both must accept: jsmn has never been seen to reject valid JSON. */
 	if (count < 0)
 		return diag_report(diags, E_JSON_JSMN,
-		    json_pos_at(doc, jp.pos), count);
+		    json_pos_at(doc, jpos), count);
 	return 0;
 }
 

@@ -15,6 +15,9 @@
 
 #include "diag.h"
 #include "json.h"
+#include "json_gate.h"
+#define JSMN_HEADER
+#include <jsmn.h>
 
 /* Parse s[0..n) (n = -1: strlen) into doc; returns json_parse's result. */
 static int
@@ -696,6 +699,166 @@ test_read_fd(void **state)
 }
 
 /*
+ * jsmn's pass on its own: fed in chunks on a thread for a large text, at
+ * once for a small one, with the same verdict and stopping place; a
+ * number and a long string cut by chunk ends are read whole.
+ */
+static void
+gate_verdict(const char *text, size_t len, int threaded, int want,
+    size_t want_pos)
+{
+	struct json_gate *g;
+	size_t pos;
+	int r = json_gate_start(&g, text, len);
+
+	assert_non_null(g);
+	assert_int_equal(r == JSON_GATE_RUNNING, threaded);
+	r = json_gate_finish(g, 0, &pos);
+	if (want >= 0)
+		assert_true(r >= 0);
+	else
+		assert_int_equal(r, want);
+	if (want < 0)
+		assert_int_equal(pos, want_pos);
+}
+
+static void
+test_gate(void **state)
+{
+	size_t n = 3u << 20, i, bad;
+	char *t = malloc(n + 1);
+	struct json_gate *g;
+
+	(void)state;
+	assert_non_null(t);
+	/* numbers of every length straddle the 256 KiB chunk ends */
+	t[0] = '[';
+	for (i = 1; i + 2 < n; ) {
+		size_t k = 1 + i % 7;
+
+		memset(t + i, '7', k);
+		i += k;
+		t[i++] = ',';
+	}
+	while (i < n - 2)
+		t[i++] = ' ';
+	t[n - 2] = '0';
+	t[n - 1] = ']';
+	t[n] = '\0';
+	gate_verdict(t, n, 1, 0, 0);
+	gate_verdict("[1,22,333]\n", 11, 0, 0, 0);
+	gate_verdict("[1,x]\n", 6, 0, JSMN_ERROR_INVAL, 3);
+	/* a character strict jsmn rejects, past the first chunks */
+	bad = (5u << 18) + 3;
+	t[bad] = 'x';
+	gate_verdict(t, n, 1, JSMN_ERROR_INVAL, bad);
+	t[bad] = '7';
+	/* a 2 MiB string: the thread rereads it with longer chunks */
+	t[1] = '"';
+	memset(t + 2, 'a', 2u << 20);
+	t[2 + (2u << 20)] = '"';
+	gate_verdict(t, n, 1, 0, 0);
+	/* unterminated at the end of the text */
+	t[2 + (2u << 20)] = 'a';
+	memset(t + 2, 'b', n - 2);
+	gate_verdict(t, n, 1, JSMN_ERROR_PART, 1);
+	/* cancelled while it runs: it stops, and is freed */
+	assert_int_equal(json_gate_start(&g, t, n), JSON_GATE_RUNNING);
+	json_gate_finish(g, 1, &i);
+	free(t);
+}
+
+/*
+ * A large document parsed while jsmn runs beside the parser: every
+ * escaped string decoded, the nodes grown past the guess, positions and
+ * duplicate keys right, and errors found anywhere in it.
+ */
+/* The large document of test_large; object dup (if >= 0) repeats a key. */
+static size_t
+large_doc(char *s, int dup, int *count, size_t *dup_off)
+{
+	char *p = s;
+	size_t i;
+	int c;
+
+	p += sprintf(p, "[");
+	for (c = 0; (size_t)(p - s) < (4u << 20); c++) {
+		p += sprintf(p, "%s{", c ? ",\n" : "");
+		if (c == dup)
+			p += sprintf(p, "\"n\":0,");
+		p += sprintf(p, "\"k%d\":\"a\\u00e9\\n\\\"%d\",", c, c);
+		if (c == dup)
+			*dup_off = (size_t)(p - s);
+		p += sprintf(p, "\"n\":[0,1]}");
+	}
+	/* single digits: more nodes than the length suggests */
+	for (i = 0; i < 300000; i++)
+		p += sprintf(p, ",%d", (int)(i % 10));
+	p += sprintf(p, "]");
+	*count = c;
+	return (size_t)(p - s);
+}
+
+static void
+test_large(void **state)
+{
+	struct diag_list l = DIAG_LIST_INIT;
+	struct json_doc doc;
+	char *s = malloc(6u << 20), want[80];
+	size_t len, i, off = 0, vn, line0;
+	int count;
+	uint32_t e, k;
+
+	(void)state;
+	assert_non_null(s);
+	len = large_doc(s, -1, &count, &off);
+	assert_int_equal(parse(s, len, &doc, &l), 0);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(json_count(&doc, 0), (uint32_t)count + 300000);
+	for (i = 0, e = json_first(&doc, 0); i < (size_t)count;
+	    i++, e = json_next_elem(&doc, 0, e)) {
+		k = json_first(&doc, e);
+		snprintf(want, sizeof(want), "k%zu", i);
+		assert_string_equal(json_str(&doc, k, &vn), want);
+		snprintf(want, sizeof(want), "a\xc3\xa9\n\"%zu", i);
+		assert_string_equal(json_str(&doc, k + 1, &vn), want);
+		assert_int_equal(vn, strlen(want));
+		assert_int_equal(json_pos(&doc, k + 2).line, i + 1);
+	}
+	json_doc_release(&doc);
+	/* a duplicate key near the end: both places */
+	len = large_doc(s, count - 3, &count, &off);
+	for (line0 = off; s[line0 - 1] != '\n'; line0--)
+		;
+	assert_int_equal(parse(s, len, &doc, &l), -1);
+	assert_int_equal(l.n, 1);
+	snprintf(want, sizeof(want), "%d:%zu: duplicate object key 'n' "
+	    "(first at %d:2)", count - 2, off - line0 + 1, count - 2);
+	assert_string_equal(diag_at(&l, 0), want);
+	json_doc_release(&doc);
+	diag_list_release(&l);
+	/* a syntax error at the end */
+	len = large_doc(s, -1, &count, &off);
+	s[len - 1] = ',';
+	assert_int_equal(parse(s, len, &doc, &l), -1);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.items[0].msg,
+	    "unexpected end of input: expected a value");
+	json_doc_release(&doc);
+	diag_list_release(&l);
+	/* ... and at the start, which stops jsmn's thread early */
+	s[len - 1] = ']';
+	s[1] = ']';
+	assert_int_equal(parse(s, len, &doc, &l), -1);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(diag_at(&l, 0), "1:3: expected the end of input "
+	    "after the JSON value, found a string");
+	json_doc_release(&doc);
+	diag_list_release(&l);
+	free(s);
+}
+
+/*
  * The driver for tests/t-json-suite.sh: --parse FILE... prints "accept
  * NAME" or "reject NAME" per file; --errors FILE prints each diagnostic
  * as "LINE:COL: LEVEL: MESSAGE". The exit status is 0 unless a file
@@ -751,6 +914,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_tree),
 		cmocka_unit_test(test_int),
 		cmocka_unit_test(test_read_fd),
+		cmocka_unit_test(test_gate),
+		cmocka_unit_test(test_large),
 	};
 
 	if (argc > 1 && (!strcmp(argv[1], "--parse") ||
