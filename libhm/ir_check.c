@@ -63,19 +63,45 @@ number_steps(struct checker *C, struct ir_step **v, size_t n,
 	}
 }
 
+/*
+ * The loops over every step below touch one slot of a large index each,
+ * at random: a slot some steps ahead is prefetched (and, further ahead,
+ * the key it is hashed from), so that it is in the cache when its turn
+ * comes. The hashes wait in a ring.
+ */
+#define AHEAD	8
+#define KEY_AHEAD	(2 * AHEAD)
+
+static const char *
+step_key(const struct ir_step *s)
+{
+	return s->type == IR_WAIT ? NULL : s->key;
+}
+
 static void
 index_keys(struct checker *C)
 {
-	uint32_t i;
+	struct ir_step **all = C->doc->all;
+	uint32_t i, n = C->doc->nall, hash[AHEAD] = { 0 };
+	const char *k;
 
-	for (i = 0; i < C->doc->nall; i++) {
-		struct ir_step *s = C->doc->all[i];
-		uint32_t old = 0;
+	for (i = 0; i < n && i < AHEAD; i++)
+		if ((k = step_key(all[i])))
+			hash[i] = ir_index_hash(k);
+	for (i = 0; i < n; i++) {
+		struct ir_step *s = all[i];
+		uint32_t old = 0, h = hash[i % AHEAD];
 		int r;
 
-		if (s->type == IR_WAIT || !s->key)
+		if (i + KEY_AHEAD < n && (k = step_key(all[i + KEY_AHEAD])))
+			__builtin_prefetch(k);
+		if (i + AHEAD < n && (k = step_key(all[i + AHEAD]))) {
+			hash[i % AHEAD] = ir_index_hash(k);
+			ir_index_prefetch(C->doc->index, hash[i % AHEAD]);
+		}
+		if (!step_key(s))
 			continue;
-		r = ir_index_put(C->doc->index, s->key, i, &old);
+		r = ir_index_put_hashed(C->doc->index, s->key, h, i, &old);
 		if (r == 1) {
 			struct srcpos o = ir_pos(C->doc,
 			    C->doc->all[old]->key_pos);
@@ -149,16 +175,30 @@ resolve(struct checker *C, struct ir_step *s, struct ir_ref *ref,
 	return 0;
 }
 
+/* The key a step's builds_in names, if any: the one prefetched. */
+static const char *
+builds_in_key(const struct ir_step *s)
+{
+	return step_key(s) && s->builds_in_kind == IR_BUILDS_IN_KEY ?
+	    s->builds_in.key : NULL;
+}
+
 static void
 resolve_refs(struct checker *C)
 {
-	uint32_t i;
+	struct ir_step **all = C->doc->all;
+	uint32_t i, n = C->doc->nall;
+	const char *k;
 	size_t d;
 
-	for (i = 0; i < C->doc->nall; i++) {
-		struct ir_step *s = C->doc->all[i];
+	for (i = 0; i < n; i++) {
+		struct ir_step *s = all[i];
 
-		if (s->type == IR_WAIT || !s->key)
+		if (i + KEY_AHEAD < n && (k = builds_in_key(all[i + KEY_AHEAD])))
+			__builtin_prefetch(k);
+		if (i + AHEAD < n && (k = builds_in_key(all[i + AHEAD])))
+			ir_index_prefetch(C->doc->index, ir_index_hash(k));
+		if (!step_key(s))
 			continue;
 		if (s->builds_in_kind == IR_BUILDS_IN_KEY)
 			resolve(C, s, &s->builds_in, "builds_in");

@@ -18,8 +18,8 @@ struct ir_index {
 };
 
 /* FNV-1a. */
-static uint32_t
-key_hash(const char *s)
+uint32_t
+ir_index_hash(const char *s)
 {
 	uint32_t h = 2166136261u;
 
@@ -91,11 +91,23 @@ find(const struct ir_index *ix, const char *key, uint32_t h)
 	return i;
 }
 
+void
+ir_index_prefetch(const struct ir_index *ix, uint32_t h)
+{
+	__builtin_prefetch(&ix->slots[h & ix->mask]);
+}
+
 int
 ir_index_put(struct ir_index *ix, const char *key, uint32_t v,
     uint32_t *old)
 {
-	uint32_t h = key_hash(key);
+	return ir_index_put_hashed(ix, key, ir_index_hash(key), v, old);
+}
+
+int
+ir_index_put_hashed(struct ir_index *ix, const char *key, uint32_t h,
+    uint32_t v, uint32_t *old)
+{
 	size_t i;
 
 	if (v >= IR_INDEX_NONE)
@@ -118,7 +130,13 @@ ir_index_put(struct ir_index *ix, const char *key, uint32_t v,
 uint32_t
 ir_index_get(const struct ir_index *ix, const char *key)
 {
-	size_t i = find(ix, key, key_hash(key));
+	return ir_index_get_hashed(ix, key, ir_index_hash(key));
+}
+
+uint32_t
+ir_index_get_hashed(const struct ir_index *ix, const char *key, uint32_t h)
+{
+	size_t i = find(ix, key, h);
 
 	return ix->slots[i].key ? ix->slots[i].v : IR_INDEX_NONE;
 }
