@@ -65,9 +65,9 @@ number_steps(struct checker *C, struct ir_step **v, size_t n,
 
 /*
  * The loops over every step below touch one slot of a large index each,
- * at random: a slot some steps ahead is prefetched (and, further ahead,
- * the key it is hashed from), so that it is in the cache when its turn
- * comes. The hashes wait in a ring.
+ * at random: the slot of the key some steps ahead is prefetched (and,
+ * further ahead, the key's bytes, which its hash reads), so that it is in
+ * the cache when its turn comes.
  */
 #define AHEAD	8
 #define KEY_AHEAD	(2 * AHEAD)
@@ -78,30 +78,41 @@ step_key(const struct ir_step *s)
 	return s->type == IR_WAIT ? NULL : s->key;
 }
 
+/* The key a step's builds_in names, if any. */
+static const char *
+builds_in_key(const struct ir_step *s)
+{
+	return step_key(s) && s->builds_in_kind == IR_BUILDS_IN_KEY ?
+	    s->builds_in.key : NULL;
+}
+
+/* Before step i's turn: prefetch for the steps ahead the key key() gives. */
+static inline void
+prefetch_ahead(const struct ir_doc *doc, uint32_t i,
+    const char *(*key)(const struct ir_step *))
+{
+	const char *k;
+
+	if (i + KEY_AHEAD < doc->nall && (k = key(doc->all[i + KEY_AHEAD])))
+		__builtin_prefetch(k);
+	if (i + AHEAD < doc->nall && (k = key(doc->all[i + AHEAD])))
+		ir_index_prefetch(doc->index, k);
+}
+
 static void
 index_keys(struct checker *C)
 {
-	struct ir_step **all = C->doc->all;
-	uint32_t i, n = C->doc->nall, hash[AHEAD] = { 0 };
-	const char *k;
+	uint32_t i;
 
-	for (i = 0; i < n && i < AHEAD; i++)
-		if ((k = step_key(all[i])))
-			hash[i] = ir_index_hash(k);
-	for (i = 0; i < n; i++) {
-		struct ir_step *s = all[i];
-		uint32_t old = 0, h = hash[i % AHEAD];
+	for (i = 0; i < C->doc->nall; i++) {
+		struct ir_step *s = C->doc->all[i];
+		uint32_t old = 0;
 		int r;
 
-		if (i + KEY_AHEAD < n && (k = step_key(all[i + KEY_AHEAD])))
-			__builtin_prefetch(k);
-		if (i + AHEAD < n && (k = step_key(all[i + AHEAD]))) {
-			hash[i % AHEAD] = ir_index_hash(k);
-			ir_index_prefetch(C->doc->index, hash[i % AHEAD]);
-		}
+		prefetch_ahead(C->doc, i, step_key);
 		if (!step_key(s))
 			continue;
-		r = ir_index_put_hashed(C->doc->index, s->key, h, i, &old);
+		r = ir_index_put(C->doc->index, s->key, i, &old);
 		if (r == 1) {
 			struct srcpos o = ir_pos(C->doc,
 			    C->doc->all[old]->key_pos);
@@ -175,29 +186,16 @@ resolve(struct checker *C, struct ir_step *s, struct ir_ref *ref,
 	return 0;
 }
 
-/* The key a step's builds_in names, if any: the one prefetched. */
-static const char *
-builds_in_key(const struct ir_step *s)
-{
-	return step_key(s) && s->builds_in_kind == IR_BUILDS_IN_KEY ?
-	    s->builds_in.key : NULL;
-}
-
 static void
 resolve_refs(struct checker *C)
 {
-	struct ir_step **all = C->doc->all;
-	uint32_t i, n = C->doc->nall;
-	const char *k;
+	uint32_t i;
 	size_t d;
 
-	for (i = 0; i < n; i++) {
-		struct ir_step *s = all[i];
+	for (i = 0; i < C->doc->nall; i++) {
+		struct ir_step *s = C->doc->all[i];
 
-		if (i + KEY_AHEAD < n && (k = builds_in_key(all[i + KEY_AHEAD])))
-			__builtin_prefetch(k);
-		if (i + AHEAD < n && (k = builds_in_key(all[i + AHEAD])))
-			ir_index_prefetch(C->doc->index, ir_index_hash(k));
+		prefetch_ahead(C->doc, i, builds_in_key);
 		if (!step_key(s))
 			continue;
 		if (s->builds_in_kind == IR_BUILDS_IN_KEY)

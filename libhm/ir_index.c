@@ -18,8 +18,8 @@ struct ir_index {
 };
 
 /* FNV-1a. */
-uint32_t
-ir_index_hash(const char *s)
+static uint32_t
+key_hash(const char *s)
 {
 	uint32_t h = 2166136261u;
 
@@ -92,22 +92,16 @@ find(const struct ir_index *ix, const char *key, uint32_t h)
 }
 
 void
-ir_index_prefetch(const struct ir_index *ix, uint32_t h)
+ir_index_prefetch(const struct ir_index *ix, const char *key)
 {
-	__builtin_prefetch(&ix->slots[h & ix->mask]);
+	__builtin_prefetch(&ix->slots[key_hash(key) & ix->mask]);
 }
 
 int
 ir_index_put(struct ir_index *ix, const char *key, uint32_t v,
     uint32_t *old)
 {
-	return ir_index_put_hashed(ix, key, ir_index_hash(key), v, old);
-}
-
-int
-ir_index_put_hashed(struct ir_index *ix, const char *key, uint32_t h,
-    uint32_t v, uint32_t *old)
-{
+	uint32_t h = key_hash(key);
 	size_t i;
 
 	if (v >= IR_INDEX_NONE)
@@ -130,13 +124,7 @@ ir_index_put_hashed(struct ir_index *ix, const char *key, uint32_t h,
 uint32_t
 ir_index_get(const struct ir_index *ix, const char *key)
 {
-	return ir_index_get_hashed(ix, key, ir_index_hash(key));
-}
-
-uint32_t
-ir_index_get_hashed(const struct ir_index *ix, const char *key, uint32_t h)
-{
-	size_t i = find(ix, key, h);
+	size_t i = find(ix, key, key_hash(key));
 
 	return ix->slots[i].key ? ix->slots[i].v : IR_INDEX_NONE;
 }

@@ -28,15 +28,10 @@ int ir_index_put(struct ir_index *ix, const char *key, uint32_t v,
 uint32_t ir_index_get(const struct ir_index *ix, const char *key);
 
 /*
- * The same in steps, for a loop over many keys: hash a key some
- * iterations ahead and prefetch its slot, so that the slot (a cache miss
- * in a large index) is there when its turn comes.
+ * For a loop over many keys: prefetch key's slot some iterations before
+ * it is looked up, so that the slot (a cache miss in a large index) is
+ * there when its turn comes.
  */
-uint32_t ir_index_hash(const char *key);
-void ir_index_prefetch(const struct ir_index *ix, uint32_t hash);
-int ir_index_put_hashed(struct ir_index *ix, const char *key, uint32_t hash,
-    uint32_t v, uint32_t *old);
-uint32_t ir_index_get_hashed(const struct ir_index *ix, const char *key,
-    uint32_t hash);
+void ir_index_prefetch(const struct ir_index *ix, const char *key);
 
 #endif
