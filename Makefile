@@ -14,8 +14,8 @@ SANITIZE =
 # The user's flags first; warnings always on; POSIX chosen deliberately,
 # since -std=c11 alone hides POSIX declarations.
 ALL_CPPFLAGS = -D_POSIX_C_SOURCE=200809L -DJSMN_STRICT -Ilibhm $(CPPFLAGS)
-ALL_CFLAGS = $(CFLAGS) -std=c11 -pthread -Wall -Wextra -Wshadow -Wmissing-prototypes \
-	-Wpedantic -Wno-overlength-strings $(WERROR)
+ALL_CFLAGS = $(CFLAGS) -std=c11 -pthread -Wall -Wextra -Wshadow \
+	-Wmissing-prototypes -Wpedantic -Wno-overlength-strings $(WERROR)
 YAML_CFLAGS = $$(pkg-config --cflags yaml-0.1)
 YAML_LIBS = $$(pkg-config --libs yaml-0.1)
 CMOCKA_LIBS = $$(pkg-config --libs cmocka)

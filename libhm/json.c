@@ -1132,7 +1132,7 @@ json_parse(struct json_doc *doc, const char *file, char *text, size_t size,
 	r->keys.cap = 0;
 	r->dups = 0;
 	r->gate = gate;
-	r->writable = count == JSON_GATE_RUNNING ? 0 : SIZE_MAX;
+	r->writable = 0;	/* the first string asks the gate */
 	/*
 	 * jsmn's count, or while it runs a guess from the length: a value
 	 * of a large IR document takes 15 bytes or so; more nodes double it.

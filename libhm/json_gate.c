@@ -34,8 +34,9 @@ struct json_gate {
 	int threaded;
 	pthread_mutex_t lock;
 	pthread_cond_t moved;
-	size_t passed;		/* under lock: bytes jsmn is done with */
-	int done, cancel;	/* under lock */
+	size_t passed;		/* under lock: bytes jsmn is done with;
+				   SIZE_MAX once it has stopped */
+	int cancel;		/* under lock */
 };
 
 static int
@@ -66,7 +67,6 @@ gate_run(void *arg)
 		}
 		pthread_mutex_lock(&g->lock);
 		g->passed = stop ? SIZE_MAX : g->jp.pos;
-		g->done = stop;
 		if (g->cancel)
 			stop = 1;
 		pthread_cond_signal(&g->moved);
@@ -114,7 +114,7 @@ json_gate_wait(struct json_gate *g, size_t off)
 	if (!g->threaded)
 		return SIZE_MAX;
 	pthread_mutex_lock(&g->lock);
-	while (g->passed <= off && !g->done)
+	while (g->passed <= off)
 		pthread_cond_wait(&g->moved, &g->lock);
 	passed = g->passed;
 	pthread_mutex_unlock(&g->lock);

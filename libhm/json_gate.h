@@ -30,8 +30,8 @@ int json_gate_start(struct json_gate **gp, const char *text, size_t len);
 size_t json_gate_wait(struct json_gate *g, size_t off);
 /*
  * Stop jsmn if cancel (the reader rejected the text), else let it
- * finish; free the gate. Returns jsmn's result (>= 0: accepted), and in
- * *pos where it stopped.
+ * finish; free the gate. Returns jsmn's result (>= 0: accepted; nothing
+ * if cancelled), and in *pos where it stopped.
  */
 int json_gate_finish(struct json_gate *g, int cancel, size_t *pos);
 

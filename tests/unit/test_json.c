@@ -714,12 +714,12 @@ gate_verdict(const char *text, size_t len, int threaded, int want,
 	assert_non_null(g);
 	assert_int_equal(r == JSON_GATE_RUNNING, threaded);
 	r = json_gate_finish(g, 0, &pos);
-	if (want >= 0)
+	if (want >= 0) {
 		assert_true(r >= 0);
-	else
+	} else {
 		assert_int_equal(r, want);
-	if (want < 0)
 		assert_int_equal(pos, want_pos);
+	}
 }
 
 static void
@@ -768,11 +768,6 @@ test_gate(void **state)
 	free(t);
 }
 
-/*
- * A large document parsed while jsmn runs beside the parser: every
- * escaped string decoded, the nodes grown past the guess, positions and
- * duplicate keys right, and errors found anywhere in it.
- */
 /* The large document of test_large; object dup (if >= 0) repeats a key. */
 static size_t
 large_doc(char *s, int dup, int *count, size_t *dup_off)
@@ -799,6 +794,11 @@ large_doc(char *s, int dup, int *count, size_t *dup_off)
 	return (size_t)(p - s);
 }
 
+/*
+ * A large document parsed while jsmn runs beside the parser: every
+ * escaped string decoded, the nodes grown past the guess, positions and
+ * duplicate keys right, and errors found anywhere in it.
+ */
 static void
 test_large(void **state)
 {
