@@ -41,6 +41,7 @@ LIB_SRC = $(filter-out libhm/tool.c,$(wildcard libhm/*.c))
 LIB_OBJ = $(LIB_SRC:%.c=$(O)/obj/%.o)
 TOOL_OBJ = $(O)/obj/libhm/tool.o
 LOWER_OBJ = $(patsubst %.c,$(O)/obj/%.o,$(wildcard hm-lower/*.c))
+SANDBOX_OBJ = $(patsubst %.c,$(O)/obj/%.o,$(wildcard hm-sandbox/*.c))
 BAKE_OBJ = $(patsubst %.c,$(O)/obj/%.o,$(wildcard hm-bake/*.c))
 EXEC_OBJ = $(patsubst %.c,$(O)/obj/%.o,$(wildcard hm-exec/*.c))
 BAKE_HDR = $(wildcard hm-bake/*.h)
@@ -48,7 +49,7 @@ EXEC_HDR = $(wildcard hm-exec/*.h)
 LOWER_HDR = $(wildcard hm-lower/*.h)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
-BIN = $(O)/hm-lower $(O)/hm-bake $(O)/hm-exec
+BIN = $(O)/hm-lower $(O)/hm-bake $(O)/hm-exec $(O)/hm-sandbox
 MAN = $(wildcard man/*.1 man/*.5)
 
 all: $(BIN)
@@ -81,6 +82,9 @@ $(O)/hm-bake: $(BAKE_OBJ) $(TOOL_OBJ) $(O)/libhm.a
 
 $(O)/hm-exec: $(EXEC_OBJ) $(TOOL_OBJ) $(O)/libhm.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(EXEC_OBJ) $(TOOL_OBJ) $(O)/libhm.a
+
+$(O)/hm-sandbox: $(SANDBOX_OBJ) $(TOOL_OBJ) $(O)/libhm.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(SANDBOX_OBJ) $(TOOL_OBJ) $(O)/libhm.a
 
 # Unit tests link the library; test_bake_* and test_exec_* also link that
 # tool's modules (everything but main.o). GNU make picks the pattern with

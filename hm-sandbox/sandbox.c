@@ -1,0 +1,704 @@
+/* hm: hm-sandbox: run a command in a snapshot of the workspace (overlay or copy). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "tool.h"
+
+/*
+ * Design: hm-exec starts this program in place of /bin/sh, in the step's
+ * process group, with the step's output pipe. It enters new namespaces
+ * (as root: mount and PID; otherwise user, mount and PID, the user mapped
+ * to itself), mounts the step's view over the workspace W (an overlay of
+ * the given layers over W, or a copy of a state bound over W), binds the
+ * run's log directory back at its own path, and runs the command in W.
+ * The mounts live in the namespace and vanish with it, so nothing leaks
+ * if hm-exec is killed.
+ *
+ * Three processes: this one (outside the PID namespace: hm-exec's child,
+ * which relays the command's status), the namespace's init (reaps, and
+ * when the command ends, exits, which makes the kernel kill everything
+ * the step left behind, setsid daemons included), and the command. A
+ * signal to the process group reaches the command; the init of a PID
+ * namespace ignores signals it does not handle, and this process ignores
+ * them while it waits for the status, then dies the way the command did.
+ *
+ * Exit status: the command's, or 125 when the sandbox itself could not be
+ * set up (the reason on the standard error, which is the step's log).
+ */
+#define EXIT_SANDBOX	125
+#define MAX_LOWER	500		/* the kernel's own limit */
+
+static const char usage_text[] =
+    "usage: hm-sandbox -C DIR [--lower DIR]... [--upper DIR --work DIR]\n"
+    "                  [--volatile] [--bind DIR]... [--no-pid] -- COMMAND...\n"
+    "       hm-sandbox -C DIR --copy STATE [--from DIR [--move]] [--no-ns]\n"
+    "                  [--bind DIR]... [--no-pid] -- COMMAND...\n"
+    "       hm-sandbox -C DIR --probe SCRATCH\n";
+
+struct opts {
+	const char *ws;			/* -C: the workspace W */
+	const char *lower[MAX_LOWER];	/* newest first; W comes last */
+	int nlower;
+	const char *upper, *work;	/* overlay; no upper: read-only */
+	const char *copy, *from;	/* copy mode: the state, its source */
+	bool move;			/* rename from, do not copy it */
+	bool volatil;			/* overlay 'volatile' */
+	bool no_ns, no_pid;
+	const char *bind[16];		/* bound at the same path */
+	int nbind;
+	const char *probe;
+	char **argv;
+};
+
+static _Noreturn void
+usage(void)
+{
+	fputs(usage_text, stderr);
+	exit(EXIT_USAGE);
+}
+
+/* Setup errors: a message, then the sandbox's own status. */
+static _Noreturn void
+fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+fail(const char *fmt, ...)
+{
+	va_list ap;
+	int saved = errno;
+	size_t len = strlen(fmt);
+
+	fputs("hm-sandbox: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (len && fmt[len - 1] == ':')
+		fprintf(stderr, " %s", strerror(saved));
+	fputc('\n', stderr);
+	_exit(EXIT_SANDBOX);
+}
+
+static void
+parse(struct opts *o, int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		char *a = argv[i];
+
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		}
+		if (a[0] != '-')
+			break;
+		if (!strncmp(a, "-C", 2))
+			o->ws = tool_optarg(argv, &i, 2, usage);
+		else if (tool_long_opt(a, "--lower")) {
+			if (o->nlower == MAX_LOWER - 1)
+				dief(EXIT_USAGE, "more than %d layers",
+				    MAX_LOWER - 1);
+			o->lower[o->nlower++] = tool_optarg(argv, &i, 7, usage);
+		} else if (tool_long_opt(a, "--upper"))
+			o->upper = tool_optarg(argv, &i, 7, usage);
+		else if (tool_long_opt(a, "--work"))
+			o->work = tool_optarg(argv, &i, 6, usage);
+		else if (tool_long_opt(a, "--copy"))
+			o->copy = tool_optarg(argv, &i, 6, usage);
+		else if (tool_long_opt(a, "--from"))
+			o->from = tool_optarg(argv, &i, 6, usage);
+		else if (tool_long_opt(a, "--bind")) {
+			if (o->nbind == 16)
+				dief(EXIT_USAGE, "more than 16 binds");
+			o->bind[o->nbind++] = tool_optarg(argv, &i, 6, usage);
+		} else if (tool_long_opt(a, "--probe"))
+			o->probe = tool_optarg(argv, &i, 7, usage);
+		else if (!strcmp(a, "--move"))
+			o->move = true;
+		else if (!strcmp(a, "--volatile"))
+			o->volatil = true;
+		else if (!strcmp(a, "--no-ns"))
+			o->no_ns = true;
+		else if (!strcmp(a, "--no-pid"))
+			o->no_pid = true;
+		else {
+			warnf("unknown option '%s'", a);
+			usage();
+		}
+	}
+	o->argv = argv + i;
+	if (!o->ws || o->ws[0] != '/')
+		dief(EXIT_USAGE, "-C needs the workspace as an absolute path");
+	if (o->probe)
+		return;
+	if (!o->argv[0])
+		usage();
+	if (!o->upper != !o->work)
+		dief(EXIT_USAGE, "--upper and --work go together");
+	if (o->copy && (o->upper || o->nlower))
+		dief(EXIT_USAGE, "--copy excludes --lower and --upper");
+	if ((o->move || o->from) && !o->copy)
+		dief(EXIT_USAGE, "--from and --move need --copy");
+	if (o->no_ns && !o->copy)
+		dief(EXIT_USAGE, "--no-ns works only with --copy");
+}
+
+/* ---- namespaces ---- */
+
+static int
+write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+	int saved;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/*
+ * New mount (and PID) namespaces, through a user namespace unless we are
+ * root. The mounts below propagate nowhere. 0, or -1 with a reason.
+ */
+static int
+enter_ns(bool pid, const char **why)
+{
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	int flags = CLONE_NEWNS | (pid ? CLONE_NEWPID : 0);
+	char map[64];
+
+	if (uid != 0)
+		flags |= CLONE_NEWUSER;
+	if (unshare(flags) < 0) {
+		*why = "unshare";
+		return -1;
+	}
+	if (uid != 0) {
+		snprintf(map, sizeof(map), "%lu %lu 1\n", (unsigned long)uid,
+		    (unsigned long)uid);
+		if (write_file("/proc/self/uid_map", map) < 0) {
+			*why = "uid_map";
+			return -1;
+		}
+		if (write_file("/proc/self/setgroups", "deny") < 0 &&
+		    errno != ENOENT) {
+			*why = "setgroups";
+			return -1;
+		}
+		snprintf(map, sizeof(map), "%lu %lu 1\n", (unsigned long)gid,
+		    (unsigned long)gid);
+		if (write_file("/proc/self/gid_map", map) < 0) {
+			*why = "gid_map";
+			return -1;
+		}
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		*why = "making / private";
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- overlay ---- */
+
+#ifdef FSOPEN_CLOEXEC
+/* The kernel's explanation of a failed fsconfig, appended to buf. */
+static void
+fs_log(int fd, char *buf, size_t size)
+{
+	char line[512];
+	ssize_t n;
+	size_t len = strlen(buf);
+
+	while ((n = read(fd, line, sizeof(line) - 1)) > 0) {
+		line[n] = '\0';
+		if (line[n - 1] == '\n')
+			line[n - 1] = '\0';
+		if (len + 4 < size)
+			len += (size_t)snprintf(buf + len, size - len, "%s(%s)",
+			    len ? " " : "", line);
+	}
+}
+#endif
+
+/*
+ * The new mount API: every lower layer by its own 'lowerdir+' (no limit
+ * on their number but the kernel's 500). Returns 0, -1 with errno and
+ * the kernel's words in kmsg, or -2 when the kernel lacks 'lowerdir+'.
+ */
+static int
+overlay_fsmount(const struct opts *o, char *kmsg, size_t ksize)
+{
+#ifdef FSOPEN_CLOEXEC
+	int fd, mfd, i, saved;
+
+	if ((fd = fsopen("overlay", FSOPEN_CLOEXEC)) < 0)
+		return errno == ENOSYS ? -2 : -1;
+#define CFG(cmd, k, v)	fsconfig(fd, (cmd), (k), (v), 0)
+	if (CFG(FSCONFIG_SET_STRING, "source", "hm") < 0)
+		goto fail;
+	for (i = 0; i < o->nlower; i++)
+		if (CFG(FSCONFIG_SET_STRING, "lowerdir+", o->lower[i]) < 0) {
+			if (i == 0 && errno == EINVAL) {
+				close(fd);
+				return -2;
+			}
+			goto fail;
+		}
+	if (CFG(FSCONFIG_SET_STRING, "lowerdir+", o->ws) < 0)
+		goto fail;
+	if (o->upper && (CFG(FSCONFIG_SET_STRING, "upperdir", o->upper) < 0 ||
+	    CFG(FSCONFIG_SET_STRING, "workdir", o->work) < 0))
+		goto fail;
+	if (CFG(FSCONFIG_SET_FLAG, "userxattr", NULL) < 0 ||
+	    (o->volatil && o->upper &&
+	    CFG(FSCONFIG_SET_FLAG, "volatile", NULL) < 0) ||
+	    CFG(FSCONFIG_CMD_CREATE, NULL, NULL) < 0)
+		goto fail;
+#undef CFG
+	if ((mfd = fsmount(fd, FSMOUNT_CLOEXEC, 0)) < 0)
+		goto fail;
+	close(fd);
+	if (move_mount(mfd, "", AT_FDCWD, o->ws,
+	    MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+		saved = errno;
+		close(mfd);
+		errno = saved;
+		return -1;
+	}
+	close(mfd);
+	return 0;
+fail:
+	saved = errno;
+	fs_log(fd, kmsg, ksize);
+	close(fd);
+	errno = saved;
+	return -1;
+#else
+	(void)o, (void)kmsg, (void)ksize;
+	return -2;
+#endif
+}
+
+/* The classic mount(2): one option string, cut by the kernel at a page. */
+static int
+overlay_mount2(const struct opts *o, char *kmsg, size_t ksize)
+{
+	size_t cap = 4096, len = 0;
+	char *opt = malloc(cap);
+	int i, r;
+
+#define PUT(...) do { \
+	int n_ = snprintf(opt + len, cap - len, __VA_ARGS__); \
+	if (n_ < 0 || (size_t)n_ >= cap - len) \
+		goto toolong; \
+	len += (size_t)n_; \
+} while (0)
+	if (!opt)
+		return -1;
+	PUT("lowerdir=");
+	for (i = 0; i < o->nlower; i++)
+		PUT("%s:", o->lower[i]);
+	PUT("%s", o->ws);
+	if (o->upper)
+		PUT(",upperdir=%s,workdir=%s%s", o->upper, o->work,
+		    o->volatil ? ",volatile" : "");
+	PUT(",userxattr");
+#undef PUT
+	r = mount("hm", o->ws, "overlay", 0, opt);
+	free(opt);
+	return r;
+toolong:
+	free(opt);
+	snprintf(kmsg, ksize, "%d layers do not fit the one page of "
+	    "mount(2)'s options, and this kernel lacks 'lowerdir+'",
+	    o->nlower + 1);
+	errno = E2BIG;
+	return -1;
+}
+
+static int
+mount_overlay(const struct opts *o, char *kmsg, size_t ksize)
+{
+	int r = overlay_fsmount(o, kmsg, ksize);
+
+	if (r == -2 || (r < 0 && errno == ENOSYS))
+		r = overlay_mount2(o, kmsg, ksize);
+	return r;
+}
+
+/* ---- copies ---- */
+
+/* Run argv and wait; 0 if it exited 0. */
+static int
+run_wait(char *const argv[])
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+/*
+ * Make the state directory: the source moved (its only consumer), or
+ * copied with reflinks where the filesystem has them. An existing state
+ * (a kept one, for a shell) is used as it is.
+ */
+static void
+make_copy(const struct opts *o)
+{
+	char *src;
+	size_t n;
+
+	if (!o->from)
+		return;
+	if (o->move) {
+		if (rename(o->from, o->copy) < 0)
+			fail("cannot move '%s' to '%s':", o->from, o->copy);
+		return;
+	}
+	if (mkdir(o->copy, 0755) < 0 && errno != EEXIST)
+		fail("cannot create '%s':", o->copy);
+	n = strlen(o->from);
+	if (!(src = malloc(n + 3)))
+		fail("out of memory");
+	memcpy(src, o->from, n);
+	memcpy(src + n, "/.", 3);
+	{
+		char *cp[] = { "cp", "-a", "--reflink=auto", src,
+		    (char *)o->copy, NULL };
+
+		if (run_wait(cp) < 0)
+			fail("cannot copy '%s' to '%s'", o->from, o->copy);
+	}
+	free(src);
+}
+
+/* ---- the view ---- */
+
+/*
+ * Open the directories to bind before the view hides them (a log
+ * directory inside the workspace would be covered by the overlay).
+ */
+static void
+open_binds(const struct opts *o, int *fds)
+{
+	int i;
+
+	for (i = 0; i < o->nbind; i++)
+		if ((fds[i] = open(o->bind[i], O_PATH | O_DIRECTORY |
+		    O_CLOEXEC)) < 0)
+			fail("cannot open '%s':", o->bind[i]);
+}
+
+static void
+do_binds(const struct opts *o, const int *fds)
+{
+	char src[64];
+	int i;
+
+	for (i = 0; i < o->nbind; i++) {
+		snprintf(src, sizeof(src), "/proc/self/fd/%d", fds[i]);
+		if (mount(src, o->bind[i], NULL, MS_BIND, NULL) < 0)
+			fail("cannot bind '%s' into the view:", o->bind[i]);
+		close(fds[i]);
+	}
+}
+
+static void
+mount_view(const struct opts *o)
+{
+	char kmsg[1024] = "";
+
+	if (o->copy) {
+		if (mount(o->copy, o->ws, NULL, MS_BIND, NULL) < 0)
+			fail("cannot bind '%s' over '%s':", o->copy, o->ws);
+		return;
+	}
+	if (!o->upper && !o->nlower) {
+		/* the workspace alone, read-only (overlay needs two layers
+		   when it has no upper one) */
+		if (mount(o->ws, o->ws, NULL, MS_BIND, NULL) < 0 ||
+		    mount(NULL, o->ws, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY,
+		    NULL) < 0)
+			fail("cannot bind '%s' read-only:", o->ws);
+		return;
+	}
+	if (mount_overlay(o, kmsg, sizeof(kmsg)) < 0)
+		fail("cannot mount the overlay over '%s' (%d layers)%s%s:",
+		    o->ws, o->nlower + 1, kmsg[0] ? ": " : "", kmsg);
+}
+
+/* ---- processes ---- */
+
+static void
+default_signals(void)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT,
+	    SIGPIPE };
+	sigset_t none;
+	size_t i;
+
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static _Noreturn void
+exec_command(const struct opts *o, const char *dir)
+{
+	default_signals();
+	if (chdir(dir) < 0)
+		fail("cannot enter '%s':", dir);
+	execvp(o->argv[0], o->argv);
+	{
+		int e = errno;
+
+		fprintf(stderr, "hm-sandbox: cannot run '%s': %s\n",
+		    o->argv[0], strerror(e));
+		_exit(e == ENOENT ? 127 : 126);
+	}
+}
+
+/*
+ * The PID namespace's init: mount its /proc, start the command, reap
+ * whatever is orphaned to it, and when the command is gone send its
+ * status up the pipe and exit, which kills everything left inside.
+ */
+static _Noreturn void
+ns_init(const struct opts *o, int status_fd)
+{
+	pid_t cmd, p;
+	int st = 0, cst = 0;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* best effort: a container may forbid it, and /proc then shows
+	   the host's processes */
+	mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	    NULL);
+	if ((cmd = fork()) < 0)
+		fail("fork:");
+	if (cmd == 0) {
+		close(status_fd);
+		exec_command(o, o->ws);
+	}
+	for (;;) {
+		p = waitpid(-1, &st, 0);
+		if (p == cmd) {
+			cst = st;
+			break;
+		}
+		if (p < 0 && errno != EINTR)
+			break;
+	}
+	if (write(status_fd, &cst, sizeof(cst)) != sizeof(cst))
+		_exit(EXIT_SANDBOX);
+	_exit(0);
+}
+
+/* Wait for the namespace's init and end as the command ended. */
+static _Noreturn void
+relay(pid_t init, int status_fd)
+{
+	int st, cst;
+	ssize_t n;
+
+	do
+		n = read(status_fd, &cst, sizeof(cst));
+	while (n < 0 && errno == EINTR);
+	while (waitpid(init, &st, 0) < 0 && errno == EINTR)
+		;
+	if (n != sizeof(cst)) {
+		/* init was killed (SIGKILL to the group) or failed */
+		if (WIFSIGNALED(st)) {
+			default_signals();
+			raise(WTERMSIG(st));
+		}
+		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : EXIT_SANDBOX);
+	}
+	if (WIFSIGNALED(cst)) {
+		default_signals();
+		signal(WTERMSIG(cst), SIG_DFL);
+		raise(WTERMSIG(cst));
+	}
+	_exit(WIFEXITED(cst) ? WEXITSTATUS(cst) : EXIT_SANDBOX);
+}
+
+static _Noreturn void
+run(const struct opts *o)
+{
+	int fds[16], sp[2];
+	const char *why;
+	pid_t init;
+
+	make_copy(o);
+	if (o->no_ns)
+		exec_command(o, o->copy);
+	/* the command's group is ours: hm-exec signals it; we wait */
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	if (enter_ns(!o->no_pid, &why) < 0)
+		fail("cannot create namespaces (%s):", why);
+	/* in the new namespace: a mount from another cannot be bound */
+	open_binds(o, fds);
+	mount_view(o);
+	do_binds(o, fds);
+	if (o->no_pid)
+		exec_command(o, o->ws);
+	if (pipe2(sp, O_CLOEXEC) < 0)
+		fail("pipe:");
+	if ((init = fork()) < 0)
+		fail("fork:");
+	if (init == 0) {
+		close(sp[0]);
+		ns_init(o, sp[1]);
+	}
+	close(sp[1]);
+	relay(init, sp[0]);
+}
+
+/* ---- the probe ---- */
+
+/*
+ * Try each way in a child of its own, in a scratch directory: a view
+ * that reads a lower file, deletes a lower directory (which fails with
+ * EIO where the overlay cannot write whiteouts) and writes a new file.
+ * Prints one line per way: "overlay ok", or "overlay no: REASON".
+ */
+static int
+probe_child(struct opts *o, const char *scratch, bool copy)
+{
+	char lower[4096], upper[4096], work[4096], view[4096];
+	int p[2], st;
+	pid_t pid;
+	char why[1024];
+	ssize_t n;
+
+	snprintf(lower, sizeof(lower), "%s/lower", scratch);
+	snprintf(upper, sizeof(upper), "%s/upper", scratch);
+	snprintf(work, sizeof(work), "%s/work", scratch);
+	snprintf(view, sizeof(view), "%s/view", scratch);
+	if (mkdir(lower, 0755) < 0 || mkdir(upper, 0755) < 0 ||
+	    mkdir(work, 0755) < 0 || mkdir(view, 0755) < 0 ||
+	    mkdir(strcat(strcpy(why, view), "/d"), 0755) < 0) {
+		printf("%s no: cannot create '%s': %s\n",
+		    copy ? "copy" : "overlay", scratch, strerror(errno));
+		return -1;
+	}
+	if (pipe(p) < 0)
+		return -1;
+	if ((pid = fork()) == 0) {
+		const char *w = "";
+		char kmsg[1024] = "";
+
+		close(p[0]);
+		dup2(p[1], 2);
+		o->ws = view;
+		o->nlower = 1;
+		o->lower[0] = lower;
+		o->upper = copy ? NULL : upper;
+		o->work = copy ? NULL : work;
+		o->copy = copy ? upper : NULL;
+		if (enter_ns(true, &w) < 0) {
+			fprintf(stderr, "namespaces: %s: %s", w,
+			    strerror(errno));
+			_exit(1);
+		}
+		if (copy) {
+			if (mount(upper, view, NULL, MS_BIND, NULL) < 0) {
+				fprintf(stderr, "bind mount: %s",
+				    strerror(errno));
+				_exit(1);
+			}
+			_exit(0);
+		}
+		if (mount_overlay(o, kmsg, sizeof(kmsg)) < 0) {
+			fprintf(stderr, "mount: %s%s%s", strerror(errno),
+			    kmsg[0] ? ": " : "", kmsg);
+			_exit(1);
+		}
+		if (rmdir(strcat(strcpy(kmsg, view), "/d")) < 0) {
+			fprintf(stderr, "deleting a lower directory: %s",
+			    strerror(errno));
+			_exit(1);
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	n = read(p[0], why, sizeof(why) - 1);
+	why[n > 0 ? n : 0] = '\0';
+	close(p[0]);
+	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) ||
+	    WEXITSTATUS(st)) {
+		printf("%s no: %s\n", copy ? "copy" : "overlay",
+		    why[0] ? why : "the probe died");
+		return -1;
+	}
+	printf("%s ok\n", copy ? "copy" : "overlay");
+	return 0;
+}
+
+static int
+probe(struct opts *o)
+{
+	char a[4096], b[4096];
+	int r;
+
+	snprintf(a, sizeof(a), "%s/overlay", o->probe);
+	snprintf(b, sizeof(b), "%s/copy", o->probe);
+	if ((mkdir(a, 0755) < 0 && errno != EEXIST) ||
+	    (mkdir(b, 0755) < 0 && errno != EEXIST)) {
+		printf("overlay no: cannot create '%s': %s\n", a,
+		    strerror(errno));
+		return 1;
+	}
+	r = probe_child(o, a, false);
+	probe_child(o, b, true);
+	store_rmtree(a);
+	store_rmtree(b);
+	return r < 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+
+	tool_init("hm-sandbox");
+	parse(&o, argc, argv);
+	if (o.probe)
+		return probe(&o) ? 1 : close_stdout();
+	run(&o);
+}

@@ -1,0 +1,20 @@
+/* hm: SHA-256 (FIPS 180-4), for cache keys. */
+#ifndef HM_SHA256_H
+#define HM_SHA256_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sha256 {
+	uint32_t h[8];
+	uint64_t len;		/* bytes so far */
+	unsigned char buf[64];
+	size_t nbuf;
+};
+
+void sha256_init(struct sha256 *c);
+void sha256_update(struct sha256 *c, const void *data, size_t n);
+/* The digest as 64 lowercase hex digits and a NUL. */
+void sha256_hex(struct sha256 *c, char out[65]);
+
+#endif
