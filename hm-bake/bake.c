@@ -11,6 +11,7 @@
 #include "def.h"
 #include "diag.h"
 #include "ir.h"
+#include "ir_cont.h"
 #include "proc.h"
 #include "strmap.h"
 #include "ytree.h"
@@ -523,12 +524,31 @@ check_each(struct bake *b, const struct ir_step *st, const char *what,
 	return 0;
 }
 
+/*
+ * Whether what builds in st is replicated: st continues 'each', declared
+ * or through its single leaf, at any depth (ir_cont.h).
+ */
+static bool
+continues_each(struct ir_step *st)
+{
+	if (st->type == IR_GROUP)
+		ir_mark_followed(&st, 1);
+	return ir_continuation(st).kind == IR_CK_EACH;
+}
+
+/* The same for a target: baked already, or as it declares. */
+static bool
+target_each(const struct target *t)
+{
+	return t->step ? continues_each(t->step) : t->o.cont == IR_CONT_EACH;
+}
+
 static int
 from_target(struct bake *b, struct bnode *bn, const struct tref *from)
 {
 	struct ir_step *st = bn->st;
 
-	if (check_each(b, st, from->name, from->t->o.cont == IR_CONT_EACH))
+	if (check_each(b, st, from->name, target_each(from->t)))
 		return -1;
 	st->builds_in_kind = IR_BUILDS_IN_KEY;
 	if (target_ref(b, from, &st->builds_in))
@@ -564,7 +584,7 @@ set_builds_in(struct bake *b, struct bnode *bn, const struct opts *o,
 	default:
 		if (check_each(b, st, tail->bn->st->key ? tail->bn->st->key :
 		    "the step before", tail->bn->st->type == IR_GROUP &&
-		    ir_more(tail->bn->st)->cont == IR_CONT_EACH))
+		    continues_each(tail->bn->st)))
 			return -1;
 		st->builds_in_kind = IR_BUILDS_IN_KEY;
 		st->builds_in.step = tail->bn->st;
@@ -1302,7 +1322,7 @@ bake_one(struct bake *b, struct target *t)
 	bn->fixed = true;
 	t->step = st;
 	t->bn = bn;
-	each = from->name && from->t->o.cont == IR_CONT_EACH;
+	each = from->name && target_each(from->t);
 	if (from->name && !(each && !t->dynamic)) {
 		if (from_target(b, bn, from))
 			return -1;

@@ -36,8 +36,9 @@ struct bnode {
 
 /*
  * Give every step under b->root its key (prefix: a fragment's key
- * prefix, or NULL), resolve the references between steps, and check the
- * continuations. Returns 0, or -1 after reporting (keys.c).
+ * prefix, or NULL) and resolve the references between steps; the
+ * continuations are checked with the document (ir_check). Returns 0, or
+ * -1 after reporting (keys.c).
  */
 int keys_assign(struct bake *b, const char *prefix);
 /* prefix/local as a checked key; NULL after reporting (keys.c). */

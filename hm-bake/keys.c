@@ -200,69 +200,6 @@ resolve(struct bake *b, struct bnode *scope)
 	return ret;
 }
 
-/*
- * Members of g that no other member follows: none builds in it, and no
- * wait with a step after it stands after it.
- */
-static size_t
-leaves(const struct bnode *g, const struct bnode **out, size_t max)
-{
-	size_t i, n = 0, last_step = 0, barrier = 0;
-
-	for (i = 0; i < g->nkids; i++)
-		if (g->kids[i]->st->type != IR_WAIT)
-			last_step = i;
-	for (i = 0; i < last_step; i++)
-		if (g->kids[i]->st->type == IR_WAIT)
-			barrier = i;
-	for (i = 0; i < g->nkids; i++) {
-		const struct bnode *m = g->kids[i];
-
-		if (m->st->type == IR_WAIT || m->followed || i < barrier)
-			continue;
-		if (n < max)
-			out[n] = m;
-		n++;
-	}
-	return n;
-}
-
-/* A step that builds in a group with several leaves needs a continuation. */
-static int
-check_continuations(struct bake *b, struct bnode *scope)
-{
-	const struct bnode *lv[4];
-	size_t i;
-	int ret = 0;
-
-	for (i = 0; i < scope->nkids; i++) {
-		struct bnode *k = scope->kids[i], *g = k->builds_in;
-		size_t n, j, len = 0;
-		char names[4 * (IR_KEY_MAX + 4) + 8];
-		struct srcpos gp;
-
-		if (k->st->type == IR_GROUP && check_continuations(b, k))
-			ret = -1;
-		if (!g || g->st->type != IR_GROUP ||
-		    ir_more(g->st)->cont != IR_CONT_NONE)
-			continue;
-		n = leaves(g, lv, 4);
-		if (n < 2)
-			continue;
-		names[0] = '\0';
-		for (j = 0; j < n && j < 3; j++)
-			len += (size_t)snprintf(names + len, sizeof(names) - len,
-			    "%s'%s'", j ? ", " : "", lv[j]->st->key);
-		if (n > 3)
-			snprintf(names + len, sizeof(names) - len, ", ...");
-		gp = ir_pos(b->doc, g->st->pos);
-		ret = diag_report(b->diags, E_BAKE_AMBIGUOUS,
-		    ir_pos(b->doc, k->st->builds_in.pos), g->st->key, n, names,
-		    gp.line, gp.col);
-	}
-	return ret;
-}
-
 int
 keys_assign(struct bake *b, const char *prefix)
 {
@@ -285,8 +222,6 @@ keys_assign(struct bake *b, const char *prefix)
 	if (key_scope(b, b->root, prefix))
 		return -1;
 	ret = resolve(b, b->root);
-	if (check_continuations(b, b->root))
-		ret = -1;
 	/* the map is keying's own: the check of the document reuses its
 	 * memory */
 	strmap_release(&b->keys);

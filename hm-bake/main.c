@@ -195,11 +195,50 @@ check_fragment(struct ir_doc *doc, const char *prefix, struct diag_list *d)
 			goto out;
 	if (ir_doc_append(chk, g))
 		goto out;
+	/* the fragment's places are in the definition: read them there */
+	chk->locs = doc->locs;
+	chk->nlocs = doc->nlocs;
 	ret = ir_check(chk, 0, d);
+	chk->locs = NULL;
+	chk->nlocs = 0;
 out:
 	strmap_release(&seen);
 	ir_doc_free(chk);
 	return ret;
+}
+
+/*
+ * The document's check finds what only the whole baked graph shows:
+ * continuations through nested groups (ir_cont.h), replication, and
+ * cycles or references into a group made by what generators printed.
+ * These are the definition's errors, at its places; any other is
+ * hm-bake's.
+ */
+static bool
+definition_error(enum diag_code c)
+{
+	switch (c) {
+	case E_IR_AMBIGUOUS:
+	case E_IR_AMBIGUOUS_NESTED:
+	case E_IR_CONTINUE_IN_EACH:
+	case E_IR_EACH_TARGET:
+	case E_IR_EACH_NESTED:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool
+all_definition_errors(const struct diag_list *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (diag_level(d->items[i].code) == DIAG_ERROR &&
+		    !definition_error(d->items[i].code))
+			return false;
+	return d->dropped == 0;
 }
 
 int
@@ -336,8 +375,14 @@ main(int argc, char **argv)
 	 * holds it, are found here, and are the definition's errors. Any
 	 * other failure is hm-bake's.
 	 */
-	if ((target ? check_fragment(doc, prefix, &diags) :
-	    ir_check(doc, 0, &diags)) || diags.errors) {
+	if (((target ? check_fragment(doc, prefix, &diags) :
+	    ir_check(doc, 0, &diags)) || diags.errors) &&
+	    all_definition_errors(&diags)) {
+		diag_print_all(&diags, stderr);
+		status = EXIT_DATAERR;
+		goto out;
+	}
+	if (diags.errors) {
 		struct srcpos p = { NULL, 0, 0 };
 		struct diag_list first = DIAG_LIST_INIT;
 

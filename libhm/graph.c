@@ -6,6 +6,7 @@
 #include "graph.h"
 #include "ir.h"
 #include "ir_check.h"
+#include "ir_cont.h"
 #include "ir_index.h"
 #include "mem.h"
 
@@ -33,6 +34,7 @@ struct builder {
 	uint32_t *first;	/* command/dynamic/wait node; group ENTER */
 	uint32_t *count;	/* nodes of a command: 1, or its replicas */
 	uint32_t *exit;		/* group EXIT */
+	unsigned char *sdone;	/* a group's start state is known */
 	/* only if the document has an 'each' group (NULL otherwise): */
 	struct ir_step **rep_group;	/* the 'each' group a replicated step
 					   follows (directly or by chain) */
@@ -112,44 +114,19 @@ edges_from_step(struct builder *B, uint32_t to, const struct ir_step *s,
 }
 
 /*
- * What an 'each' continuation of group t runs over: its leaves, where a
- * leaf that is itself a group continuing 'each' stands for its own (so a
- * dynamic target returning a matrix group replicates per matrix entry).
+ * The 'each' group a step that builds in b is replicated over (the group
+ * declaring it, perhaps nested in b: ir_cont.h), or NULL.
  */
-static uint32_t
-each_count(const struct ir_step *t)
+static struct ir_step *
+each_group_of(const struct ir_step *b)
 {
-	uint32_t n = 0;
-	size_t k;
+	struct ir_cont_at c;
 
-	for (k = 0; k < t->nsteps; k++) {
-		const struct ir_step *m = t->steps[k];
-
-		if (m->type == IR_WAIT || m->followed)
-			continue;
-		n += m->type == IR_GROUP && ir_more(m)->cont == IR_CONT_EACH ?
-		    each_count(m) : 1;
-	}
-	return n;
-}
-
-static uint32_t
-each_fill(const struct ir_step *t, struct ir_step **out)
-{
-	uint32_t n = 0;
-	size_t k;
-
-	for (k = 0; k < t->nsteps; k++) {
-		struct ir_step *m = t->steps[k];
-
-		if (m->type == IR_WAIT || m->followed)
-			continue;
-		if (m->type == IR_GROUP && ir_more(m)->cont == IR_CONT_EACH)
-			n += each_fill(m, out + n);
-		else
-			out[n++] = m;
-	}
-	return n;
+	if (!b || b->type != IR_GROUP)
+		return NULL;
+	c = ir_continuation(b);
+	return c.kind == IR_CK_EACH && c.step->type == IR_GROUP ?
+	    (struct ir_step *)c.step : NULL;
 }
 
 /* The leaves of 'each' group t, or NULL if memory ran out. */
@@ -157,13 +134,13 @@ static struct ir_step **
 each_leaves(struct builder *B, const struct ir_step *t, uint32_t *n)
 {
 	if (!B->eleaves[t->id]) {
-		uint32_t c = each_count(t);
-		struct ir_step **v = arena_calloc(B->g->arena, (size_t)c + 1,
+		size_t c = ir_each_leaves(t, NULL);
+		struct ir_step **v = arena_calloc(B->g->arena, c + 1,
 		    sizeof(*v));
 
 		if (!v)
 			return NULL;
-		B->neleaves[t->id] = each_fill(t, v);
+		B->neleaves[t->id] = (uint32_t)ir_each_leaves(t, v);
 		B->eleaves[t->id] = v;
 	}
 	*n = B->neleaves[t->id];
@@ -201,8 +178,7 @@ find_replicas(struct builder *B)
 			    c->builds_in_kind == IR_BUILDS_IN_KEY ?
 			    c->builds_in.step : NULL;
 			if (b && b->type == IR_GROUP) {
-				val = ir_more(b)->cont == IR_CONT_EACH ? b :
-				    NULL;
+				val = each_group_of(b);
 				b = NULL;
 			}
 		}
@@ -232,7 +208,7 @@ find_replicas(struct builder *B)
 			B->errors++;
 			continue;
 		}
-		if (s->builds_in.step != t)
+		if (each_group_of(s->builds_in.step) != t)
 			continue;
 		/* the leaves of an 'each' group must not be replicas */
 		leaves = each_leaves(B, t, &nl);
@@ -325,7 +301,7 @@ step_edges(struct builder *B, struct ir_step *s, uint32_t wait_before)
 		if (s->builds_in_kind == IR_BUILDS_IN_KEY && s->builds_in.step) {
 			struct ir_step *b = s->builds_in.step;
 
-			if (rep == b)
+			if (rep && b->type == IR_GROUP)
 				/* replica r follows leaf r only */
 				add_edge(B, to, B->g->nodes[to].replica_of,
 				    GE_STATE);
@@ -417,30 +393,66 @@ fill_edges(struct builder *B, unsigned fill)
 	return 0;
 }
 
+static uint32_t builds_state(struct builder *B, const struct ir_step *s,
+    uint32_t r);
+
+/*
+ * The state group g's members start in (section 6): what its builds_in
+ * gives, else its enclosing group's start state, else a fresh root.
+ * Memoized in the ENTER node; a group that builds in a later one asks
+ * ahead of document order.
+ */
+static uint32_t
+start_state(struct builder *B, const struct ir_step *g)
+{
+	struct gnode *enter = &B->g->nodes[B->first[g->id]];
+
+	if (!B->sdone[g->id]) {
+		B->sdone[g->id] = 1;
+		enter->state_from = g->builds_in_kind == IR_BUILDS_IN_KEY &&
+		    g->builds_in.step ? builds_state(B, g, 0) :
+		    g->parent ? start_state(B, g->parent) : GRAPH_NONE;
+	}
+	return enter->state_from;
+}
+
+/* The command node a continuation c stands for, or GRAPH_NONE. */
+static uint32_t
+cont_state(struct builder *B, struct ir_cont_at c)
+{
+	switch (c.kind) {
+	case IR_CK_STATE:
+		return done_node(B, c.step);
+	case IR_CK_START:
+		return start_state(B, c.step);
+	case IR_CK_EACH:
+		/* a dynamic step declaring each, not yet baked */
+		return c.step->type == IR_GROUP ? GRAPH_NONE :
+		    done_node(B, c.step);
+	default:
+		return GRAPH_NONE;
+	}
+}
+
 /* The node whose state replica r of s continues in. */
 static uint32_t
-state_of_step(struct builder *B, const struct ir_step *s, uint32_t r)
+builds_state(struct builder *B, const struct ir_step *s, uint32_t r)
 {
-	const struct ir_step *b, *p;
-	bool amb;
+	const struct ir_step *b = s->builds_in.step;
+	uint32_t leaf;
 
-	if (s->builds_in_kind != IR_BUILDS_IN_KEY || !s->builds_in.step)
+	if (s->builds_in_kind != IR_BUILDS_IN_KEY || !b)
 		/* a root: the enclosing group's start state */
-		return s->parent ?
-		    B->g->nodes[B->first[s->parent->id]].state_from :
-		    GRAPH_NONE;
-	b = s->builds_in.step;
-	if (rep_of(B, s->id) == b)
-		return B->g->nodes[B->first[s->id] + r].replica_of;
+		return s->parent ? start_state(B, s->parent) : GRAPH_NONE;
+	if (rep_of(B, s->id) && b->type == IR_GROUP) {
+		/* a replica: its leaf's state */
+		leaf = B->g->nodes[B->first[s->id] + r].replica_of;
+		return B->g->nodes[leaf].kind == GN_EXIT ? cont_state(B,
+		    ir_continuation(B->g->nodes[leaf].step)) : leaf;
+	}
 	if (b->type != IR_GROUP)
 		return done_node(B, b) + (rep_of(B, s->id) ? r : 0);
-	/* a group: its continuation member, or its start */
-	p = ir_group_continuation(b, &amb);
-	if (p && p->type != IR_GROUP)
-		return done_node(B, p);
-	if (p)
-		return B->exit[p->id];
-	return B->g->nodes[B->first[b->id]].state_from;
+	return cont_state(B, ir_continuation(b));
 }
 
 static void
@@ -448,28 +460,21 @@ set_states(struct builder *B)
 {
 	uint32_t i, r;
 
-	/* document order puts a group's ENTER before its members */
 	for (i = 0; i < B->doc->nall; i++) {
 		struct ir_step *s = B->doc->all[i];
 
+		if (s->type == IR_GROUP) {
+			start_state(B, s);
+			/* its EXIT: the state its dependents continue in */
+			B->g->nodes[B->exit[i]].state_from = cont_state(B,
+			    ir_continuation(s));
+			continue;
+		}
 		if (s->type == IR_WAIT)
 			continue;
 		for (r = 0; r < B->count[i]; r++)
 			B->g->nodes[B->first[i] + r].state_from =
-			    state_of_step(B, s, r);
-	}
-	/* a group's EXIT carries the state its dependents continue in */
-	for (i = B->doc->nall; i-- > 0;) {
-		struct ir_step *s = B->doc->all[i], *p;
-		bool amb;
-
-		if (s->type != IR_GROUP)
-			continue;
-		p = ir_group_continuation(s, &amb);
-		B->g->nodes[B->exit[i]].state_from = p ?
-		    (p->type == IR_GROUP ? B->g->nodes[B->exit[p->id]]
-		    .state_from : done_node(B, p)) :
-		    B->g->nodes[B->first[i]].state_from;
+			    builds_state(B, s, r);
 	}
 }
 
@@ -676,6 +681,8 @@ build(struct graph *g, struct ir_doc *doc, struct diag_list *diags,
 	}
 	if (find_cycle(&B) < 0)
 		goto out;
+	if (!(B.sdone = calloc(n, 1)))
+		goto nomem;
 	set_states(&B);
 	ret = 0;
 	goto out;
@@ -685,6 +692,7 @@ out:
 	free(B.first);
 	free(B.count);
 	free(B.exit);
+	free(B.sdone);
 	free(B.rep_group);
 	free(B.eleaves);
 	free(B.neleaves);

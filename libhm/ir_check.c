@@ -6,6 +6,7 @@
 #include "graph.h"
 #include "ir.h"
 #include "ir_check.h"
+#include "ir_cont.h"
 #include "ir_index.h"
 
 /*
@@ -136,27 +137,6 @@ is_ancestor(const struct ir_step *a, const struct ir_step *s)
 	return false;
 }
 
-/*
- * X refers to Y: at their lowest common group, the member holding Y is
- * followed by the member holding X, so it is not a leaf there.
- */
-static void
-mark_followed(struct ir_step *x, struct ir_step *y)
-{
-	struct ir_step *ya, *xa;
-
-	for (ya = y; ya; ya = ya->parent) {
-		for (xa = x; xa; xa = xa->parent)
-			if (xa->parent == ya->parent)
-				break;
-		if (xa && xa->parent == ya->parent) {
-			if (xa != ya)
-				ya->followed = true;
-			return;
-		}
-	}
-}
-
 static int
 resolve(struct checker *C, struct ir_step *s, struct ir_ref *ref,
     const char *field)
@@ -182,7 +162,6 @@ resolve(struct checker *C, struct ir_step *s, struct ir_ref *ref,
 	ref->step = t;
 	if (t->id > s->id)
 		C->forward = true;
-	mark_followed(s, t);
 	return 0;
 }
 
@@ -203,71 +182,6 @@ resolve_refs(struct checker *C)
 		for (d = 0; d < s->ndepends_on; d++)
 			resolve(C, s, &s->depends_on[d], "depends_on");
 	}
-}
-
-/* Members before a wait that has a member after it are followed. */
-static void
-mark_waits(struct ir_step **v, size_t n)
-{
-	size_t i, last_wait = 0;
-
-	for (i = n; i-- > 0;) {
-		if (v[i]->type == IR_WAIT) {
-			/* a wait counts only if something stands after it */
-			size_t j;
-
-			for (j = i + 1; j < n; j++)
-				if (v[j]->type != IR_WAIT)
-					break;
-			if (j < n) {
-				last_wait = i;
-				break;
-			}
-		}
-	}
-	for (i = 0; i < last_wait && i < n; i++)
-		if (v[i]->type != IR_WAIT)
-			v[i]->followed = true;
-}
-
-size_t
-ir_group_leaves(const struct ir_step *group, struct ir_step **out)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < group->nsteps; i++) {
-		struct ir_step *m = group->steps[i];
-
-		if (m->type != IR_WAIT && !m->followed)
-			out[n++] = m;
-	}
-	return n;
-}
-
-struct ir_step *
-ir_group_continuation(const struct ir_step *group, bool *ambiguous)
-{
-	size_t i, n = 0;
-	struct ir_step *leaf = NULL;
-
-	*ambiguous = false;
-	if (ir_more(group)->cont == IR_CONT_IN)
-		return ir_more(group)->continue_in.step;
-	if (ir_more(group)->cont != IR_CONT_NONE)
-		return NULL;
-	for (i = 0; i < group->nsteps; i++) {
-		struct ir_step *m = group->steps[i];
-
-		if (m->type != IR_WAIT && !m->followed) {
-			leaf = m;
-			n++;
-		}
-	}
-	if (n > 1) {
-		*ambiguous = true;
-		return NULL;
-	}
-	return leaf;
 }
 
 static bool
@@ -374,51 +288,112 @@ check_groups(struct checker *C)
 	}
 }
 
-/* What builds in a group must know in which state it continues. */
+/*
+ * What continuing from group g (whose continuation c is not one state)
+ * is wrong with, reported at s's builds_in: several leaves and nothing
+ * declared, or a continue_in member that continues 'each'.
+ */
+static void
+report_cont(struct checker *C, const struct ir_step *s,
+    const struct ir_step *b, struct ir_cont_at c)
+{
+	struct srcpos at = ir_pos(C->doc, s->builds_in.pos);
+	struct srcpos gp = ir_pos(C->doc, c.step->pos);
+	char *names;
+	size_t n;
+
+	if (c.kind == IR_CK_IN_EACH) {
+		diag_report(C->diags, E_IR_CONTINUE_IN_EACH, at, s->key, b->key,
+		    c.step->key, ir_more(c.step)->continue_in.key, gp.line,
+		    gp.col);
+	} else if (c.step == b) {
+		n = leaf_names(C, b, &names);
+		diag_report(C->diags, E_IR_AMBIGUOUS, at, s->key, b->key, n,
+		    names, gp.line, gp.col);
+	} else {
+		n = leaf_names(C, c.step, &names);
+		diag_report(C->diags, E_IR_AMBIGUOUS_NESTED, at, s->key,
+		    b->key, c.step->key, n, names, gp.line, gp.col);
+	}
+	fail(C);
+}
+
+/*
+ * What builds in a step must know in which state it continues
+ * (ir_cont.h): one state, or one per leaf of an 'each' group, each leaf
+ * with one state of its own.
+ */
 static void
 check_continuations(struct checker *C)
 {
+	struct ir_step **leaves = NULL;
+	size_t cap = 0;
 	uint32_t i;
 
 	for (i = 0; i < C->doc->nall; i++) {
 		struct ir_step *s = C->doc->all[i], *b;
-		bool ambiguous;
+		struct ir_cont_at c;
+		size_t k, nl;
 
 		if (s->type == IR_WAIT || s->builds_in_kind != IR_BUILDS_IN_KEY)
 			continue;
 		b = s->builds_in.step;
 		if (!b)
 			continue;
-		if (b->type == IR_GROUP) {
-			ir_group_continuation(b, &ambiguous);
-			if (ambiguous) {
-				char *names;
-				size_t n = leaf_names(C, b, &names);
-				struct srcpos bp = ir_pos(C->doc, b->pos);
-
-				diag_report(C->diags, E_IR_AMBIGUOUS,
-				    ir_pos(C->doc, s->builds_in.pos), s->key,
-				    b->key, n, names, bp.line, bp.col);
-				fail(C);
-			}
-			if (ir_more(b)->cont == IR_CONT_EACH &&
-			    (s->type != IR_COMMAND ||
-			    s->eval == IR_EVAL_DYNAMIC)) {
+		c = ir_continuation(b);
+		switch (c.kind) {
+		case IR_CK_AMBIGUOUS:
+		case IR_CK_IN_EACH:
+			report_cont(C, s, b, c);
+			break;
+		case IR_CK_EACH:
+			if (s->type != IR_COMMAND || s->eval == IR_EVAL_DYNAMIC) {
 				diag_report(C->diags, E_IR_EACH_TARGET,
 				    ir_pos(C->doc, s->builds_in.pos),
 				    s->type == IR_GROUP ?
 				    "group" : "dynamic step", s->key, b->key);
 				fail(C);
 			}
-		} else if (b->type == IR_COMMAND &&
-		    b->eval == IR_EVAL_DYNAMIC &&
-		    ir_more(b)->cont == IR_CONT_NONE &&
-		    (C->flags & IR_CHECK_LINT)) {
-			struct srcpos bp = ir_pos(C->doc, b->pos);
+			if (c.step->type != IR_GROUP)
+				break;
+			/* every leaf a replica continues in has one state */
+			nl = ir_each_leaves(c.step, NULL);
+			if (nl > cap) {
+				cap = nl;
+				leaves = arena_calloc(C->doc->arena, cap,
+				    sizeof(*leaves));
+				if (!leaves) {
+					diag_report(C->diags, E_NOMEM,
+					    ir_pos(C->doc, s->pos));
+					fail(C);
+					return;
+				}
+			}
+			ir_each_leaves(c.step, leaves);
+			for (k = 0; k < nl; k++) {
+				struct ir_cont_at lc = ir_continuation(leaves[k]);
 
-			diag_report(C->diags, W_IR_DYNAMIC_NO_CONTINUE,
-			    ir_pos(C->doc, s->builds_in.pos), s->key, b->key,
-			    bp.line, bp.col);
+				if (lc.kind == IR_CK_AMBIGUOUS ||
+				    lc.kind == IR_CK_IN_EACH) {
+					report_cont(C, s, b, lc);
+					break;
+				}
+			}
+			break;
+		case IR_CK_STATE:
+			if (c.step->type == IR_COMMAND &&
+			    c.step->eval == IR_EVAL_DYNAMIC &&
+			    ir_more(c.step)->cont == IR_CONT_NONE &&
+			    (C->flags & IR_CHECK_LINT)) {
+				struct srcpos bp = ir_pos(C->doc, c.step->pos);
+
+				diag_report(C->diags, W_IR_DYNAMIC_NO_CONTINUE,
+				    ir_pos(C->doc, s->builds_in.pos), s->key,
+				    c.step->key, bp.line, bp.col);
+			}
+			break;
+		default:
+			break;
 		}
 	}
 }
@@ -461,12 +436,10 @@ ir_check(struct ir_doc *doc, unsigned flags, struct diag_list *diags)
 	number_steps(&C, doc->steps, doc->nsteps, NULL, &next);
 	index_keys(&C);
 	resolve_refs(&C);
-	for (i = 0; i < n; i++) {
-		if (doc->all[i]->type != IR_GROUP)
-			continue;
-		mark_waits(doc->all[i]->steps, doc->all[i]->nsteps);
-		each |= ir_more(doc->all[i])->cont == IR_CONT_EACH;
-	}
+	ir_mark_followed(doc->steps, doc->nsteps);
+	for (i = 0; i < n; i++)
+		each |= doc->all[i]->type == IR_GROUP &&
+		    ir_more(doc->all[i])->cont == IR_CONT_EACH;
 	check_groups(&C);
 	check_continuations(&C);
 	if (flags & IR_CHECK_LINT)

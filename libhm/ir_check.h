@@ -18,20 +18,4 @@ enum ir_check_flags {
  */
 int ir_check(struct ir_doc *doc, unsigned flags, struct diag_list *diags);
 
-/*
- * The leaves of a group: its members (commands, groups) that no other
- * member follows (by builds_in, depends_on, or a wait after it). Fills
- * out (room for group->nsteps) and returns how many. After ir_check.
- */
-size_t ir_group_leaves(const struct ir_step *group, struct ir_step **out);
-
-/*
- * The member a step that builds in group continues in: the continue_in
- * member, the only leaf, or NULL for join (the group's own start state)
- * and each (per leaf). *ambiguous is set when several leaves and no
- * declared continuation make the question unanswerable.
- */
-struct ir_step *ir_group_continuation(const struct ir_step *group,
-    bool *ambiguous);
-
 #endif

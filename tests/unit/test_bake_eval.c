@@ -13,6 +13,7 @@
 #include "def.h"
 #include "diag.h"
 #include "ir.h"
+#include "ir_check.h"
 #include "ytree.h"
 
 /* Bake text (a definition) statically, or --target when target is set. */
@@ -332,14 +333,20 @@ static void
 test_errors(void **state)
 {
 	struct diag_list d = DIAG_LIST_INIT;
+	struct ir_doc *doc;
 
 	(void)state;
-	assert_null(bake_text("targets:\n  t:\n    steps:\n"
+	/* continuations are the document's check, at the definition's places */
+	doc = bake_text("targets:\n  t:\n    steps:\n"
 	    "      - group: [{sh: a}, {sh: b}]\n      - {sh: c}\n"
-	    "pipelines: {ci: [t]}\n", NULL, env_none, &d));
+	    "pipelines: {ci: [t]}\n", NULL, env_none, &d);
+	assert_non_null(doc);
+	assert_int_equal(ir_check(doc, 0, &d), -1);
 	assert_int_equal(d.n, 1);
-	assert_int_equal(d.items[0].code, E_BAKE_AMBIGUOUS);
+	assert_int_equal(d.items[0].code, E_IR_AMBIGUOUS);
+	assert_string_equal(d.items[0].pos.file, "t.yml");
 	assert_int_equal(d.items[0].pos.line, 5);
+	ir_doc_free(doc);
 	diag_list_release(&d);
 	memset(&d, 0, sizeof(d));
 	assert_null(bake_text("targets:\n  t:\n    steps:\n"

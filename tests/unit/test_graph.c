@@ -11,6 +11,7 @@
 #include "graph.h"
 #include "ir.h"
 #include "ir_check.h"
+#include "ir_cont.h"
 #include "ir_load.h"
 
 struct fixture {

@@ -11,6 +11,7 @@
 #include "diag.h"
 #include "ir.h"
 #include "ir_check.h"
+#include "ir_cont.h"
 #include "ir_load.h"
 #include "ir_write.h"
 #include "jsonw.h"
@@ -208,7 +209,6 @@ test_group_continuation(void **state)
 	struct diag_list d = DIAG_LIST_INIT;
 	struct ir_doc *doc;
 	struct ir_step *g, *leaves[4];
-	bool amb;
 
 	(void)state;
 	doc = load("{'version':'1','steps':[{'type':'group','key':'g','steps':["
@@ -223,12 +223,11 @@ test_group_continuation(void **state)
 	assert_int_equal(ir_group_leaves(g, leaves), 2);
 	assert_string_equal(leaves[0]->key, "g/b");
 	assert_string_equal(leaves[1]->key, "g/c");
-	assert_null(ir_group_continuation(g, &amb));
-	assert_true(amb);
+	assert_int_equal(ir_continuation(g).kind, IR_CK_AMBIGUOUS);
+	assert_ptr_equal(ir_continuation(g).step, g);
 	assert_non_null(ir_step_more(doc, g));
 	g->more->cont = IR_CONT_JOIN;
-	assert_null(ir_group_continuation(g, &amb));
-	assert_false(amb);
+	assert_int_equal(ir_continuation(g).kind, IR_CK_START);
 	ir_doc_free(doc);
 	diag_list_release(&d);
 }
