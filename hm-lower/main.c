@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "diff.h"
 #include "ir.h"
 #include "ir_check.h"
 #include "ir_dot.h"
@@ -27,32 +28,42 @@
 enum mode {
 	MODE_LOWER,
 	MODE_CHECK,
-	MODE_DOT
+	MODE_DOT,
+	MODE_DIFF
 };
 
 static _Noreturn void
 usage(void)
 {
-	fprintf(stderr, "usage: %s [--check | --dot] [--compact] "
-	    "[--pipeline SLUG] [-o FILE] [FILE | -]\n", tool_name);
+	fprintf(stderr, "usage: %s [--dot] [--compact] [--pipeline SLUG] "
+	    "[-o FILE] [FILE | -]\n"
+	    "       %s --check [--pipeline SLUG] [FILE...]\n"
+	    "       %s --diff [--pipeline SLUG] FILE1 FILE2\n",
+	    tool_name, tool_name, tool_name);
 	exit(EXIT_USAGE);
 }
 
 static void
 help(void)
 {
-	printf("usage: %s [--check | --dot] [--compact] [--pipeline SLUG] "
-	    "[-o FILE] [FILE | -]\n\n"
+	printf("usage: %s [--dot] [--compact] [--pipeline SLUG] "
+	    "[-o FILE] [FILE | -]\n"
+	    "       %s --check [--pipeline SLUG] [FILE...]\n"
+	    "       %s --diff [--pipeline SLUG] FILE1 FILE2\n\n"
 	    "Read an IR document (v1, legacy v0, or an envelope), validate it\n"
 	    "and write it as canonical IR v1.\n\n"
-	    "  --check           validate only; print diagnostics\n"
+	    "  --check           validate only, any number of files; print\n"
+	    "                    diagnostics; exit with the worst status\n"
+	    "  --diff            the structural difference of two documents,\n"
+	    "                    step by step; exit 1 if they differ\n"
 	    "  --dot             write a Graphviz DOT graph\n"
 	    "  --compact         write the IR on one line\n"
 	    "  -p, --pipeline SLUG  the envelope's pipeline to read\n"
 	    "  -o FILE           write to FILE instead of standard output\n"
 	    "  -h, --help        show this help\n\n"
 	    "Exit status: 0 ok, 64 usage, 65 invalid input, 66 cannot open,\n"
-	    "74 I/O error. See hm-lower(1).\n", tool_name);
+	    "74 I/O error (--diff: 1 different). See hm-lower(1).\n",
+	    tool_name, tool_name, tool_name);
 }
 
 static int
@@ -79,14 +90,105 @@ write_output(const struct ir_doc *doc, enum mode mode, int compact, int fd)
 	return jsonw_finish(&w, NULL, NULL);
 }
 
+/*
+ * Read, load and check one input (NULL or "-": the standard input),
+ * printing its diagnostics. NULL with *status set to the exit status
+ * (65, 66 or 74) if it cannot be used.
+ */
+static struct ir_doc *
+load_checked(const char *file, const struct ir_load_opts *opts, int lint,
+    int *status)
+{
+	struct diag_list diags = DIAG_LIST_INIT;
+	struct ir_doc *doc;
+	const char *name;
+	int fd, io_error;
+
+	if (!file || strcmp(file, "-") == 0) {
+		fd = STDIN_FILENO;
+		name = "<stdin>";
+	} else {
+		fd = open(file, O_RDONLY);
+		if (fd < 0) {
+			warnf("cannot open %s:", file);
+			*status = EXIT_NOINPUT;
+			return NULL;
+		}
+		name = file;
+	}
+	doc = ir_load_fd(fd, name, opts, &diags, &io_error);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	if (!doc) {
+		diag_print_all(&diags, stderr);
+		diag_list_release(&diags);
+		*status = io_error ? EXIT_IOERR : EXIT_DATAERR;
+		return NULL;
+	}
+	if (ir_check(doc, lint ? IR_CHECK_LINT : 0, &diags) < 0) {
+		diag_print_all(&diags, stderr);
+		diag_list_release(&diags);
+		ir_doc_free(doc);
+		*status = EXIT_DATAERR;
+		return NULL;
+	}
+	diag_print_all(&diags, stderr);	/* warnings */
+	diag_list_release(&diags);
+	*status = 0;
+	return doc;
+}
+
+/*
+ * --check: every file on its own, each message naming its file; the
+ * exit status is the worst (highest) of theirs: 65 invalid, 66 cannot
+ * open, 74 cannot read.
+ */
+static int
+check_files(char **files, int n, const struct ir_load_opts *opts)
+{
+	struct ir_doc *doc;
+	int i, st, worst = 0;
+
+	if (n == 0)
+		files = NULL;
+	for (i = 0; i < (n ? n : 1); i++) {
+		doc = load_checked(files ? files[i] : NULL, opts, 1, &st);
+		ir_doc_free(doc);
+		if (st > worst)
+			worst = st;
+	}
+	return worst ? worst : close_stdout();
+}
+
+/* --diff A B: 0 the same, 1 different, or A's or B's error status. */
+static int
+diff_files(char **files, const struct ir_load_opts *opts)
+{
+	struct ir_doc *a, *b;
+	int sa, sb, status;
+
+	a = load_checked(files[0], opts, 0, &sa);
+	b = load_checked(files[1], opts, 0, &sb);
+	if (!a || !b) {
+		ir_doc_free(a);
+		ir_doc_free(b);
+		return sa > sb ? sa : sb;
+	}
+	status = ir_diff(a, b, a->file, b->file, stdout) ? 1 : 0;
+	ir_doc_free(a);
+	ir_doc_free(b);
+	if (close_stdout())
+		return EXIT_IOERR;
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
-	const char *file = NULL, *out = NULL, *name;
+	const char *file = NULL, *out = NULL;
 	struct ir_load_opts opts = { NULL };
-	struct diag_list diags = DIAG_LIST_INIT;
 	enum mode mode = MODE_LOWER;
-	int compact = 0, fd, io_error, i, status = 0;
+	int compact = 0, fd, i, status = 0;
 	struct ir_doc *doc;
 	char *tmp = NULL;
 
@@ -101,13 +203,17 @@ main(int argc, char **argv)
 		if (a[0] != '-' || strcmp(a, "-") == 0)
 			break;
 		if (strcmp(a, "--check") == 0 || strcmp(a, "-c") == 0) {
-			if (mode == MODE_DOT)
+			if (mode != MODE_LOWER && mode != MODE_CHECK)
 				usage();
 			mode = MODE_CHECK;
 		} else if (strcmp(a, "--dot") == 0) {
-			if (mode == MODE_CHECK)
+			if (mode != MODE_LOWER && mode != MODE_DOT)
 				usage();
 			mode = MODE_DOT;
+		} else if (strcmp(a, "--diff") == 0) {
+			if (mode != MODE_LOWER && mode != MODE_DIFF)
+				usage();
+			mode = MODE_DIFF;
 		} else if (strcmp(a, "--compact") == 0) {
 			compact = 1;
 		} else if (tool_long_opt(a, "--pipeline")) {
@@ -124,43 +230,27 @@ main(int argc, char **argv)
 			usage();
 		}
 	}
+	/* a closed pipe is a write error to report, not a silent death */
+	signal(SIGPIPE, SIG_IGN);
+	if (mode == MODE_CHECK)
+		return check_files(argv + i, argc - i, &opts);
+	if (mode == MODE_DIFF) {
+		if (argc - i != 2) {
+			warnf("--diff compares two documents");
+			usage();
+		}
+		return diff_files(argv + i, &opts);
+	}
 	if (argc - i > 1) {
 		warnf("too many arguments: one input file at most");
 		usage();
 	}
 	if (i < argc)
 		file = argv[i];
-	/* a closed pipe is a write error to report, not a silent death */
-	signal(SIGPIPE, SIG_IGN);
 
-	if (!file || strcmp(file, "-") == 0) {
-		fd = STDIN_FILENO;
-		name = "<stdin>";
-	} else {
-		fd = open(file, O_RDONLY);
-		if (fd < 0) {
-			warnf("cannot open %s:", file);
-			return EXIT_NOINPUT;
-		}
-		name = file;
-	}
-	doc = ir_load_fd(fd, name, &opts, &diags, &io_error);
-	if (fd != STDIN_FILENO)
-		close(fd);
-	if (!doc) {
-		diag_print_all(&diags, stderr);
-		diag_list_release(&diags);
-		return io_error ? EXIT_IOERR : EXIT_DATAERR;
-	}
-	if (ir_check(doc, mode == MODE_CHECK ? IR_CHECK_LINT : 0,
-	    &diags) < 0)
-		status = EXIT_DATAERR;
-	diag_print_all(&diags, stderr);
-	diag_list_release(&diags);
-	if (status || mode == MODE_CHECK) {
-		ir_doc_free(doc);
-		return status ? status : close_stdout();
-	}
+	doc = load_checked(file, &opts, 0, &status);
+	if (!doc)
+		return status;
 
 	if (out) {
 		size_t n = strlen(out) + 16;

@@ -32,6 +32,20 @@ check "stdin named in diagnostics" grep -q '^hm-lower: <stdin>:3:30: error: depe
 check "--check exit 0" test $? -eq 0
 check "--check silent" test ! -s "$TMP/out" -a ! -s "$TMP/err"
 must_fail 65 "--check on invalid input" "$HM_LOWER" --check $L/bad-refs.in.json 2>/dev/null
+# --check takes any number of files (a pre-commit hook passes several),
+# names each in its messages and exits with the worst status
+"$HM_LOWER" --check $ok_in $L/harmont/single_step.json >"$TMP/out" 2>"$TMP/err"
+check "--check, two valid files: exit 0" test $? -eq 0
+check "--check, two valid files: silent" test ! -s "$TMP/out" -a ! -s "$TMP/err"
+must_fail 65 "--check, a valid and an invalid file" \
+	"$HM_LOWER" --check $ok_in $L/bad-refs.in.json $ok_in 2>"$TMP/err"
+check "--check names the invalid file" grep -q "^hm-lower: $L/bad-refs.in.json:" "$TMP/err"
+check "--check reports nothing on the valid ones" \
+	test "$(grep -c "$ok_in" "$TMP/err")" -eq 0
+must_fail 66 "--check, invalid and missing: the worst status" \
+	"$HM_LOWER" --check $L/bad-refs.in.json "$TMP/nope.json" $L/bad-cycle.in.json 2>"$TMP/err"
+check "--check goes on after a missing file" grep -q "^hm-lower: $L/bad-cycle.in.json:" "$TMP/err"
+check "--check names the missing file" grep -q "cannot open $TMP/nope.json" "$TMP/err"
 
 # --compact is one line and lowers back to the same document
 "$HM_LOWER" --compact $ok_in >"$TMP/compact"

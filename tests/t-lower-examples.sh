@@ -63,6 +63,25 @@ must_fail 65 "pre-commit: the hook fails an invalid file" \
 check "golden: hm-lower x.json | cmp - x.golden.json" sh -c \
 	'hm-lower "$1" | cmp - "$2"' sh "$E/x.json" "$E/x.golden.json"
 
+# $ hm-lower --check x.json legacy.json
+check "check: hm-lower --check x.json legacy.json" sh -c \
+	'out=$(hm-lower --check "$1" "$2" 2>&1) && [ -z "$out" ]' sh \
+	"$E/x.json" "$E/legacy.json"
+
+# $ hm-bake ci.yml | hm-lower --diff ci.hm.json -
+# with the output the page shows, from the definition before and after
+if [ -x "$HM_BAKE" ]; then
+	mkdir "$TMP/diff"
+	printf 'targets:\n  build: [{sh: make, label: build}]\npipelines:\n  ci: [build]\n' >"$TMP/diff/ci.yml"
+	(cd "$TMP/diff" && hm-bake ci.yml >ci.hm.json)
+	printf 'targets:\n  build: [{sh: make -j4, label: build}]\n  lint: [{sh: make lint, label: lint}]\npipelines:\n  ci: [build, lint]\n' >"$TMP/diff/ci.yml"
+	must_fail 1 "diff: hm-bake ci.yml | hm-lower --diff ci.hm.json -" sh -c \
+		'cd "$1" && hm-bake ci.yml | hm-lower --diff ci.hm.json - >got' sh "$TMP/diff"
+	sed -n '/^\$ hm-bake ci.yml | hm-lower --diff/,/^\.Ed/p' man/hm-lower.1 |
+		sed '1d;$d' >"$TMP/diff/want"
+	same "$TMP/diff/want" "$TMP/diff/got" "diff: the output the page shows"
+fi
+
 # $ hm-lower x.json | hm-lower | cmp - <(hm-lower x.json)
 # (a temporary file for the process substitution, which sh lacks)
 for f in "$E/x.json" "$E/legacy.json" "$E/ci.json"; do
