@@ -1403,40 +1403,13 @@ place(struct bake *b, struct target *t)
 	return ret;
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static const char *
 pipeline_names(struct bake *b)
 {
-	const char **v = arena_calloc(b->doc->arena, b->def->npipelines + 1,
-	    sizeof(*v));
-	size_t i, len = 0;
-	char *s;
-
-	if (!v)
-		return "?";
-	for (i = 0; i < b->def->npipelines; i++) {
-		v[i] = b->def->pipelines[i].name;
-		len += strlen(v[i]) + 2;
-	}
-	qsort(v, b->def->npipelines, sizeof(*v), cmp_str);
-	s = arena_alloc(b->doc->arena, len + 1);
-	if (!s)
-		return "?";
-	s[0] = '\0';
-	for (i = 0; i < b->def->npipelines; i++) {
-		if (i)
-			strcat(s, ", ");
-		strcat(s, v[i]);
-	}
-	return s;
+	return def_pipeline_names(b->def);
 }
 
-/* Choose the pipeline: by name, or the only one. */
+/* Choose the pipeline: by name, the default, or the only one. */
 static const struct pipeline *
 pick(struct bake *b, const char *name)
 {
@@ -1448,6 +1421,8 @@ pick(struct bake *b, const char *name)
 		return NULL;
 	}
 	if (!name) {
+		if (b->def->default_pipeline)
+			return b->def->default_pipeline;
 		if (b->def->npipelines == 1)
 			return &b->def->pipelines[0];
 		diag_report(b->diags, E_BAKE_PIPELINE_PICK, p,

@@ -482,6 +482,50 @@ def_target(const struct def *def, const char *name)
 	return strmap_get(&def->byname, name);
 }
 
+const struct pipeline *
+def_pipeline(const struct def *def, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < def->npipelines; i++)
+		if (!strcmp(def->pipelines[i].name, name))
+			return &def->pipelines[i];
+	return NULL;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+const char *
+def_pipeline_names(const struct def *def)
+{
+	const char **v = arena_calloc(def->a, def->npipelines + 1,
+	    sizeof(*v));
+	size_t i, len = 0;
+	char *s;
+
+	if (!v)
+		return "?";
+	for (i = 0; i < def->npipelines; i++) {
+		v[i] = def->pipelines[i].name;
+		len += strlen(v[i]) + 2;
+	}
+	qsort(v, def->npipelines, sizeof(*v), cmp_str);
+	s = arena_alloc(def->a, len + 1);
+	if (!s)
+		return "?";
+	s[0] = '\0';
+	for (i = 0; i < def->npipelines; i++) {
+		if (i)
+			strcat(s, ", ");
+		strcat(s, v[i]);
+	}
+	return s;
+}
+
 void
 def_release(struct def *def)
 {
@@ -1545,6 +1589,24 @@ check_cycles(struct parser *P)
 	return ret;
 }
 
+/* default: NAME, the pipeline baked when none is chosen. */
+static int
+parse_default(struct parser *P, const struct ynode *n)
+{
+	struct def *def = P->def;
+
+	if (!n)
+		return 0;
+	if (check_str(P, n, "default"))
+		return -1;
+	def->default_pipeline = def_pipeline(def, n->u.s);
+	if (!def->default_pipeline)
+		return diag_report(P->diags, E_BAKE_NO_PIPELINE, pos_of(P, n),
+		    n->u.s, def->npipelines ? def_pipeline_names(def) :
+		    "none");
+	return 0;
+}
+
 /* def_parse, with its parser set up. */
 static int
 parse_root(struct parser *P, const struct ynode *root)
@@ -1565,6 +1627,7 @@ parse_root(struct parser *P, const struct ynode *root)
 
 		/* x-NAME and .NAME hold anchors for aliases, and are ignored */
 		if (strcmp(k->u.s, "targets") && strcmp(k->u.s, "pipelines") &&
+		    strcmp(k->u.s, "default") &&
 		    strncmp(k->u.s, "x-", 2) && k->u.s[0] != '.')
 			ret = diag_report(diags, E_BAKE_UNKNOWN_FIELD,
 			    pos_of(P, k), k->u.s, "the definition");
@@ -1658,6 +1721,8 @@ parse_root(struct parser *P, const struct ynode *root)
 				def->npipelines++;
 		}
 	}
+	if (parse_default(P, ynode_get(root, "default")))
+		ret = -1;
 	return ret;
 }
 

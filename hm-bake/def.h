@@ -195,6 +195,7 @@ struct def {
 	size_t ntargets;
 	struct pipeline *pipelines;
 	size_t npipelines;
+	const struct pipeline *default_pipeline;	/* default: NAME */
 	struct strmap byname;		/* name -> struct target */
 };
 
@@ -218,6 +219,12 @@ void def_release(struct def *def);
 
 /* The target called name, or NULL. */
 struct target *def_target(const struct def *def, const char *name);
+
+/* The pipeline called name, or NULL. */
+const struct pipeline *def_pipeline(const struct def *def, const char *name);
+
+/* "a, b, c": the names of the pipelines, sorted, in def's arena. */
+const char *def_pipeline_names(const struct def *def);
 
 /*
  * Parse a duration: seconds, or a number followed by s, m, h or d.

@@ -14,6 +14,7 @@
 #include "diag.h"
 #include "ir.h"
 #include "ir_check.h"
+#include "ir_load.h"
 #include "ir_write.h"
 #include "jsonw.h"
 #include "mem.h"
@@ -36,7 +37,9 @@ static _Noreturn void
 usage(void)
 {
 	fprintf(stderr, "usage: %s [--compact] [--pipeline SLUG] "
-	    "[--target NAME [--key-prefix KEY]] FILE\n", tool_name);
+	    "[--target NAME [--key-prefix KEY | --with-deps]] FILE\n"
+	    "       %s --check [--pipeline SLUG] FILE...\n"
+	    "       %s --fresh FILE...\n", tool_name, tool_name, tool_name);
 	exit(EXIT_USAGE);
 }
 
@@ -44,17 +47,27 @@ static void
 help(void)
 {
 	printf("usage: %s [--compact] [--pipeline SLUG] "
-	    "[--target NAME [--key-prefix KEY]] FILE\n\n"
+	    "[--target NAME [--key-prefix KEY | --with-deps]] FILE\n"
+	    "       %s --check [--pipeline SLUG] FILE...\n"
+	    "       %s --fresh FILE...\n\n"
 	    "Bake a YAML pipeline definition into canonical IR v1.\n\n"
-	    "  -p, --pipeline SLUG   the pipeline to bake (optional if only one)\n"
+	    "  -p, --pipeline SLUG   the pipeline to bake (optional if only one,\n"
+	    "                        or if the definition names a default:)\n"
 	    "  -t, --target NAME     bake only target NAME, as a fragment\n"
 	    "  -k, --key-prefix KEY  the fragment's keys go under KEY/ "
 	    "(default NAME)\n"
+	    "  --with-deps           with --target: bake NAME and every target\n"
+	    "                        it builds in or depends on, as a pipeline\n"
+	    "  --check               bake each FILE (every pipeline), write\n"
+	    "                        nothing; exit with the worst status\n"
+	    "  --fresh               the IR beside each definition (ci.yml:\n"
+	    "                        ci.hm.json) is what baking it gives now\n"
 	    "  --compact             write the IR on one line\n"
 	    "  -h, --help            show this help\n\n"
-	    "FILE - reads the standard input. Exit status: 0 ok, 64 usage,\n"
-	    "65 invalid definition, 66 cannot open, 74 I/O error.\n"
-	    "See hm-bake(1) and hm-pipeline(5).\n", tool_name);
+	    "FILE - reads the standard input. Exit status: 0 ok, 1 not up to\n"
+	    "date (--fresh), 64 usage, 65 invalid definition, 66 cannot open,\n"
+	    "74 I/O error. See hm-bake(1) and hm-pipeline(5).\n",
+	    tool_name, tool_name, tool_name);
 }
 
 
@@ -241,95 +254,116 @@ all_definition_errors(const struct diag_list *d)
 	return d->dropped == 0;
 }
 
-int
-main(int argc, char **argv)
+/* What to bake, and what to do with it. */
+enum bake_mode {
+	BAKE_WRITE,		/* the IR on the standard output */
+	BAKE_CHECK,		/* --check: nothing */
+	BAKE_FRESH		/* --fresh: into memory, to compare */
+};
+
+struct request {
+	const char *pipeline, *target, *prefix;
+	enum bake_mode mode;
+	int compact;
+	int with_deps;		/* --with-deps: target and what it needs */
+	int all;		/* --check: every pipeline */
+};
+
+/* What bake_text gives back beside its status. */
+struct baked {
+	char *text;		/* BAKE_FRESH: the canonical IR */
+	size_t len;
+	char **more;		/* req->all: the other pipelines to bake */
+	size_t nmore;
+	size_t npipelines;
+	const char *source_definition;	/* BAKE_FRESH: override */
+};
+
+/*
+ * --target NAME --with-deps: a pipeline of that one target, which places
+ * every target it builds in or depends on before it. Its env and
+ * default image are those of the pipeline a plain bake would pick, if
+ * it can pick one; it names no pipeline in the IR's source.
+ */
+static const struct pipeline *
+with_deps_pipeline(struct bake *b, struct def *def, struct target *t,
+    const char *name, struct pipeline *pl, struct pentry *e)
 {
-	const char *file = NULL, *pipeline = NULL, *target = NULL;
-	const char *prefix = NULL, *why;
+	struct diag_list quiet = DIAG_LIST_INIT;
+	struct diag_list *saved = b->diags;
+	const struct pipeline *base;
+
+	memset(pl, 0, sizeof(*pl));
+	memset(e, 0, sizeof(*e));
+	b->diags = &quiet;
+	base = def->npipelines ? bake_pick(b, name) : NULL;
+	b->diags = saved;
+	diag_list_release(&quiet);
+	if (!base && name) {
+		bake_pick(b, name);	/* --pipeline names none: say so */
+		return NULL;
+	}
+	if (base) {
+		pl->env = base->env;
+		pl->default_image = base->default_image;
+		pl->pos = base->pos;
+	}
+	pl->name = t->name;
+	e->t.name = t->name;
+	e->t.t = t;
+	e->t.pos = t->pos;
+	e->pos = t->pos;
+	pl->v = e;
+	pl->n = 1;
+	return pl;
+}
+
+/* Write doc per req's mode; 0 or an exit status. */
+static int
+emit(const struct request *req, struct ir_doc *doc, struct baked *out)
+{
+	struct jsonw w;
+
+	if (req->mode == BAKE_CHECK)
+		return 0;
+	if (req->mode == BAKE_FRESH) {
+		if (out->source_definition)
+			doc->source_definition = out->source_definition;
+		jsonw_init(&w, -1, 2);
+		ir_write(doc, &w);
+		if (jsonw_finish(&w, &out->text, &out->len))
+			dief(EXIT_SOFTWARE, "out of memory");
+		return 0;
+	}
+	jsonw_init(&w, 1, req->compact ? 0 : 2);
+	ir_write(doc, &w);
+	if (jsonw_finish(&w, NULL, NULL)) {
+		warnf("write error:");
+		return EXIT_IOERR;
+	}
+	return 0;
+}
+
+/*
+ * Bake the definition text (named file) as req and pipeline say: check
+ * all of it, bake, check the result, emit it. Returns the exit status.
+ * The text is freed once read, unless req->all keeps it for the next
+ * pipeline.
+ */
+static int
+bake_text(const struct request *req, const char *file, char *text,
+    size_t len, const char *pipeline, struct baked *out)
+{
 	struct diag_list diags = DIAG_LIST_INIT;
 	struct def def;
 	struct bake b;
 	struct ir_doc *doc;
 	const struct ynode *root;
-	int compact = 0, fd, i, nfiles = 0, status = 0;
-	struct jsonw w;
-	size_t len;
-	char *text;
-
-	tool_init("hm-bake");
-	/* options and the file in any order, as in hm-exec's baker call */
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (strcmp(a, "--") == 0) {
-			if (i + 1 < argc) {
-				nfiles += argc - i - 1;
-				file = argv[i + 1];
-			}
-			break;
-		}
-		if (a[0] != '-' || strcmp(a, "-") == 0) {
-			if (!nfiles++)
-				file = a;
-		} else if (strcmp(a, "--compact") == 0) {
-			compact = 1;
-		} else if (tool_long_opt(a, "--pipeline")) {
-			pipeline = tool_optarg(argv, &i, 10, usage);
-		} else if (tool_long_opt(a, "--target")) {
-			target = tool_optarg(argv, &i, 8, usage);
-		} else if (tool_long_opt(a, "--key-prefix")) {
-			prefix = tool_optarg(argv, &i, 12, usage);
-		} else if (strncmp(a, "-p", 2) == 0) {
-			pipeline = tool_optarg(argv, &i, 2, usage);
-		} else if (strncmp(a, "-t", 2) == 0) {
-			target = tool_optarg(argv, &i, 2, usage);
-		} else if (strncmp(a, "-k", 2) == 0) {
-			prefix = tool_optarg(argv, &i, 2, usage);
-		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			help();
-			return close_stdout();
-		} else {
-			warnf("unknown option '%s'", a);
-			usage();
-		}
-	}
-	if (nfiles != 1) {
-		warnf(nfiles ? "too many arguments: one definition file" :
-		    "no definition file given");
-		usage();
-	}
-	if (prefix && !target) {
-		warnf("--key-prefix needs --target");
-		usage();
-	}
-	if (target && pipeline) {
-		warnf("--pipeline and --target exclude each other");
-		usage();
-	}
-	if (target && (why = ir_target_name_problem(target, strlen(target)))) {
-		warnf("invalid target name '%s': %s", target, why);
-		usage();
-	}
-	if (target && !prefix)
-		prefix = target;
-	if (prefix && (why = ir_key_problem(prefix, strlen(prefix)))) {
-		warnf("invalid key prefix '%s': %s", prefix, why);
-		usage();
-	}
-	proc_signals_init();
-
-	if (strcmp(file, "-") == 0) {
-		fd = 0;
-	} else if ((fd = open(file, O_RDONLY)) < 0) {
-		warnf("cannot open %s:", file);
-		return EXIT_NOINPUT;
-	}
-	if (read_all(fd, &text, &len)) {
-		warnf("cannot read %s:", file);
-		return errno == EFBIG ? EXIT_DATAERR : EXIT_IOERR;
-	}
-	if (fd != 0)
-		close(fd);
+	const char *target = req->target, *prefix = req->prefix;
+	struct pipeline deps_pl;
+	struct pentry deps_e;
+	int status = 0;
+	size_t i;
 
 	doc = ir_doc_new(file);
 	if (!doc)
@@ -340,11 +374,22 @@ main(int argc, char **argv)
 	def.file = file;
 	bake_init(&b, &def, doc, &diags, environ);
 	root = ytree_load(doc->arena, file, text, len, &diags);
-	free(text);
+	if (!req->all)
+		free(text);
 	if (!root || def_parse(&def, root, &diags) || diags.errors) {
 		diag_print_all(&diags, stderr);
 		status = EXIT_DATAERR;
 		goto out;
+	}
+	out->npipelines = def.npipelines;
+	/* --check of a definition with several pipelines: each of them */
+	if (req->all && !pipeline && !target && def.npipelines > 1) {
+		out->more = xreallocarray(NULL, def.npipelines - 1,
+		    sizeof(*out->more));
+		for (i = 1; i < def.npipelines; i++)
+			out->more[out->nmore++] =
+			    xstrdup(def.pipelines[i].name);
+		pipeline = def.pipelines[0].name;
 	}
 	if (target) {
 		struct target *t = def_target(&def, target);
@@ -353,6 +398,12 @@ main(int argc, char **argv)
 			struct srcpos p = { file, 0, 0 };
 
 			diag_report(&diags, E_BAKE_NO_TARGET, p, target);
+		} else if (req->with_deps) {
+			const struct pipeline *pl = with_deps_pipeline(&b,
+			    &def, t, pipeline, &deps_pl, &deps_e);
+
+			if (pl && bake_pipeline(&b, pl) == 0)
+				doc->source_pipeline = NULL;
 		} else {
 			bake_target(&b, t, prefix);
 		}
@@ -375,8 +426,8 @@ main(int argc, char **argv)
 	 * holds it, are found here, and are the definition's errors. Any
 	 * other failure is hm-bake's.
 	 */
-	if (((target ? check_fragment(doc, prefix, &diags) :
-	    ir_check(doc, 0, &diags)) || diags.errors) &&
+	if (((target && !req->with_deps ? check_fragment(doc, prefix,
+	    &diags) : ir_check(doc, 0, &diags)) || diags.errors) &&
 	    all_definition_errors(&diags)) {
 		diag_print_all(&diags, stderr);
 		status = EXIT_DATAERR;
@@ -396,19 +447,338 @@ main(int argc, char **argv)
 	}
 	if (diags.n)
 		diag_print_all(&diags, stderr);	/* warnings */
-
-	jsonw_init(&w, 1, compact ? 0 : 2);
-	ir_write(doc, &w);
-	if (jsonw_finish(&w, NULL, NULL)) {
-		warnf("write error:");
-		status = EXIT_IOERR;
-	}
-	if (close_stdout())
-		status = EXIT_IOERR;
+	status = emit(req, doc, out);
 out:
 	bake_release(&b);
 	def_release(&def);
 	diag_list_release(&diags);
 	ir_doc_free(doc);
+	return status;
+}
+
+/* Read file ("-": the standard input); an exit status, or 0. */
+static int
+read_definition(const char *file, char **text, size_t *len)
+{
+	int fd;
+
+	if (strcmp(file, "-") == 0) {
+		fd = 0;
+	} else if ((fd = open(file, O_RDONLY)) < 0) {
+		warnf("cannot open %s:", file);
+		return EXIT_NOINPUT;
+	}
+	if (read_all(fd, text, len)) {
+		warnf("cannot read %s:", file);
+		if (fd != 0)
+			close(fd);
+		return errno == EFBIG ? EXIT_DATAERR : EXIT_IOERR;
+	}
+	if (fd != 0)
+		close(fd);
+	return 0;
+}
+
+static void
+baked_release(struct baked *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nmore; i++)
+		free(o->more[i]);
+	free(o->more);
+	free(o->text);
+	memset(o, 0, sizeof(*o));
+}
+
+/* Bake one file as req says (--check: every pipeline); exit status. */
+static int
+bake_file(const struct request *req, const char *file, struct baked *out)
+{
+	char *text;
+	size_t len, i;
+	int status, st;
+
+	if ((status = read_definition(file, &text, &len)))
+		return status;
+	status = bake_text(req, file, text, len, req->pipeline, out);
+	for (i = 0; i < out->nmore; i++) {
+		st = bake_text(req, file, text, len, out->more[i], out);
+		if (st > status)
+			status = st;
+	}
+	if (req->all)
+		free(text);
+	return status;
+}
+
+/* Whether path names a file that exists. */
+static int
+exists(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0;
+}
+
+/* s without suffix, in a new string, or NULL if s does not end in it. */
+static char *
+strip(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+	char *r;
+
+	if (n <= k || strcmp(s + n - k, suffix))
+		return NULL;
+	r = xstrdup(s);
+	r[n - k] = '\0';
+	return r;
+}
+
+static char *
+concat(const char *a, const char *b)
+{
+	size_t n = strlen(a) + strlen(b) + 1;
+	char *r = xmalloc(n);
+
+	snprintf(r, n, "%s%s", a, b);
+	return r;
+}
+
+/*
+ * The pair of a definition and the IR baked from it, from either name:
+ * ci.yml, ci.yaml, ci.hm.yml and ci.hm.yaml bake to ci.hm.json. 0 if
+ * path has no partner that exists (nothing to compare).
+ */
+static int
+pair_of(const char *path, char **def, char **ir)
+{
+	static const char *const defs[] = {
+		".yml", ".yaml", ".hm.yml", ".hm.yaml"
+	};
+	char *base, *b2;
+	size_t i;
+
+	*def = *ir = NULL;
+	if ((base = strip(path, ".hm.json")) || (base = strip(path, ".json"))) {
+		for (i = 0; i < 4 && !*def; i++) {
+			char *d = concat(base, defs[i]);
+
+			if (exists(d))
+				*def = d;
+			else
+				free(d);
+		}
+		free(base);
+		if (!*def)
+			return 0;
+		*ir = xstrdup(path);
+		return 1;
+	}
+	if (!(base = strip(path, ".yml")) && !(base = strip(path, ".yaml")))
+		return 0;
+	if ((b2 = strip(base, ".hm"))) {
+		free(base);
+		base = b2;
+	}
+	*ir = concat(base, ".hm.json");
+	free(base);
+	if (!exists(*ir)) {
+		free(*ir);
+		*ir = NULL;
+		return 0;
+	}
+	*def = xstrdup(path);
+	return 1;
+}
+
+/*
+ * --fresh: the IR committed beside a definition is what baking it gives
+ * now, compared in canonical form (so a compact file is fine). The bake
+ * takes the pipeline, and the definition's name, recorded in the IR.
+ */
+static int
+fresh_one(const struct request *base, const char *def, const char *ir)
+{
+	struct diag_list diags = DIAG_LIST_INIT;
+	struct request req = *base;
+	struct baked got = { 0 };
+	struct ir_doc *have;
+	struct jsonw w;
+	char *want;
+	size_t wlen;
+	int fd, io_error, status;
+
+	if ((fd = open(ir, O_RDONLY)) < 0) {
+		warnf("cannot open %s:", ir);
+		return EXIT_NOINPUT;
+	}
+	have = ir_load_fd(fd, ir, NULL, &diags, &io_error);
+	close(fd);
+	if (!have) {
+		diag_print_all(&diags, stderr);
+		diag_list_release(&diags);
+		return io_error ? EXIT_IOERR : EXIT_DATAERR;
+	}
+	diag_list_release(&diags);
+	jsonw_init(&w, -1, 2);
+	ir_write(have, &w);
+	if (jsonw_finish(&w, &want, &wlen))
+		dief(EXIT_SOFTWARE, "out of memory");
+	if (!req.pipeline && have->source_pipeline)
+		req.pipeline = have->source_pipeline;
+	got.source_definition = have->source_definition;
+	status = bake_file(&req, def, &got);
+	if (status == 0 && (got.len != wlen || memcmp(got.text, want, wlen))) {
+		if (got.npipelines > 1 && req.pipeline)
+			warnf("%s is not up to date with %s: bake it again "
+			    "(hm-bake --pipeline %s %s > %s)", ir, def,
+			    req.pipeline, def, ir);
+		else
+			warnf("%s is not up to date with %s: bake it again "
+			    "(hm-bake %s > %s)", ir, def, def, ir);
+		status = 1;
+	}
+	free(want);
+	baked_release(&got);
+	ir_doc_free(have);
+	return status;
+}
+
+/* --fresh over every argument, each pair once; the worst status. */
+static int
+fresh_files(const struct request *req, char **files, int n)
+{
+	char **done = xreallocarray(NULL, (size_t)n + 1, sizeof(*done));
+	int i, k, ndone = 0, st, worst = 0;
+	char *def, *ir;
+
+	for (i = 0; i < n; i++) {
+		if (!pair_of(files[i], &def, &ir))
+			continue;
+		for (k = 0; k < ndone && strcmp(done[k], ir); k++)
+			;
+		if (k == ndone) {
+			done[ndone++] = ir;
+			st = fresh_one(req, def, ir);
+			if (st > worst)
+				worst = st;
+		} else {
+			free(ir);
+		}
+		free(def);
+	}
+	for (k = 0; k < ndone; k++)
+		free(done[k]);
+	free(done);
+	return worst;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct request req = { NULL, NULL, NULL, BAKE_WRITE, 0, 0, 0 };
+	struct baked out = { 0 };
+	const char *why;
+	char **files;
+	int i, nfiles = 0, status = 0, st;
+
+	tool_init("hm-bake");
+	files = xreallocarray(NULL, (size_t)argc, sizeof(*files));
+	/* options and the file in any order, as in hm-exec's baker call */
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0) {
+			while (++i < argc)
+				files[nfiles++] = argv[i];
+			break;
+		}
+		if (a[0] != '-' || strcmp(a, "-") == 0) {
+			files[nfiles++] = argv[i];
+		} else if (strcmp(a, "--compact") == 0) {
+			req.compact = 1;
+		} else if (strcmp(a, "--check") == 0) {
+			req.mode = BAKE_CHECK;
+		} else if (strcmp(a, "--fresh") == 0) {
+			req.mode = BAKE_FRESH;
+		} else if (strcmp(a, "--with-deps") == 0) {
+			req.with_deps = 1;
+		} else if (tool_long_opt(a, "--pipeline")) {
+			req.pipeline = tool_optarg(argv, &i, 10, usage);
+		} else if (tool_long_opt(a, "--target")) {
+			req.target = tool_optarg(argv, &i, 8, usage);
+		} else if (tool_long_opt(a, "--key-prefix")) {
+			req.prefix = tool_optarg(argv, &i, 12, usage);
+		} else if (strncmp(a, "-p", 2) == 0) {
+			req.pipeline = tool_optarg(argv, &i, 2, usage);
+		} else if (strncmp(a, "-t", 2) == 0) {
+			req.target = tool_optarg(argv, &i, 2, usage);
+		} else if (strncmp(a, "-k", 2) == 0) {
+			req.prefix = tool_optarg(argv, &i, 2, usage);
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			help();
+			return close_stdout();
+		} else {
+			warnf("unknown option '%s'", a);
+			usage();
+		}
+	}
+	if (nfiles == 0 || (nfiles > 1 && req.mode == BAKE_WRITE)) {
+		warnf(nfiles ? "too many arguments: one definition file" :
+		    "no definition file given");
+		usage();
+	}
+	if (req.prefix && !req.target) {
+		warnf("--key-prefix needs --target");
+		usage();
+	}
+	if (req.with_deps && !req.target) {
+		warnf("--with-deps needs --target");
+		usage();
+	}
+	if (req.with_deps && req.prefix) {
+		warnf("--with-deps bakes a pipeline, not a fragment: "
+		    "it takes no --key-prefix");
+		usage();
+	}
+	if (req.target && req.pipeline && !req.with_deps) {
+		warnf("--pipeline and --target exclude each other");
+		usage();
+	}
+	if (req.mode == BAKE_FRESH && req.target) {
+		warnf("--fresh compares whole pipelines: it takes no --target");
+		usage();
+	}
+	if (req.target &&
+	    (why = ir_target_name_problem(req.target, strlen(req.target)))) {
+		warnf("invalid target name '%s': %s", req.target, why);
+		usage();
+	}
+	if (req.target && !req.prefix && !req.with_deps)
+		req.prefix = req.target;
+	if (req.prefix &&
+	    (why = ir_key_problem(req.prefix, strlen(req.prefix)))) {
+		warnf("invalid key prefix '%s': %s", req.prefix, why);
+		usage();
+	}
+	proc_signals_init();
+
+	if (req.mode == BAKE_FRESH) {
+		status = fresh_files(&req, files, nfiles);
+		free(files);
+		return status;
+	}
+	/* --check: each file on its own, every pipeline; the worst status */
+	req.all = req.mode == BAKE_CHECK && !req.pipeline;
+	for (i = 0; i < nfiles; i++) {
+		st = bake_file(&req, files[i], &out);
+		baked_release(&out);
+		if (st > status)
+			status = st;
+	}
+	free(files);
+	if (close_stdout() && !status)
+		status = EXIT_IOERR;
 	return status;
 }

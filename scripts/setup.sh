@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 pkgs="make gcc clang pkg-config libjsmn-dev libyaml-dev libcmocka-dev jq
 graphviz mandoc ninja-build procps util-linux bsdextrautils time hyperfine
-nodejs"
+nodejs pre-commit git"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||

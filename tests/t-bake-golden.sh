@@ -38,6 +38,7 @@ fragment_of() {
 		case $1 in
 		--target) t=$2; shift ;;
 		--key-prefix) k=$2; shift ;;
+		--with-deps) return 1 ;;
 		*.yml) d=$1 ;;
 		esac
 		shift

@@ -39,25 +39,7 @@ same "$E/release.golden.json" "$TMP/release.json" "envelope: the release pipelin
 must_fail 65 "envelope: two pipelines and no --pipeline" \
 	sh -c 'hm-lower "$1" >/dev/null 2>&1' sh "$E/pipelines.json"
 
-# pre-commit: the hook's entry on the files its pattern selects.
-entry=$(sed -n 's/^ *entry: *//p' .pre-commit-hooks.yaml)
-files=$(sed -n "s/^ *files: *'\(.*\)'$/\1/p" .pre-commit-hooks.yaml)
-checks=$((checks + 1))
-if [ "$entry" != "hm-lower --check" ] || [ -z "$files" ]; then
-	fail "pre-commit: .pre-commit-hooks.yaml has entry '$entry', files '$files'"
-fi
-cp "$E/x.json" "$TMP/good.hm.json"
-printf '{"version": "1", "steps": [{"type": "command", "key": "a b"}]}\n' >"$TMP/bad.hm.json"
-for f in good.hm.json bad.hm.json; do
-	checks=$((checks + 1))
-	echo "$f" | grep -qE "$files" || fail "pre-commit: '$files' does not select $f"
-done
-# shellcheck disable=SC2086
-check "pre-commit: the hook passes a valid file silently" sh -c \
-	'out=$('"$entry"' "$1") && [ -z "$out" ]' sh "$TMP/good.hm.json"
-# shellcheck disable=SC2086
-must_fail 65 "pre-commit: the hook fails an invalid file" \
-	sh -c "$entry \"\$1\" >/dev/null 2>&1" sh "$TMP/bad.hm.json"
+# pre-commit: tests/t-precommit.sh runs the hooks with pre-commit itself.
 
 # $ hm-lower x.json | cmp - x.golden.json
 check "golden: hm-lower x.json | cmp - x.golden.json" sh -c \
