@@ -139,6 +139,35 @@ field_bit(const char *name)
 	return 0;
 }
 
+/*
+ * What other CI systems call fields that hm spells otherwise: the field
+ * to suggest for an unknown one, if the mapping takes it (allowed).
+ */
+static const char *
+field_hint(const char *name, unsigned allowed)
+{
+	static const struct {
+		const char *theirs, *ours;
+	} habits[] = {
+		{ "run", "sh" }, { "script", "sh" }, { "command", "sh" },
+		{ "commands", "sh" }, { "name", "label" },
+		{ "needs", "depends_on" }, { "id", "key" },
+		{ "timeout-minutes", "timeout" },
+		{ "timeout_in_minutes", "timeout" },
+		{ "continue-on-error", "soft_fail" },
+		{ "allow_failure", "soft_fail" },
+		{ "working-directory", "cwd" }, { "variables", "env" },
+		{ "strategy", "matrix" }, { "parallel", "matrix" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(habits) / sizeof(habits[0]); i++)
+		if (!strcmp(name, habits[i].theirs) &&
+		    (field_bit(habits[i].ours) & allowed))
+			return habits[i].ours;
+	return NULL;
+}
+
 static size_t
 memo_slot(const struct memo *m, const void *body)
 {
@@ -248,8 +277,14 @@ check_fields(struct parser *P, const struct ynode *m, const unsigned *bits,
 		const struct ynode *k = &m->u.v[2 * i];
 
 		if (!(key_bit(m, i, bits) & allowed)) {
-			diag_report(P->diags, E_BAKE_UNKNOWN_FIELD, pos_of(P, k),
-			    k->u.s, what);
+			const char *hint = field_hint(k->u.s, allowed);
+
+			if (hint)
+				diag_report(P->diags, E_BAKE_UNKNOWN_FIELD_HINT,
+				    pos_of(P, k), k->u.s, hint);
+			else
+				diag_report(P->diags, E_BAKE_UNKNOWN_FIELD,
+				    pos_of(P, k), k->u.s, what);
 			ret = -1;
 		}
 	}
@@ -1309,6 +1344,10 @@ parse_item(struct parser *P, const struct ynode *n, struct item **out,
 			continue;
 		if (found && !strcmp(kn->u.s, k->u.s))
 			continue;	/* a duplicate key: reported already */
+		if (found && (bit == F_IF || found == F_IF))
+			return diag_report(P->diags, E_BAKE_IF_ON_STEP,
+			    pos_of(P, bit == F_IF ? k : kn),
+			    bit == F_IF ? kn->u.s : k->u.s);
 		if (found) {
 			return diag_report(P->diags, E_BAKE_BOTH, pos_of(P, k),
 			    "a step", kn->u.s, k->u.s);
@@ -1327,6 +1366,15 @@ parse_item(struct parser *P, const struct ynode *n, struct item **out,
 	case F_MATRIX: it->kind = IT_MATRIX; break;
 	case F_TARGET: it->kind = IT_CALL; break;
 	default:
+		/* run:, script:, command: say what to write instead */
+		for (i = 0; i < n->n; i++) {
+			const char *k = n->u.v[2 * i].u.s, *hint;
+
+			if ((hint = field_hint(k, KIND_FIELDS)))
+				return diag_report(P->diags,
+				    E_BAKE_UNKNOWN_FIELD_HINT,
+				    pos_of(P, &n->u.v[2 * i]), k, hint);
+		}
 		return diag_report(P->diags, E_BAKE_STEP_KIND, it->pos);
 	}
 	if (check_fields(P, n, bits, kinds[it->kind], kind_what(it->kind)))

@@ -576,6 +576,24 @@ alias_node(struct loader *L, const yaml_event_t *ev)
 	return add_child(L, &n, an->x, 1, p);
 }
 
+/* The byte at mark m (line and column in characters), or 0 past the end. */
+static char
+byte_at(const struct loader *L, yaml_mark_t m)
+{
+	size_t i = 0, line = 0, col = 0;
+
+	while (i < L->len && line < m.line)
+		if (L->text[i++] == '\n')
+			line++;
+	for (; i < L->len && L->text[i] != '\n'; i++) {
+		if (((unsigned char)L->text[i] & 0xc0) == 0x80)
+			continue;
+		if (col++ == m.column)
+			return L->text[i];
+	}
+	return 0;
+}
+
 static void
 parser_error(struct loader *L, const yaml_parser_t *yp)
 {
@@ -599,7 +617,10 @@ parser_error(struct loader *L, const yaml_parser_t *yp)
 		break;
 	}
 	p = mark_pos(L, yp->problem_mark);
-	if (yp->context)
+	/* libyaml says "cannot start any token": say what people do */
+	if (byte_at(L, yp->problem_mark) == '\t')
+		diag_report(L->diags, E_BAKE_YAML_TAB, p);
+	else if (yp->context)
 		diag_report(L->diags, E_BAKE_YAML_CONTEXT, p, problem,
 		    yp->context, (unsigned)yp->context_mark.line + 1,
 		    (unsigned)yp->context_mark.column + 1);

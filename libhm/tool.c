@@ -193,8 +193,8 @@ diag_print_all(const struct diag_list *l, FILE *f)
 	}
 	free(order);
 	if (l->dropped)
-		fprintf(f, "%s: note: %zu more diagnostics not shown\n",
-		    tool_name, l->dropped);
+		fprintf(f, "%s: note: %zu more diagnostic%s not shown\n",
+		    tool_name, l->dropped, l->dropped == 1 ? "" : "s");
 	return l->errors;
 }
 
