@@ -11,6 +11,7 @@
 #include "diag.h"
 #include "graph.h"
 #include "ir.h"
+#include "jobserver.h"
 
 /*
  * The executor in ninja's split: plan.c keeps the run state over the
@@ -102,6 +103,7 @@ struct run_opts {
 	const char *file;	/* NULL: stdin */
 	const char *pipeline;
 	long jobs;
+	bool jobs_given;	/* -j on the command line: no jobserver */
 	bool keep_going, dry_run, verbose;
 	const char *log_dir;
 	const char *events, *junit, *emit_ir;
@@ -150,6 +152,7 @@ struct run {
 
 	struct job *jobs;	/* o.jobs slots */
 	size_t nrunning;
+	struct jobserver js;	/* make's: a token per job beyond one */
 
 	bool stopping;		/* a failure without -k */
 	int interrupted;	/* the signal, or 0 */

@@ -346,6 +346,9 @@ job_finish(struct run *r, struct job *j)
 	}
 	rec->job = NULL;
 	r->nrunning--;
+	/* the first job runs on make's implicit token; the others hold one */
+	while (jobserver_held(&r->js) > (r->nrunning ? r->nrunning - 1 : 0))
+		jobserver_give(&r->js);
 	retry = !ok && !r->interrupted && rec->step && rec->step->has_retry &&
 	    rec->attempt <= rec->step->retry;
 	if (ok) {
@@ -460,8 +463,8 @@ check_deadlines(struct run *r, double t)
 void
 loop_run(struct run *r)
 {
-	struct pollfd *pfd = xcalloc(2 * (size_t)r->o.jobs + 1, sizeof(*pfd));
-	struct job **pj = xcalloc(2 * (size_t)r->o.jobs + 1, sizeof(*pj));
+	struct pollfd *pfd = xcalloc(2 * (size_t)r->o.jobs + 2, sizeof(*pfd));
+	struct job **pj = xcalloc(2 * (size_t)r->o.jobs + 2, sizeof(*pj));
 	uint32_t n;
 	long i;
 
@@ -469,7 +472,7 @@ loop_run(struct run *r)
 		size_t np = 0;
 		double t, next = 0;
 		int timeout;
-		bool done = false;
+		bool done = false, want_token = false;
 
 		/* retire finished jobs first: their slots and their
 		 * dependents are free to start in this same turn */
@@ -477,9 +480,24 @@ loop_run(struct run *r)
 			if (job_done(&r->jobs[i]))
 				job_finish(r, &r->jobs[i]);
 		}
-		while (!r->interrupted && r->nrunning < (size_t)r->o.jobs &&
-		    (n = plan_next(r)) != GRAPH_NONE)
+		while (!r->interrupted && r->nrunning < (size_t)r->o.jobs) {
+			bool token = false;
+
+			/* under make -jN, a job beyond the first takes a token */
+			if (r->nrunning > 0 && jobserver_fd(&r->js) >= 0) {
+				if (!(token = jobserver_take(&r->js))) {
+					want_token = r->plan.qhead <
+					    r->plan.qtail;
+					break;
+				}
+			}
+			if ((n = plan_next(r)) == GRAPH_NONE) {
+				if (token)
+					jobserver_give(&r->js);
+				break;
+			}
 			job_start(r, r->plan.rec[n]);
+		}
 		if (r->nrunning == 0 && !r->interrupted &&
 		    r->plan.qhead < r->plan.qtail)
 			continue;
@@ -490,6 +508,12 @@ loop_run(struct run *r)
 		pfd[np].fd = sigpipe_fds[0];
 		pfd[np].events = POLLIN;
 		pj[np++] = NULL;
+		if (want_token) {
+			/* a token given back by anyone wakes us */
+			pfd[np].fd = jobserver_fd(&r->js);
+			pfd[np].events = POLLIN;
+			pj[np++] = NULL;
+		}
 		for (i = 0; i < r->o.jobs; i++) {
 			struct job *j = &r->jobs[i];
 
@@ -525,7 +549,7 @@ loop_run(struct run *r)
 		if (poll(pfd, np, timeout) < 0 && errno != EINTR)
 			dief(EXIT_SOFTWARE, "poll:");
 		for (i = 1; i < (long)np; i++) {
-			if (!pfd[i].revents)
+			if (!pfd[i].revents || !pj[i])
 				continue;
 			if (pfd[i].fd == pj[i]->fd)
 				read_output(r, pj[i]);

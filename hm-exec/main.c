@@ -94,6 +94,7 @@ parse_args(struct run_opts *o, int argc, char **argv)
 						usage("option needs a value:",
 						    "-j");
 					o->jobs = num_arg("-j", val, 1, 4096);
+					o->jobs_given = true;
 					a += strlen(a) - 1;
 					break;
 				default: {
@@ -129,8 +130,10 @@ parse_args(struct run_opts *o, int argc, char **argv)
 		}
 		if (!val && !(val = argv[++i]))
 			usage("option needs a value:", name);
-		if (FLAG("--jobs"))
+		if (FLAG("--jobs")) {
 			o->jobs = num_arg(name, val, 1, 4096);
+			o->jobs_given = true;
+		}
 		else if (FLAG("--log-dir"))
 			o->log_dir = val;
 		else if (FLAG("--events"))
@@ -220,6 +223,32 @@ run_setup(struct run *r)
 		r->jobs[i].fd = r->jobs[i].frag_fd = r->jobs[i].logfd = -1;
 }
 
+/*
+ * Under make -jN (MAKEFLAGS names a jobserver) and without -j: up to N
+ * at a time, each step beyond the first with a token of make's. A
+ * jobserver that cannot be used (a recipe not marked '+') means one at
+ * a time, as for make itself.
+ */
+static void
+jobserver_setup(struct run *r)
+{
+	const char *why;
+	int st;
+
+	if (r->o.jobs_given) {
+		r->js.rfd = r->js.wfd = -1;
+		return;
+	}
+	st = jobserver_open(&r->js, getenv("MAKEFLAGS"), &why);
+	if (st > 0 && r->js.make_jobs > 0)
+		r->o.jobs = r->js.make_jobs;
+	if (st < 0) {
+		warnf("warning: jobserver unavailable (%s): using -j1. "
+		    "Add '+' to the parent make rule.", why);
+		r->o.jobs = 1;
+	}
+}
+
 static int
 emit_ir(struct run *r, const char *path)
 {
@@ -301,6 +330,7 @@ main(int argc, char **argv)
 		if (r.events_fd < 0)
 			dief(EXIT_IOERR, "cannot open '%s':", r.o.events);
 	}
+	jobserver_setup(&r);
 	run_setup(&r);
 	out_init(&r);
 	if (loop_init() < 0)
@@ -311,6 +341,7 @@ main(int argc, char **argv)
 #endif
 	events_run_started(&r);
 	loop_run(&r);
+	jobserver_close(&r.js);
 	plan_cancel_rest(&r);
 
 	code = r.failed ? 1 : 0;
