@@ -36,6 +36,19 @@ exec_msg(enum diag_code code, ...)
 	return xstrdup(buf);
 }
 
+/* Whether s[0..n) is empty or only white space (s may be NULL). */
+static bool
+is_blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; s && i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' &&
+		    s[i] != '\r')
+			return false;
+	return true;
+}
+
 int
 bake_depth(const struct srec *rec)
 {
@@ -206,6 +219,9 @@ bake_expand(struct run *r, struct srec *rec, struct job *j)
 	if (write_atomic(path, j->frag ? j->frag : "", j->nfrag) < 0)
 		warnf("cannot write '%s':", path);
 	free(path);
+	if (is_blank(j->frag, j->nfrag))
+		return bake_fail(rec, j, exec_msg(E_EXEC_FRAGMENT_EMPTY,
+		    rec->key));
 	/* positions name it; it lives in the run's document */
 	name = arena_printf(r->doc->arena, "%s (fragment)", rec->key);
 	frag = ir_load_buf(j->frag ? j->frag : "", j->nfrag,
@@ -215,7 +231,7 @@ bake_expand(struct run *r, struct srec *rec, struct job *j)
 		nerr = dl.errors;
 		diag_list_release(&dl);
 		return bake_fail(rec, j, exec_msg(E_EXEC_FRAGMENT_INVALID,
-		    rec->key, nerr));
+		    rec->key, nerr, nerr == 1 ? "" : "s"));
 	}
 
 	/* what stands downstream of the placeholder */
@@ -256,8 +272,8 @@ bake_expand(struct run *r, struct srec *rec, struct job *j)
 	r->frags = xreallocarray(r->frags, r->nfrags + 1, sizeof(*r->frags));
 	r->frags[r->nfrags++] = frag;
 	collect_keys(sp.group->steps, sp.group->nsteps, &keys, &nkeys, &cap);
-	out_log_line(j, "hm-exec: '%s' expanded into %zu steps", rec->key,
-	    nkeys);
+	out_log_line(j, "hm-exec: '%s' expanded into %zu step%s", rec->key,
+	    nkeys, nkeys == 1 ? "" : "s");
 	events_expanded(r, rec, keys, nkeys);
 	free(keys);
 	return 0;
@@ -267,5 +283,5 @@ fail:
 	diag_list_release(&dl);
 	ir_doc_free(frag);
 	return bake_fail(rec, j, exec_msg(E_EXEC_FRAGMENT_SPLICE, rec->key,
-	    nerr));
+	    nerr, nerr == 1 ? "" : "s"));
 }

@@ -78,8 +78,11 @@ check "failing bake: message" grep -q "failed: variants (dynamic step 'variants'
 check "failing bake: dependents skipped" grep -q -- '--- test: skipped' out
 mk invalid >inv.json
 must_fail 1 "invalid fragment" "$X" --bake "$B" inv.json >out 2>&1
-check "invalid fragment: message" grep -q "the baker printed an invalid fragment" out
+check "invalid fragment: message" grep -q "the baker printed an invalid fragment (1 error, listed in its log)" out
 check "invalid fragment: position in the log" grep -q 'hm-exec: variants (fragment):[0-9]*:[0-9]*: error' .hm/logs/latest/variants.log
+mk empty >empty.json
+must_fail 1 "a baker that printed nothing" "$X" --bake "$B" empty.json >out 2>&1
+check "a baker that printed nothing: says so" grep -q "dynamic step 'variants': the baker printed nothing and exited 0" out
 mk outside >o.json
 must_fail 1 "key outside KEY/" "$X" --bake "$B" o.json >out 2>&1
 check "outside: message in log" grep -q "fragment step key 'elsewhere' is not under 'variants/'" .hm/logs/latest/variants.log
