@@ -83,11 +83,26 @@ bake_beside(void)
 	return NULL;
 }
 
+char *
+bake_program(const struct run *r)
+{
+	const char *env = getenv("HM_BAKE");
+	char *bake;
+
+	if (r->o.bake)
+		return xstrdup(r->o.bake);
+	if (env && *env)
+		return xstrdup(env);
+	if ((bake = bake_beside()))
+		return bake;
+	return xstrdup("hm-bake");
+}
+
 char **
 bake_argv(struct run *r, struct srec *rec, char **why)
 {
-	const char *def = r->o.definition, *env = getenv("HM_BAKE");
-	char **argv, *bake;
+	const char *def = r->o.definition;
+	char **argv;
 
 	if (strchr(rec->key, IR_REPLICA_SEP)) {
 		*why = exec_msg(E_EXEC_REPLICA, rec->key);
@@ -99,14 +114,8 @@ bake_argv(struct run *r, struct srec *rec, char **why)
 		*why = exec_msg(E_EXEC_NO_DEFINITION, rec->key);
 		return NULL;
 	}
-	if (r->o.bake)
-		bake = xstrdup(r->o.bake);
-	else if (env && *env)
-		bake = xstrdup(env);
-	else if (!(bake = bake_beside()))
-		bake = xstrdup("hm-bake");
 	argv = xcalloc(7, sizeof(*argv));
-	argv[0] = bake;
+	argv[0] = bake_program(r);
 	argv[1] = (char *)def;
 	argv[2] = "--target";
 	argv[3] = (char *)ir_more(rec->step)->target_name;

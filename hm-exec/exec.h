@@ -108,6 +108,8 @@ struct run_opts {
 	const char *log_dir;
 	const char *events, *junit, *emit_ir;
 	const char *bake, *definition;
+	const char *target;	/* --target: a definition's target and what
+				   it needs */
 	long max_depth;
 	double grace;		/* seconds between TERM and KILL */
 };
@@ -256,7 +258,17 @@ int outputs_flush(struct run *r);
 /* "HM_OUT_KEY_NAME" for key and name (malloc'd). */
 char *outputs_var(const char *key, const char *name);
 
+/* entry.c */
+/*
+ * Load r->doc from the input: IR (any version), or a YAML definition
+ * that the baker bakes first. Returns 0, or the exit status after
+ * printing why.
+ */
+int entry_load(struct run *r);
+
 /* bake.c */
+/* The baker's program: --bake, $HM_BAKE, hm-bake beside us, or on PATH. */
+char *bake_program(const struct run *r);
 /* The baker's argv for rec, or NULL with a message in *why. */
 char **bake_argv(struct run *r, struct srec *rec, char **why);
 /* How deep rec's dynamic step is nested in expansions (1 = top). */

@@ -29,10 +29,11 @@
  * interrupted run cleans up the same way and then dies by its signal.
  */
 static const char usage_text[] =
-    "usage: hm-exec [-knv] [-j N] [--bake PATH] [--definition PATH]\n"
-    "               [--emit-ir FILE] [--events FILE|-] [--grace SECONDS]\n"
-    "               [--junit FILE] [--log-dir DIR] [--max-depth N]\n"
-    "               [--pipeline SLUG] [FILE]\n";
+    "usage: hm-exec [-knv] [-j N] [-e NAME=VALUE] [--bake PATH]\n"
+    "               [--definition PATH] [--emit-ir FILE] [--events FILE|-]\n"
+    "               [--grace SECONDS] [--junit FILE] [--log-dir DIR]\n"
+    "               [--max-depth N] [--pipeline SLUG] [--target NAME]\n"
+    "               [FILE | DEFINITION.yml]\n";
 
 static _Noreturn void
 usage(const char *why, const char *arg)
@@ -60,10 +61,28 @@ num_arg(const char *opt, const char *s, long min, long max)
 	return v;
 }
 
+/* -e NAME=VALUE: in the environment of the bake and of every step. */
+static void
+set_var(const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char *name;
+
+	if (!eq || eq == arg)
+		usage("-e needs NAME=VALUE, found", arg);
+	name = xstrdup(arg);
+	name[eq - arg] = '\0';
+	if (ir_env_name_problem(name, strlen(name)))
+		usage("-e: invalid variable name in", arg);
+	if (setenv(name, eq + 1, 1) < 0)
+		dief(EXIT_SOFTWARE, "setenv:");
+	free(name);
+}
+
 static void
 parse_args(struct run_opts *o, int argc, char **argv)
 {
-	int i;
+	int i, nfiles = 0;
 	const char *val;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -78,8 +97,14 @@ parse_args(struct run_opts *o, int argc, char **argv)
 			i++;
 			break;
 		}
-		if (a[0] != '-' || strcmp(a, "-") == 0)
-			break;
+		/* the file, before or among the options */
+		if (a[0] != '-' || strcmp(a, "-") == 0) {
+			if (nfiles++)
+				usage("too many arguments:", a);
+			if (strcmp(a, "-") != 0)
+				o->file = a;
+			continue;
+		}
 		if (a[1] != '-') {
 			/* clustered short options; -j takes a value */
 			for (a++; *a; a++) {
@@ -95,6 +120,14 @@ parse_args(struct run_opts *o, int argc, char **argv)
 						    "-j");
 					o->jobs = num_arg("-j", val, 1, 4096);
 					o->jobs_given = true;
+					a += strlen(a) - 1;
+					break;
+				case 'e':
+					val = a[1] ? a + 1 : argv[++i];
+					if (!val)
+						usage("option needs a value:",
+						    "-e");
+					set_var(val);
 					a += strlen(a) - 1;
 					break;
 				default: {
@@ -148,6 +181,10 @@ parse_args(struct run_opts *o, int argc, char **argv)
 			o->definition = val;
 		else if (FLAG("--pipeline"))
 			o->pipeline = val;
+		else if (FLAG("--target"))
+			o->target = val;
+		else if (FLAG("--env"))
+			set_var(val);
 		else if (FLAG("--max-depth"))
 			o->max_depth = num_arg(name, val, 0, 1000);
 		else if (FLAG("--grace"))
@@ -156,12 +193,15 @@ parse_args(struct run_opts *o, int argc, char **argv)
 			usage("unknown option", name);
 #undef FLAG
 	}
-	if (i < argc && strcmp(argv[i], "-") != 0)
-		o->file = argv[i];
-	if (i < argc)
-		i++;
-	if (i < argc)
-		usage("too many arguments:", argv[i]);
+	for (; i < argc; i++) {
+		if (nfiles++)
+			usage("too many arguments:", argv[i]);
+		if (strcmp(argv[i], "-") != 0)
+			o->file = argv[i];
+	}
+	if (o->target && ir_target_name_problem(o->target,
+	    strlen(o->target)))
+		usage("invalid target name", o->target);
 }
 
 static int
@@ -283,10 +323,8 @@ std_fds(void)
 int
 main(int argc, char **argv)
 {
-	struct diag_list dl = DIAG_LIST_INIT;
-	struct ir_load_opts lo = { NULL };
 	static struct run r;	/* static: reachable to the end, for LSan */
-	int fd, io_error = 0, code;
+	int code;
 
 	tool_init("hm-exec");
 	std_fds();
@@ -296,26 +334,8 @@ main(int argc, char **argv)
 	r.out = stdout;
 	r.events_fd = -1;
 
-	fd = r.o.file ? open(r.o.file, O_RDONLY | O_CLOEXEC) : 0;
-	if (fd < 0)
-		dief(EXIT_NOINPUT, "cannot open '%s':", r.o.file);
-	lo.pipeline = r.o.pipeline;
-	r.doc = ir_load_fd(fd, r.o.file ? r.o.file : "<stdin>", &lo, &dl,
-	    &io_error);
-	if (fd > 0)
-		close(fd);
-	if (!r.doc) {
-		diag_print_all(&dl, stderr);
-		diag_list_release(&dl);
-		return io_error ? EXIT_IOERR : EXIT_DATAERR;
-	}
-	if (ir_check(r.doc, 0, &dl) < 0 || plan_build(&r, &dl) < 0) {
-		diag_print_all(&dl, stderr);
-		diag_list_release(&dl);
-		return EXIT_DATAERR;
-	}
-	diag_print_all(&dl, stderr);
-	diag_list_release(&dl);
+	if ((code = entry_load(&r)) != 0)
+		return code;
 	if (r.o.dry_run) {
 		plan_print(&r, stdout);
 		return close_stdout();

@@ -1043,6 +1043,13 @@ ir_load_fd(int fd, const char *file, const struct ir_load_opts *opts,
 }
 
 struct ir_doc *
+ir_load_text(char *text, size_t size, const char *file,
+    const struct ir_load_opts *opts, struct diag_list *diags)
+{
+	return load_text(text, size, file, opts, diags);
+}
+
+struct ir_doc *
 ir_load_buf(const char *buf, size_t len, const char *file,
     const struct ir_load_opts *opts, struct diag_list *diags)
 {

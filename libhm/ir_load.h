@@ -30,6 +30,13 @@ struct ir_doc *ir_load(struct json_doc *json, const struct ir_load_opts *opts,
 struct ir_doc *ir_load_fd(int fd, const char *file,
     const struct ir_load_opts *opts, struct diag_list *diags, int *io_error);
 
+/*
+ * The same, from text read by json_read_fd (or malloc'd with 2 spare
+ * bytes), which it takes over.
+ */
+struct ir_doc *ir_load_text(char *text, size_t size, const char *file,
+    const struct ir_load_opts *opts, struct diag_list *diags);
+
 /* The same, from memory (copied): for fragments read from a baker. */
 struct ir_doc *ir_load_buf(const char *buf, size_t len, const char *file,
     const struct ir_load_opts *opts, struct diag_list *diags);
