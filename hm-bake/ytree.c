@@ -66,6 +66,7 @@ struct loader {
 	struct key *keys;	/* open addressing, cap a power of two */
 	size_t nkeys, capkeys;
 	int failed;
+	int dupkeys;		/* a mapping had a duplicate key */
 };
 
 struct srcpos
@@ -431,6 +432,7 @@ map_check(struct loader *L, const struct ynode *m)
 			for (j = 0; j < i; j++) {
 				if (same_key(&v[2 * i], &v[2 * j])) {
 					report_dup(L, &v[2 * i], &v[2 * j]);
+					L->dupkeys = 1;
 					bad = 1;
 					break;
 				}
@@ -453,6 +455,7 @@ map_check(struct loader *L, const struct ynode *m)
 				break;
 		if (first[h]) {
 			report_dup(L, k, &v[2 * (first[h] - 1)]);
+			L->dupkeys = 1;
 			bad = 1;
 		} else {
 			first[h] = i + 1;
@@ -702,8 +705,12 @@ ytree_load(struct arena *a, const char *file, const char *text, size_t len,
 		yaml_event_delete(&ev);
 	}
 	yaml_parser_delete(&yp);
-	/* duplicate keys leave a usable tree: check the rest of it too */
-	if (!L.failed) {
+	/*
+	 * Duplicate keys are all reported (the parse goes on to the end), but
+	 * no tree is returned: every reader of a mapping takes the first
+	 * value of a key, and some would take a second one too.
+	 */
+	if (!L.failed && !L.dupkeys) {
 		if (L.npend == 0) {
 			root = arena_calloc(a, 1, sizeof(*root));
 			if (root) {

@@ -58,9 +58,9 @@ struct ynode {
 /*
  * Parse text[0..len) as one YAML document. file names it in diagnostics.
  * Returns the root (an empty document gives a null scalar), or NULL after
- * a syntax error or a limit. Duplicate or non-scalar mapping keys are
- * recorded in diags but the tree is returned: the caller checks the rest
- * and fails afterwards.
+ * a syntax error, a limit, a non-scalar mapping key or duplicate mapping
+ * keys (every duplicate in the document is recorded first: no caller ever
+ * sees a mapping with a key twice).
  */
 struct ynode *ytree_load(struct arena *a, const char *file, const char *text,
     size_t len, struct diag_list *diags);

@@ -381,7 +381,7 @@ test_yaml_limits(void **state)
 	assert_int_equal(d.items[0].code, E_BAKE_YAML_DEPTH);
 	diag_list_release(&d);
 	memset(&d, 0, sizeof(d));
-	assert_non_null(ytree_load(a, "f", "{a: 1, b: 2, a: 3}", 18, &d));
+	assert_null(ytree_load(a, "f", "{a: 1, b: 2, a: 3}", 18, &d));
 	assert_int_equal(d.items[0].code, E_BAKE_YAML_DUPKEY);
 	assert_int_equal(d.items[0].pos.col, 14);
 	diag_list_release(&d);
