@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "esc.h"
 
 static const struct {
 	const char *name;
@@ -94,6 +95,15 @@ diag_report(struct diag_list *l, enum diag_code code, struct srcpos pos, ...)
 		va_end(ap);
 	}
 #pragma GCC diagnostic pop
+	/* names quoted from a document can hold control characters */
+	if (msg && esc_needed(msg, (size_t)n)) {
+		char *e = malloc(esc_len(msg, (size_t)n) + 1);
+
+		if (e)
+			esc_write(e, msg, (size_t)n);
+		free(msg);
+		msg = e;
+	}
 	d = &l->items[l->n++];
 	d->code = code;
 	d->pos = pos;

@@ -48,7 +48,10 @@ struct diag_list {
 void diag_list_release(struct diag_list *l);
 
 /*
- * Record one diagnostic; the varargs fill the catalogue's format. Returns
+ * Record one diagnostic; the varargs fill the catalogue's format, and the
+ * control characters of the result are escaped (esc.h), so that a name
+ * quoted from a document cannot drive the terminal. A %s argument ends at
+ * its first NUL: quote a name that may hold one with esc_buf. Returns
  * -1 for an error and 0 for a warning, so that library code can write
  * `return diag_report(...)`.
  */
