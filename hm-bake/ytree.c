@@ -7,6 +7,7 @@
 
 #include "arena.h"
 #include "diag.h"
+#include "esc.h"
 #include "ytree.h"
 
 /*
@@ -66,7 +67,7 @@ struct loader {
 	struct key *keys;	/* open addressing, cap a power of two */
 	size_t nkeys, capkeys;
 	int failed;
-	int dupkeys;		/* a mapping had a duplicate key */
+	int badkeys;		/* a duplicate key, or one with a NUL */
 };
 
 struct srcpos
@@ -404,8 +405,8 @@ report_dup(struct loader *L, const struct ynode *dup, const struct ynode *first)
 }
 
 /*
- * Check a finished mapping: scalar keys, no duplicates. Each duplicate is
- * reported in document order, against the first key like it.
+ * Check a finished mapping: scalar keys without NUL, no duplicates. Each
+ * duplicate is reported in document order, against the first key like it.
  */
 static int
 map_check(struct loader *L, const struct ynode *m)
@@ -427,12 +428,24 @@ map_check(struct loader *L, const struct ynode *m)
 		L->failed = 1;	/* the tree would need non-scalar keys */
 		return -1;
 	}
+	/* keys are names, which readers compare as C strings */
+	for (i = 0; i < m->n; i++) {
+		if (memchr(v[2 * i].u.s, '\0', v[2 * i].n)) {
+			char shown[64];
+
+			diag_report(L->diags, E_BAKE_YAML_KEY_NUL,
+			    ynode_pos(L->file, &v[2 * i]), esc_buf(shown,
+			    sizeof(shown), v[2 * i].u.s, v[2 * i].n));
+			L->badkeys = 1;
+			bad = 1;
+		}
+	}
 	if (m->n <= 12) {
 		for (i = 1; i < m->n; i++) {
 			for (j = 0; j < i; j++) {
 				if (same_key(&v[2 * i], &v[2 * j])) {
 					report_dup(L, &v[2 * i], &v[2 * j]);
-					L->dupkeys = 1;
+					L->badkeys = 1;
 					bad = 1;
 					break;
 				}
@@ -455,7 +468,7 @@ map_check(struct loader *L, const struct ynode *m)
 				break;
 		if (first[h]) {
 			report_dup(L, k, &v[2 * (first[h] - 1)]);
-			L->dupkeys = 1;
+			L->badkeys = 1;
 			bad = 1;
 		} else {
 			first[h] = i + 1;
@@ -710,7 +723,7 @@ ytree_load(struct arena *a, const char *file, const char *text, size_t len,
 	 * no tree is returned: every reader of a mapping takes the first
 	 * value of a key, and some would take a second one too.
 	 */
-	if (!L.failed && !L.dupkeys) {
+	if (!L.failed && !L.badkeys) {
 		if (L.npend == 0) {
 			root = arena_calloc(a, 1, sizeof(*root));
 			if (root) {

@@ -19,7 +19,8 @@
  *	file fails at once);
  *	an alias to a node that is not complete yet is an error (no cycles);
  *	duplicate mapping keys are errors naming both positions;
- *	mapping keys must be scalars.
+ *	mapping keys must be scalars without NUL bytes (every key of a
+ *	definition is a name, and names are compared as C strings).
  *
  * Positions are 1-based line and column (characters), from libyaml's marks.
  */
@@ -58,8 +59,8 @@ struct ynode {
 /*
  * Parse text[0..len) as one YAML document. file names it in diagnostics.
  * Returns the root (an empty document gives a null scalar), or NULL after
- * a syntax error, a limit, a non-scalar mapping key or duplicate mapping
- * keys (every duplicate in the document is recorded first: no caller ever
+ * a syntax error, a limit, a non-scalar mapping key, a key with a NUL or
+ * duplicate mapping keys (every duplicate in the document is recorded first: no caller ever
  * sees a mapping with a key twice).
  */
 struct ynode *ytree_load(struct arena *a, const char *file, const char *text,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "esc.h"
 #include "ir.h"
 #include "ir_load.h"
 #include "ir_load_priv.h"
@@ -107,23 +108,30 @@ ld_fields(struct loader *L, uint32_t obj, const struct fieldset *fs,
 
 	memset(vals, 0, MAXFIELDS * sizeof(vals[0]));
 	for (k = json_first(L->j, obj); k; k = json_next_member(L->j, obj, k)) {
-		const char *name = json_str(L->j, k, NULL);
+		size_t len;
+		const char *name = json_str(L->j, k, &len);
+		char shown[64];
 
+		/* by length and bytes: "cmd\u0000" is not "cmd" */
 		for (i = 0; i < MAXFIELDS && fs->names[i]; i++)
 			if (name[0] == fs->names[i][0] &&
-			    strcmp(name, fs->names[i]) == 0)
+			    strcmp(name, fs->names[i]) == 0 &&
+			    strlen(fs->names[i]) == len)
 				break;
 		if (i < MAXFIELDS && fs->names[i]) {
 			vals[i] = k + 1;
 			continue;
 		}
-		if (L->v0) {
+		esc_buf(shown, sizeof(shown), name, len);
+		if (L->v0 && strlen(name) == len) {
 			diag_report(L->diags, W_IR_UNKNOWN_FIELD_V0,
-			    ld_pos(L, k), name,
+			    ld_pos(L, k), shown,
 			    object_name(L, obj, fs, what, sizeof(what)));
 		} else {
+			/* a name with a NUL is an error in v0 too: other
+			   readers would see a field hm drops */
 			diag_report(L->diags, E_IR_UNKNOWN_FIELD, ld_pos(L, k),
-			    name, object_name(L, obj, fs, what, sizeof(what)));
+			    shown, object_name(L, obj, fs, what, sizeof(what)));
 			ret = ld_err(L);
 		}
 	}
@@ -316,8 +324,11 @@ ld_get_env(struct loader *L, uint32_t node, const char *field,
 		const char *value;
 
 		if (why) {
+			char shown[64];
+
 			diag_report(L->diags, E_IR_BAD_NAME, ld_pos(L, k),
-			    "variable name", name, why);
+			    "variable name", esc_buf(shown, sizeof(shown),
+			    name, len), why);
 			ret = ld_err(L);
 			continue;
 		}
@@ -833,12 +844,13 @@ ld_load_document(struct loader *L, uint32_t root)
 		return ld_err(L);
 	}
 	version = json_str(L->j, ver, &len);
-	if (strcmp(version, "0") == 0) {
+	if (len == 1 && version[0] == '0') {
 		L->v0 = true;
 		if (L->doc->format == IR_FORMAT_V1)
 			L->doc->format = IR_FORMAT_V0;
-	} else if (strcmp(version, "1") != 0) {
-		char *q = arena_printf(L->doc->arena, "\"%s\"", version);
+	} else if (len != 1 || version[0] != '1') {
+		const char *e = esc_arena(L->doc->arena, version, len);
+		char *q = e ? arena_printf(L->doc->arena, "\"%s\"", e) : NULL;
 
 		diag_report(L->diags, E_IR_VERSION, ld_pos(L, ver),
 		    q ? q : version);
