@@ -48,9 +48,7 @@ write_any(const struct json_doc *j, uint32_t i, struct jsonw *w)
 		jsonw_obj_begin(w);
 		for (k = json_first(j, i); k; k = json_next_member(j, i, k)) {
 			s = json_str(j, k, &len);
-			/* keys never hold NUL here: the reader decoded them
-			 * and the writer takes C strings for keys */
-			jsonw_key(w, s);
+			jsonw_keyn(w, s, len);	/* "a\u0000b" is a key */
 			write_any(j, k + 1, w);
 		}
 		jsonw_obj_end(w);

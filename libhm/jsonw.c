@@ -334,9 +334,15 @@ jsonw_escape(struct jsonw *w, const char *s, size_t n)
 void
 jsonw_key(struct jsonw *w, const char *key)
 {
+	jsonw_keyn(w, key, strlen(key));
+}
+
+void
+jsonw_keyn(struct jsonw *w, const char *key, size_t n)
+{
 	if (w->err || value_begin(w, 0) < 0)
 		return;
-	jsonw_escape(w, key, strlen(key));
+	jsonw_escape(w, key, n);
 	if (w->indent)
 		put(w, ": ", 2);
 	else

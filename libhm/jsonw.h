@@ -32,7 +32,9 @@ void jsonw_obj_begin(struct jsonw *w);
 void jsonw_obj_end(struct jsonw *w);
 void jsonw_arr_begin(struct jsonw *w);
 void jsonw_arr_end(struct jsonw *w);
+/* A key: a C string, or n bytes (which may hold NUL, written \u0000). */
 void jsonw_key(struct jsonw *w, const char *key);
+void jsonw_keyn(struct jsonw *w, const char *key, size_t n);
 /*
  * A key that needs no escape (a field name of a format: printable ASCII
  * without '"' or '\\'), n bytes, written without a scan; JSONW_FIELD

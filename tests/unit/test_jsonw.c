@@ -188,6 +188,21 @@ escape_ref(const unsigned char *s, size_t n, char *out)
  * short-string path and the long one (over 256 bytes), and at the end of
  * an allocation of exactly the string's size (ASan sees a read past it).
  */
+/* a key is written by its length: NUL is a byte of it, not its end */
+static void
+test_key_with_nul(void **state)
+{
+	struct jsonw w;
+
+	(void)state;
+	jsonw_init(&w, -1, 0);
+	jsonw_obj_begin(&w);
+	jsonw_keyn(&w, "foo\0bar", 7);
+	jsonw_int(&w, 42);
+	jsonw_obj_end(&w);
+	expect_text(&w, "{\"foo\\u0000bar\":42}");
+}
+
 static void
 test_escape_blocks(void **state)
 {
@@ -361,6 +376,7 @@ main(void)
 		cmocka_unit_test(test_pretty),
 		cmocka_unit_test(test_compact),
 		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_key_with_nul),
 		cmocka_unit_test(test_escape_blocks),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_fd_large),
