@@ -348,12 +348,19 @@ json_pos_at(struct json_doc *doc, size_t off)
 			doc->cur_col -= (unsigned)cols;
 		} else {
 			/* back across lines: count them, then the columns from
-			 * the start of off's line (a newline is never inside a
-			 * span, so the scan back sees source bytes) */
+			 * the start of off's line; a decoded span can hold a
+			 * newline ("a\nb"), so the scan back steps over it */
 			size_t start = off;
 
-			while (start > 0 && doc->text[start - 1] != '\n')
-				start--;
+			for (;;) {
+				while (start > 0 && doc->text[start - 1] != '\n')
+					start--;
+				k = span_find(doc, start);
+				if (start == 0 || k == doc->nspans ||
+				    doc->spans[k].off >= start)
+					break;
+				start = doc->spans[k].off;
+			}
 			doc->cur_line -= (unsigned)nl;
 			span_count(doc, start, off, &cols);
 			doc->cur_col = 1 + (unsigned)cols;

@@ -558,6 +558,86 @@ test_positions(void **state)
 	assert_int_equal(l.n, 0);
 }
 
+/* The line:column of byte off of src, counted the slow way. */
+static void
+naive_pos(const char *src, size_t off, unsigned *line, unsigned *col)
+{
+	size_t i;
+
+	*line = 1;
+	*col = 1;
+	for (i = 0; i < off; i++) {
+		if (src[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else if (((unsigned char)src[i] & 0xc0) != 0x80) {
+			(*col)++;
+		}
+	}
+}
+
+/*
+ * Arrays of strings with escapes (some decoding to a newline), raw UTF-8
+ * and numbers over several lines; every node's position, asked for in a
+ * random order, must be its byte's line and character column.
+ */
+static void
+test_positions_random(void **state)
+{
+	static const char *const parts[] = {
+		"\"a\\nb\"", "\"\\n\\n\"", "\"\\u00e9\\t\"", "\"\xc3\xa9\"",
+		"\"\\ud83d\\ude00x\"", "\"plain\"", "12", "-0.5", "\"\\\"\\/\"",
+	};
+	static const char *const seps[] = { ", ", ",\n", ",\n  ", ",\r\n\t" };
+	char src[4096];
+	uint32_t order[512];
+	unsigned seed = 12345, round, line, col;
+	size_t len, i, n;
+
+	(void)state;
+	for (round = 0; round < 300; round++) {
+		struct diag_list l = DIAG_LIST_INIT;
+		struct json_doc doc;
+
+		len = 0;
+		src[len++] = '[';
+		n = 1 + (seed = seed * 1103515245 + 12345) % 40;
+		for (i = 0; i < n; i++) {
+			const char *p = parts[(seed = seed * 1103515245 + 12345)
+			    / 7 % (sizeof(parts) / sizeof(parts[0]))];
+
+			if (i) {
+				const char *q = seps[(seed = seed * 1103515245 +
+				    12345) / 7 % 4];
+
+				memcpy(src + len, q, strlen(q));
+				len += strlen(q);
+			}
+			memcpy(src + len, p, strlen(p));
+			len += strlen(p);
+		}
+		src[len++] = ']';
+		assert_int_equal(parse(src, len, &doc, &l), 0);
+		for (i = 0; i < doc.n; i++)
+			order[i] = (uint32_t)i;
+		for (i = doc.n; i > 1; i--) {
+			size_t j = (seed = seed * 1103515245 + 12345) / 7 % i;
+			uint32_t t = order[i - 1];
+
+			order[i - 1] = order[j];
+			order[j] = t;
+		}
+		for (i = 0; i < doc.n; i++) {
+			struct srcpos p = json_pos(&doc, order[i]);
+
+			naive_pos(src, doc.nodes[order[i]].off, &line, &col);
+			assert_int_equal(p.line, line);
+			assert_int_equal(p.col, col);
+		}
+		json_doc_release(&doc);
+	}
+}
+
 static void
 test_tree(void **state)
 {
@@ -911,6 +991,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_dupkeys),
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_positions),
+		cmocka_unit_test(test_positions_random),
 		cmocka_unit_test(test_tree),
 		cmocka_unit_test(test_int),
 		cmocka_unit_test(test_read_fd),
