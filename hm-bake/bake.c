@@ -10,6 +10,7 @@
 #include "bnode.h"
 #include "def.h"
 #include "diag.h"
+#include "esc.h"
 #include "ir.h"
 #include "ir_cont.h"
 #include "proc.h"
@@ -984,6 +985,35 @@ bake_split_values(struct arena *a, const char *file, const char *s,
 	return (long)n;
 }
 
+/*
+ * Values from a command's output or the environment become strings of
+ * the IR, which is UTF-8: a Latin-1 value is an error here, at what
+ * produced it, not a file that hm-lower rejects.
+ */
+static int
+check_utf8(struct bake *b, const struct axis *ax, const char *src)
+{
+	size_t len = strlen(src), ok = esc_utf8_valid(src, len), i;
+	unsigned line = 1, col = 1;
+	char what[128];
+
+	if (ok == len)
+		return 0;
+	for (i = 0; i < ok; i++) {
+		if (src[i] == '\n')
+			line++, col = 1;
+		else if (((unsigned char)src[i] & 0xc0) != 0x80)
+			col++;
+	}
+	if (ax->kind == AXIS_ENV)
+		snprintf(what, sizeof(what), "the value of $%s", ax->env);
+	else
+		snprintf(what, sizeof(what), "the output of the command");
+	return diag_report(b->diags, E_BAKE_AXIS_UTF8, ax->kind == AXIS_ENV ?
+	    ax->pos : ynode_pos(ax->pos.file, ax->sh), what, ax->name,
+	    (unsigned char)src[ok], line, col);
+}
+
 static int
 axis_values(struct bake *b, const struct ctx *c, const struct axis *ax,
     const char ***vals, size_t *n)
@@ -1033,6 +1063,8 @@ axis_values(struct bake *b, const struct ctx *c, const struct axis *ax,
 	}
 	if (!src || !file)
 		return bake_nomem(b, ax->pos);
+	if (check_utf8(b, ax, src))
+		return -1;
 	got = bake_split_values(b->doc->arena, file, src, vals, &why, b->diags);
 	if (got < 0) {
 		if (why)

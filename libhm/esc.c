@@ -79,6 +79,17 @@ esc_unit(const unsigned char *s, size_t len, size_t *n, char out[8])
 	return 4;
 }
 
+size_t
+esc_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n;
+
+	while (i < len && (n = utf8_seq(p + i, len - i)) > 0)
+		i += n;
+	return i;
+}
+
 int
 esc_needed(const char *s, size_t len)
 {

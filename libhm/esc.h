@@ -22,6 +22,8 @@ struct arena;
  * it is): the rendering is for eyes, the document keeps the bytes.
  */
 
+/* The length of the longest prefix of s[0..len) that is valid UTF-8. */
+size_t esc_utf8_valid(const char *s, size_t len);
 /* Whether s[0..len) has anything to escape. */
 int esc_needed(const char *s, size_t len);
 /* The length of the escaped form of s[0..len), without a NUL. */

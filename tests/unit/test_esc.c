@@ -61,6 +61,17 @@ test_invalid_utf8(void **state)
 }
 
 static void
+test_utf8_valid(void **state)
+{
+	(void)state;
+	assert_int_equal(esc_utf8_valid("caf\xc3\xa9", 5), 5);
+	assert_int_equal(esc_utf8_valid("caf\xe9", 4), 3);
+	assert_int_equal(esc_utf8_valid("a\xe2\x82", 3), 1);
+	assert_int_equal(esc_utf8_valid("\xed\xa0\x80", 3), 0);
+	assert_int_equal(esc_utf8_valid("", 0), 0);
+}
+
+static void
 test_arena_and_buf(void **state)
 {
 	struct arena *a = arena_new();
@@ -89,6 +100,7 @@ main(void)
 		cmocka_unit_test(test_plain),
 		cmocka_unit_test(test_controls),
 		cmocka_unit_test(test_invalid_utf8),
+		cmocka_unit_test(test_utf8_valid),
 		cmocka_unit_test(test_arena_and_buf),
 	};
 
