@@ -272,7 +272,7 @@ ld_load_envelope(struct loader *L, uint32_t root, const char *want)
 	}
 	for (e = json_first(L->j, v[1]); e; e = json_next_elem(L->j, v[1], e)) {
 		const char *s;
-		uint32_t sn;
+		uint32_t sn, e2;
 
 		if (json_type(L->j, e) != JSON_OBJECT)
 			return ld_type_error(L, e, "pipeline", "an object");
@@ -284,6 +284,20 @@ ld_load_envelope(struct loader *L, uint32_t root, const char *want)
 		}
 		if (ld_get_str(L, sn, "slug", &s) < 0)
 			return -1;
+		/* a slug picks one pipeline: two with the same are an error
+		   whichever is picked (the earlier ones are valid) */
+		for (e2 = json_first(L->j, v[1]); e2 != e;
+		    e2 = json_next_elem(L->j, v[1], e2)) {
+			uint32_t s2 = json_get(L->j, e2, "slug");
+
+			if (strcmp(json_str(L->j, s2, NULL), s) == 0) {
+				struct srcpos fp = ld_pos(L, s2);
+
+				diag_report(L->diags, E_IR_ENVELOPE_DUP_SLUG,
+				    ld_pos(L, sn), s, fp.line, fp.col);
+				return ld_err(L);
+			}
+		}
 		if (want ? strcmp(s, want) == 0 : n == 1) {
 			pick = e;
 			slug = s;

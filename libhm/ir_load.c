@@ -192,9 +192,12 @@ ld_get_int(struct loader *L, uint32_t node, const char *field, long long min,
 
 	if (json_type(L->j, node) != JSON_NUMBER)
 		return ld_type_error(L, node, field, "an integer");
-	if (json_int(L->j, node, min, max, out) == 0)
-		return 0;
 	text = json_num(L->j, node, &len);
+	/* -0 is refused: the writer would make it 0, and a document must
+	   lower to itself */
+	if (json_int(L->j, node, min, max, out) == 0 &&
+	    !(len == 2 && text[0] == '-' && text[1] == '0'))
+		return 0;
 	if (len >= sizeof(buf))
 		len = sizeof(buf) - 4;
 	memcpy(buf, text, len);
