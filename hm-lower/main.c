@@ -9,6 +9,7 @@
 
 #include "diag.h"
 #include "diff.h"
+#include "file.h"
 #include "ir.h"
 #include "ir_check.h"
 #include "ir_dot.h"
@@ -22,7 +23,8 @@
  * and writes one of: nothing (--check), DOT (--dot), canonical IR v1.
  * Diagnostics go to stderr once, at the end of each stage; output is
  * written only for a valid document, to a temporary file renamed over
- * -o FILE so that a failed run never leaves half a file behind.
+ * -o FILE so that a failed run never leaves half a file behind (file.h: a
+ * device or a FIFO is written in place, a symbolic link is refused).
  */
 
 enum mode {
@@ -190,7 +192,8 @@ main(int argc, char **argv)
 	enum mode mode = MODE_LOWER;
 	int compact = 0, fd, i, status = 0;
 	struct ir_doc *doc;
-	char *tmp = NULL;
+	struct file_out of = FILE_OUT_INIT;
+	const char *why;
 
 	tool_init("hm-lower");
 	for (i = 1; i < argc; i++) {
@@ -253,17 +256,15 @@ main(int argc, char **argv)
 		return status;
 
 	if (out) {
-		size_t n = strlen(out) + 16;
-
-		tmp = xmalloc(n);
-		snprintf(tmp, n, "%s.tmpXXXXXX", out);
-		fd = mkstemp(tmp);
-		if (fd < 0) {
-			warnf("cannot create %s:", tmp);
-			free(tmp);
+		if (file_out_open(&of, out, tool_file_mode(), &why) < 0) {
+			if (why)
+				warnf("cannot write %s: it %s", out, why);
+			else
+				warnf("cannot write %s:", out);
 			ir_doc_free(doc);
 			return EXIT_IOERR;
 		}
+		fd = of.fd;
 	} else {
 		fd = STDOUT_FILENO;
 	}
@@ -272,19 +273,12 @@ main(int argc, char **argv)
 		status = EXIT_IOERR;
 	}
 	if (out) {
-		if (status == 0 && (fsync(fd) < 0 || close(fd) < 0)) {
+		if (status != 0)
+			file_out_abort(&of);
+		else if (file_out_commit(&of) < 0) {
 			warnf("write error on %s:", out);
 			status = EXIT_IOERR;
-		} else if (status != 0) {
-			close(fd);
 		}
-		if (status == 0 && rename(tmp, out) < 0) {
-			warnf("cannot rename %s to %s:", tmp, out);
-			status = EXIT_IOERR;
-		}
-		if (status != 0)
-			unlink(tmp);
-		free(tmp);
 	}
 	ir_doc_free(doc);
 	if (status == 0)
