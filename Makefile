@@ -107,6 +107,30 @@ $(O)/tests/test_%: tests/unit/test_%.c $(O)/libhm.a $(TOOL_OBJ)
 	@mkdir -p $(@D)
 	$(TEST_CC) -o $@ $< $(TOOL_OBJ) $(O)/libhm.a $(CMOCKA_LIBS)
 
+# The fuzz harnesses (fuzz/): each replayed over its seeds and findings
+# by `make check` (replay.c as main, any compiler), and built for libFuzzer
+# by `make fuzz` (clang). hm-bake's harness links the tool's modules with
+# fuzz/proc_stub.c for proc.c: no command runs while fuzzing.
+FUZZ_NAMES = ir bake splice
+FUZZ_LIB = $(O)/obj/fuzz/fuzz_util.o $(O)/libhm.a
+FUZZ_BAKE_MODS = $(filter-out %/main.o %/proc.o,$(BAKE_OBJ)) \
+	$(O)/obj/fuzz/proc_stub.o
+REPLAY_BIN = $(FUZZ_NAMES:%=$(O)/fuzz/replay_%)
+
+$(O)/obj/fuzz/%.o: fuzz/%.c $(LIB_HDR) $(BAKE_HDR) fuzz/fuzz.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(YAML_CFLAGS) -Ihm-bake $(ALL_CFLAGS) \
+		-Wno-missing-prototypes -c -o $@ $<
+
+$(O)/fuzz/replay_bake: $(O)/obj/fuzz/replay.o $(O)/obj/fuzz/fuzz_bake.o \
+	$(FUZZ_BAKE_MODS) $(FUZZ_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(YAML_LIBS)
+
+$(O)/fuzz/replay_%: $(O)/obj/fuzz/replay.o $(O)/obj/fuzz/fuzz_%.o $(FUZZ_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^
+
 # Every header must compile on its own.
 $(O)/headers.ok: $(LIB_HDR) $(BAKE_HDR) $(EXEC_HDR) $(LOWER_HDR)
 	@mkdir -p $(@D)
@@ -119,7 +143,7 @@ $(O)/headers.ok: $(LIB_HDR) $(BAKE_HDR) $(EXEC_HDR) $(LOWER_HDR)
 setup:
 	@sh scripts/setup.sh
 
-build: $(BIN) $(UNIT_BIN) $(O)/headers.ok
+build: $(BIN) $(UNIT_BIN) $(REPLAY_BIN) $(O)/headers.ok
 
 check: setup
 	@$(MAKE) --no-print-directory build
@@ -140,6 +164,26 @@ bench: setup
 	@$(MAKE) --no-print-directory $(BIN)
 	@O=$(O) sh bench/run.sh
 
+# libFuzzer: `make fuzz` builds build-fuzz/fuzz_NAME; FUZZ_SECONDS=N
+# also runs each for N seconds from its seeds (testdata/) and findings
+# (testdata/fuzz/NAME/), with the JSON dictionary fuzz/json.dict. The
+# working corpus grows in build-fuzz/corpus/NAME/; a crash is written to
+# build-fuzz/ and stops the run: copy it to testdata/fuzz/NAME/.
+fuzz:
+	@$(MAKE) --no-print-directory O=build-fuzz CC=clang WERROR= \
+		CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+		-fno-sanitize-recover=all -fno-omit-frame-pointer" \
+		$(FUZZ_NAMES:%=build-fuzz/fuzz_%)
+	@O=build-fuzz FUZZ_SECONDS="$(FUZZ_SECONDS)" sh fuzz/run.sh $(FUZZ_NAMES)
+
+FUZZ_LINK = -fsanitize=fuzzer,address,undefined
+
+$(O)/fuzz_bake: $(O)/obj/fuzz/fuzz_bake.o $(FUZZ_BAKE_MODS) $(FUZZ_LIB)
+	$(CC) $(ALL_CFLAGS) $(FUZZ_LINK) -o $@ $^ $(YAML_LIBS)
+
+$(O)/fuzz_%: $(O)/obj/fuzz/fuzz_%.o $(FUZZ_LIB)
+	$(CC) $(ALL_CFLAGS) $(FUZZ_LINK) -o $@ $^
+
 install: $(BIN)
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	cp $(BIN) $(DESTDIR)$(BINDIR)/
@@ -147,6 +191,6 @@ install: $(BIN)
 	cp $(filter %.5,$(MAN)) $(DESTDIR)$(MANDIR)/man5/
 
 clean:
-	rm -rf build build-san build-tsan build-clang build-swar
+	rm -rf build build-san build-tsan build-clang build-swar build-fuzz
 
-.PHONY: all setup build check test golden demo bench install clean
+.PHONY: all setup build check test golden demo bench fuzz install clean

@@ -5,7 +5,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-pkgs="make gcc clang pkg-config libjsmn-dev libyaml-dev libcmocka-dev jq
+pkgs="make gcc clang libclang-rt-14-dev pkg-config libjsmn-dev libyaml-dev libcmocka-dev jq
 graphviz mandoc ninja-build procps util-linux bsdextrautils time hyperfine
 nodejs pre-commit git"
 missing=""

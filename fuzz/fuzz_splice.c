@@ -1,0 +1,93 @@
+/* hm: libFuzzer harness: a baked fragment spliced into a running document. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "ir.h"
+#include "ir_check.h"
+#include "ir_load.h"
+#include "ir_splice.h"
+#include "ir_write.h"
+#include "jsonw.h"
+#include "fuzz.h"
+
+/*
+ * The running document has a dynamic step 'variants' with steps before,
+ * after and under it, and env to inherit. The input is what a baker
+ * printed for it. Whatever it is: no crash, leak or UB; a fragment that
+ * loads either splices or is refused with the document unchanged (it
+ * still checks, as hm-exec insists); a spliced document that checks
+ * writes canonical IR that loads and checks again.
+ */
+static const char running[] =
+    "{\"version\":\"1\",\"env\":{\"CI\":\"1\"},\"steps\":["
+    "{\"type\":\"command\",\"key\":\"build\",\"eval\":{\"type\":\"cmd\","
+    "\"cmd\":\"make\"},\"builds_in\":null},"
+    "{\"type\":\"command\",\"key\":\"variants\",\"eval\":{\"type\":"
+    "\"dynamic\",\"target_name\":\"variants\"},\"builds_in\":\"build\","
+    "\"env\":{\"JOBS\":\"4\"},\"secret_env\":[\"TOKEN\"]},"
+    "{\"type\":\"command\",\"key\":\"test\",\"eval\":{\"type\":\"cmd\","
+    "\"cmd\":\"make test\"},\"builds_in\":\"variants\"},"
+    "{\"type\":\"group\",\"key\":\"g\",\"steps\":[{\"type\":\"command\","
+    "\"key\":\"g/a\",\"eval\":{\"type\":\"cmd\",\"cmd\":\"a\"},"
+    "\"builds_in\":null}]},"
+    "{\"type\":\"command\",\"key\":\"after\",\"eval\":{\"type\":\"cmd\","
+    "\"cmd\":\"x\"},\"builds_in\":null,\"depends_on\":[\"test\",\"g\"]}"
+    "]}";
+
+static void
+check_written(const struct ir_doc *doc)
+{
+	struct diag_list dl = DIAG_LIST_INIT;
+	struct ir_doc *again;
+	struct jsonw w;
+	char *out;
+	size_t n;
+
+	jsonw_init(&w, -1, 0);
+	ir_write(doc, &w);
+	if (jsonw_finish(&w, &out, &n) < 0)
+		fuzz_fail("the writer failed on a spliced document");
+	fuzz_check_utf8("the spliced document", out, n);
+	again = ir_load_buf(out, n, "again.json", NULL, &dl);
+	if (!again || ir_check(again, 0, &dl) < 0)
+		fuzz_fail("a spliced document does not read back:\n%.*s",
+		    (int)n, out);
+	ir_doc_free(again);
+	diag_list_release(&dl);
+	free(out);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct diag_list dl = DIAG_LIST_INIT, scratch = DIAG_LIST_INIT;
+	struct ir_doc *doc, *frag;
+	struct ir_step *ph;
+	struct ir_splice sp;
+
+	doc = ir_load_buf(running, sizeof(running) - 1, "run.json", NULL, &dl);
+	if (!doc || ir_check(doc, 0, &dl) < 0 || !(ph = ir_find(doc,
+	    "variants")))
+		fuzz_fail("the running document does not load");
+	frag = ir_load_buf((const char *)data, size, "variants (fragment)",
+	    NULL, &dl);
+	if (frag && ir_splice(doc, ph, frag, &sp, &dl) == 0) {
+		if (ir_check(doc, 0, &dl) < 0) {
+			ir_splice_undo(&sp);
+			if (ir_check(doc, 0, &scratch) < 0)
+				fuzz_fail("the document no longer checks "
+				    "after an undo");
+		} else {
+			check_written(doc);
+		}
+	} else if (ir_check(doc, 0, &scratch) < 0) {
+		fuzz_fail("a refused splice changed the document");
+	}
+	ir_doc_free(doc);
+	ir_doc_free(frag);
+	diag_list_release(&dl);
+	diag_list_release(&scratch);
+	return 0;
+}
