@@ -256,7 +256,7 @@ main(int argc, char **argv)
 		return status;
 
 	if (out) {
-		if (file_out_open(&of, out, tool_file_mode(), &why) < 0) {
+		if (file_out_open(&of, out, &why) < 0) {
 			if (why)
 				warnf("cannot write %s: it %s", out, why);
 			else

@@ -49,6 +49,7 @@ open_in_place(struct file_out *f, const char **why)
 	    S_ISFIFO(st.st_mode))) {
 		close(fd);
 		*why = "changed while it was opened";
+		errno = EINVAL;
 		return -1;
 	}
 	f->fd = fd;
@@ -77,9 +78,29 @@ open_temp(struct file_out *f)
 	return 0;
 }
 
+/*
+ * 0666 less the umask. umask(2) cannot read it without setting it (a
+ * process-wide change the library does not make); Linux shows it in
+ * /proc/self/status since 4.7. Elsewhere: 0644.
+ */
+static mode_t
+new_file_mode(void)
+{
+	char line[128];
+	unsigned um = 022;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "Umask: %o", &um) == 1)
+				break;
+		fclose(f);
+	}
+	return 0666 & ~(mode_t)um;
+}
+
 int
-file_out_open(struct file_out *f, const char *path, mode_t mode,
-    const char **why)
+file_out_open(struct file_out *f, const char *path, const char **why)
 {
 	struct stat ls, st;
 	int e;
@@ -87,19 +108,22 @@ file_out_open(struct file_out *f, const char *path, mode_t mode,
 	*why = NULL;
 	f->fd = -1;
 	f->tmp = NULL;
-	f->mode = mode;
+	f->mode = 0;
 	if (!(f->path = strdup(path)))
 		return -1;
 	if (lstat(path, &ls) < 0) {
 		if (errno != ENOENT)
 			goto fail;
+		f->mode = new_file_mode();
 		if (open_temp(f) < 0)
 			goto fail;
 		return 0;
 	}
 	if (stat(path, &st) < 0) {
-		if (errno == ENOENT && S_ISLNK(ls.st_mode))
+		if (errno == ENOENT && S_ISLNK(ls.st_mode)) {
 			*why = "is a dangling symbolic link";
+			errno = ELOOP;
+		}
 		goto fail;
 	}
 	if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
@@ -110,11 +134,13 @@ file_out_open(struct file_out *f, const char *path, mode_t mode,
 	if (S_ISLNK(ls.st_mode)) {
 		*why = S_ISREG(st.st_mode) ? "is a symbolic link to a file "
 		    "(name the file itself)" : "is a symbolic link";
+		errno = ELOOP;
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		*why = S_ISDIR(st.st_mode) ? "is a directory" :
 		    "is not a regular file, a character device or a FIFO";
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
 		goto fail;
 	}
 	f->mode = st.st_mode & 07777;
@@ -176,13 +202,12 @@ file_out_abort(struct file_out *f)
 }
 
 int
-file_write(const char *path, const void *data, size_t n, mode_t mode,
-    const char **why)
+file_write(const char *path, const void *data, size_t n, const char **why)
 {
 	struct file_out f = FILE_OUT_INIT;
 	int e;
 
-	if (file_out_open(&f, path, mode, why) < 0)
+	if (file_out_open(&f, path, why) < 0)
 		return -1;
 	if (file_write_fd(f.fd, data, n) < 0) {
 		e = errno;
@@ -191,6 +216,14 @@ file_write(const char *path, const void *data, size_t n, mode_t mode,
 		return -1;
 	}
 	return file_out_commit(&f);
+}
+
+int
+file_write_atomic(const char *path, const char *data, size_t n)
+{
+	const char *why;
+
+	return file_write(path, data, n, &why);
 }
 
 /* Check an existing directory: a directory, this user's, not o+w. */

@@ -18,9 +18,7 @@
  *	nothing		a temporary file is made by mkstemp (O_EXCL: never
  *			through a link) in the same directory, mode 0600
  *			while it is written; when it is complete it gets
- *			the caller's mode (0666 less the umask: the library
- *			does not touch the process's umask) and is renamed
- *			over the path
+ *			0666 less the umask and is renamed over the path
  *	a regular file	the same, and the file's permission bits are kept
  *	a character device or a FIFO (/dev/null, /dev/tty, a pipe, also
  *			through a symbolic link such as /dev/stdout)
@@ -31,9 +29,10 @@
  *	anything else (a directory, a block device, a socket)
  *			refused
  *
- * A refusal is -1 with *why set to a phrase ("is a symbolic link");
- * a system error is -1 with errno set and *why NULL. The library never
- * prints: the tool says "cannot write PATH: WHY" and exits 74.
+ * A refusal is -1 with *why set to a phrase ("is a symbolic link") and
+ * errno to ELOOP, EISDIR or EINVAL; a system error is -1 with errno set
+ * and *why NULL. The library never prints: the tool says "cannot write
+ * PATH: WHY" and exits 74.
  */
 struct file_out {
 	int fd;			/* write here */
@@ -44,18 +43,18 @@ struct file_out {
 
 #define FILE_OUT_INIT { -1, NULL, NULL, 0 }
 
-/* Open path for writing as above (mode: a new file's); 0, or -1 (errno,
- * or *why). */
-int file_out_open(struct file_out *f, const char *path, mode_t mode,
-    const char **why);
+/* Open path for writing as above; 0, or -1 (errno, and *why). */
+int file_out_open(struct file_out *f, const char *path, const char **why);
 /* Finish: flush to disk, set the mode, rename; 0 or -1 and errno (the
  * temporary file is removed). Releases f either way. */
 int file_out_commit(struct file_out *f);
 /* Give up: close, remove the temporary file, release f. */
 void file_out_abort(struct file_out *f);
 /* The whole of data[0..n) as path, through file_out; 0 or -1. */
-int file_write(const char *path, const void *data, size_t n, mode_t mode,
+int file_write(const char *path, const void *data, size_t n,
     const char **why);
+/* The same, errno only: write data to path whole, or not at all. */
+int file_write_atomic(const char *path, const char *data, size_t n);
 /* Write all of data[0..n) to fd (EINTR and short writes); 0 or -1. */
 int file_write_fd(int fd, const void *data, size_t n);
 

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -211,13 +210,4 @@ close_stdout(void)
 		return EXIT_IOERR;
 	}
 	return 0;
-}
-
-unsigned
-tool_file_mode(void)
-{
-	mode_t m = umask(0);	/* the only way to read it */
-
-	umask(m);
-	return 0666 & ~(unsigned)m;
 }

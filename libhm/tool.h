@@ -56,7 +56,4 @@ size_t diag_print_all(const struct diag_list *l, FILE *f);
  */
 int close_stdout(void);
 
-/* 0666 less the umask: the mode of a new result file (file.h). */
-unsigned tool_file_mode(void);
-
 #endif
