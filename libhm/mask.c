@@ -180,7 +180,8 @@ hold(struct mask_stream *s, const char *p, size_t n)
 		s->held = h;
 		s->cap = n;
 	}
-	memmove(s->held, p, n);
+	if (n)
+		memmove(s->held, p, n);
 	s->nheld = n;
 	return 0;
 }
