@@ -47,8 +47,11 @@ ev_end(struct run *r, struct jsonw *w)
 		k = write(r->events_fd, s + off, len - off);
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k <= 0)
+		if (k <= 0) {
+			if (!r->events_errno)
+				r->events_errno = k < 0 ? errno : EIO;
 			break;
+		}
 		off += (size_t)k;
 	}
 	free(s);

@@ -12,6 +12,7 @@
 #include "graph.h"
 #include "ir.h"
 #include "jobserver.h"
+#include "mask.h"
 
 /*
  * The executor in ninja's split: plan.c keeps the run state over the
@@ -97,6 +98,8 @@ struct job {
 	bool twrapped;
 	char vline[VLINE_SIZE];	/* -v: the current partial line */
 	size_t nvline;
+	struct mask *mask;	/* the step's secret values, or NULL */
+	struct mask_stream ms;	/* output held back by the masker */
 };
 
 struct run_opts {
@@ -166,6 +169,8 @@ struct run {
 	int cols;
 	bool status_shown;
 	int events_fd;		/* -1: none */
+	int events_errno;	/* the first write error on it, or 0 */
+	int log_errno;		/* the first write error on a log, or 0 */
 	double t0;
 	char started_at[32];	/* ISO 8601, for junit */
 };
@@ -221,6 +226,8 @@ int job_start(struct run *r, struct srec *rec);
 /* output.c */
 void out_init(struct run *r);
 void out_data(struct run *r, struct job *j, const char *buf, size_t n);
+/* The masker of rec's secret_env values (NULL: none to mask). */
+struct mask *out_mask_new(const struct srec *rec);
 /* rec finished (any final status); print its header and output. */
 void out_finished(struct run *r, struct srec *rec, struct job *j);
 void out_status(struct run *r);

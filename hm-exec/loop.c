@@ -89,6 +89,8 @@ job_close(struct job *j)
 	if (j->logfd >= 0)
 		close(j->logfd);
 	free(j->frag);
+	mask_free(j->mask);
+	free(j->ms.held);
 	memset(j, 0, sizeof(*j));
 	j->fd = j->frag_fd = j->logfd = -1;
 }
@@ -143,6 +145,7 @@ job_start(struct run *r, struct srec *rec)
 	 */
 	j->logfd = -1;
 	j->log_pending = true;
+	j->mask = out_mask_new(rec);
 	if (rec->attempt > 1) {
 		out_log_line(j, "hm-exec: attempt %d", rec->attempt);
 		unlink(rec->out_path);	/* the failed attempt's outputs */

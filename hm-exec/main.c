@@ -13,6 +13,7 @@
 #endif
 
 #include "exec.h"
+#include "file.h"
 #include "ir_check.h"
 #include "ir_load.h"
 #include "ir_write.h"
@@ -204,33 +205,13 @@ parse_args(struct run_opts *o, int argc, char **argv)
 		usage("invalid target name", o->target);
 }
 
-static int
-mkdir_p(const char *path)
-{
-	char *p, *s = xstrdup(path);
-
-	for (p = s + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(s, 0777) < 0 && errno != EEXIST) {
-			free(s);
-			return -1;
-		}
-		*p = '/';
-	}
-	free(s);
-	if (mkdir(path, 0777) < 0 && errno != EEXIST)
-		return -1;
-	return 0;
-}
-
 static void
 run_setup(struct run *r)
 {
 	time_t t = time(NULL);
 	struct tm tm;
 	char stamp[32];
+	const char *why;
 	long i;
 
 	gmtime_r(&t, &tm);
@@ -245,9 +226,14 @@ run_setup(struct run *r)
 		r->log_dir = xmalloc(strlen(r->run_id) + 16);
 		sprintf(r->log_dir, ".hm/logs/%s", r->run_id);
 	}
-	if (mkdir_p(r->log_dir) < 0)
+	/* made 0700; refused if another user can write to it (file.h) */
+	if (file_private_dir(r->log_dir, &why) < 0) {
+		if (why)
+			dief(EXIT_IOERR, "cannot use log directory '%s': it %s",
+			    r->log_dir, why);
 		dief(EXIT_IOERR, "cannot create log directory '%s':",
 		    r->log_dir);
+	}
 	if (!r->o.log_dir) {
 		/* .hm/logs/latest names the newest run; best effort */
 		unlink(".hm/logs/latest");
@@ -377,8 +363,15 @@ main(int argc, char **argv)
 		warnf("cannot write '%s':", r.o.emit_ir);
 		code = code ? code : EXIT_IOERR;
 	}
-	if (r.events_fd > 1)
-		close(r.events_fd);
+	if (r.events_fd > 1 && close(r.events_fd) < 0 && !r.events_errno)
+		r.events_errno = errno;
+	if (r.events_errno) {
+		errno = r.events_errno;
+		warnf("cannot write events to '%s':", r.o.events);
+		code = code ? code : EXIT_IOERR;
+	}
+	if (r.log_errno)
+		code = code ? code : EXIT_IOERR;
 	if (r.interrupted) {
 		/* die by the signal, so that a shell running us stops too */
 		fflush(NULL);

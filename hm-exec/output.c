@@ -8,7 +8,9 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "esc.h"
 #include "exec.h"
+#include "file.h"
 #include "tool.h"
 
 /*
@@ -70,44 +72,7 @@ log_file(const struct run *r, const char *key, const char *suffix)
 int
 write_atomic(const char *path, const char *data, size_t n)
 {
-	size_t len = strlen(path);
-	char *tmp = xmalloc(len + 32);
-	ssize_t w;
-	size_t off = 0;
-	int fd, e;
-
-	snprintf(tmp, len + 32, "%s.tmp%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0) {
-		free(tmp);
-		return -1;
-	}
-	while (off < n) {
-		w = write(fd, data + off, n - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			goto fail;
-		off += (size_t)w;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	if (rename(tmp, path) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	free(tmp);
-	return 0;
-fail:
-	e = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	free(tmp);
-	errno = e;
-	return -1;
+	return file_write_atomic(path, data, n);	/* file.h */
 }
 
 void
@@ -124,20 +89,21 @@ out_init(struct run *r)
 		r->cols = ws.ws_col;
 }
 
+/*
+ * A write error on a log (a full disk) keeps the output flowing to the
+ * terminal and fails the run with 74 at the end; the log is closed.
+ */
 static void
-write_all(int fd, const char *buf, size_t n)
+log_write(struct run *r, struct job *j, const char *buf, size_t n)
 {
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, buf, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		buf += w;
-		n -= (size_t)w;
+	if (j->logfd < 0 || file_write_fd(j->logfd, buf, n) == 0)
+		return;
+	if (!r->log_errno) {
+		r->log_errno = errno;
+		warnf("cannot write log '%s':", j->rec->log_path);
 	}
+	close(j->logfd);
+	j->logfd = -1;
 }
 
 static void
@@ -196,8 +162,8 @@ log_open(struct job *j)
 	if (!j->log_pending)
 		return;
 	j->log_pending = false;
-	j->logfd = open(j->rec->log_path, O_WRONLY | O_CREAT | O_APPEND |
-	    O_CLOEXEC, 0666);
+	/* 0600, never through a symbolic link (file.h) */
+	j->logfd = file_open_log(j->rec->log_path);
 	if (j->logfd < 0) {
 		warnf("cannot open log '%s':", j->rec->log_path);
 		return;
@@ -206,14 +172,58 @@ log_open(struct job *j)
 	j->log_start = lseek(j->logfd, 0, SEEK_END);
 }
 
+struct mask *
+out_mask_new(const struct srec *rec)
+{
+	const struct ir_strlist *l = &ir_more(rec->step)->secret_env;
+	const char **v;
+	struct mask *m;
+	uint32_t i, n = 0;
+
+	if (!l->n)
+		return NULL;
+	v = xcalloc(l->n, sizeof(*v));
+	for (i = 0; i < l->n; i++)
+		if (getenv(l->v[i]))
+			v[n++] = getenv(l->v[i]);
+	m = mask_new(v, n);
+	free(v);
+	if (!m)
+		dief(EXIT_SOFTWARE, "out of memory");
+	return m;
+}
+
+struct masked {
+	struct run *r;
+	struct job *j;
+};
+
+static void out_data_masked(void *ctx, const char *buf, size_t n);
+
+/*
+ * A step's output: its secret values masked first (mask.h), before the
+ * log, the tail, -v lines or anything else sees it.
+ */
 void
 out_data(struct run *r, struct job *j, const char *buf, size_t n)
 {
+	struct masked c = { r, j };
+
+	if (j->mask)
+		mask_write(j->mask, &j->ms, buf, n, out_data_masked, &c);
+	else
+		out_data_masked(&c, buf, n);
+}
+
+static void
+out_data_masked(void *ctx, const char *buf, size_t n)
+{
+	struct run *r = ((struct masked *)ctx)->r;
+	struct job *j = ((struct masked *)ctx)->j;
 	size_t i;
 
 	log_open(j);
-	if (j->logfd >= 0)
-		write_all(j->logfd, buf, n);
+	log_write(r, j, buf, n);
 	j->nout += n;
 	tail_add(j, buf, n);
 	if (!r->o.verbose)
@@ -247,7 +257,7 @@ out_log_line(struct job *j, const char *fmt, ...)
 	buf[n++] = '\n';
 	log_open(j);
 	if (j->logfd >= 0)
-		write_all(j->logfd, buf, (size_t)n);
+		file_write_fd(j->logfd, buf, (size_t)n);
 	j->nout += (size_t)n;
 	tail_add(j, buf, (size_t)n);
 }
@@ -343,6 +353,13 @@ out_finished(struct run *r, struct srec *rec, struct job *j)
 	char how[600], dur[32] = "";
 	const char *what = rec_status(rec);
 
+	if (j && j->mask) {
+		struct masked c = { r, j };
+
+		mask_flush(j->mask, &j->ms, out_data_masked, &c);
+		mask_free(j->mask);
+		j->mask = NULL;
+	}
 	if (j) {
 		/* a failure names its log: make sure there is one */
 		if (rec->status != ST_PASSED)

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "esc.h"
 #include "exec.h"
 #include "tool.h"
 
@@ -221,11 +222,21 @@ plan_order(struct plan *p)
 	}
 }
 
+/* A label as printed: its control characters escaped (esc.h). */
+static char *
+printable(const char *s)
+{
+	size_t n = strlen(s);
+	char *e = xmalloc(esc_len(s, n) + 1);
+
+	return esc_write(e, s, n);
+}
+
 static char *
 label_of(const struct gnode *gn)
 {
 	if (gn->step && gn->step->label && !strchr(gn->key, IR_REPLICA_SEP))
-		return xstrdup(gn->step->label);
+		return printable(gn->step->label);
 	return xstrdup(gn->key);
 }
 
@@ -406,8 +417,12 @@ plan_print(struct run *r, FILE *f)
 			any = true;
 			fprintf(f, "  %s", gn->key);
 			if (gn->step && gn->step->label &&
-			    strcmp(gn->step->label, gn->key) != 0)
-				fprintf(f, " (%s)", gn->step->label);
+			    strcmp(gn->step->label, gn->key) != 0) {
+				char *pl = printable(gn->step->label);
+
+				fprintf(f, " (%s)", pl);
+				free(pl);
+			}
 			if (gn->kind == GN_DYNAMIC)
 				fprintf(f, " [dynamic: bakes target '%s' when"
 				    " reached]", ir_more(gn->step)->target_name);
