@@ -15,7 +15,9 @@
 #include "ir_dot.h"
 #include "ir_load.h"
 #include "ir_write.h"
+#include "json.h"
 #include "jsonw.h"
+#include "status.h"
 #include "tool.h"
 
 /*
@@ -37,8 +39,8 @@ enum mode {
 static _Noreturn void
 usage(void)
 {
-	fprintf(stderr, "usage: %s [--dot] [--compact] [--pipeline SLUG] "
-	    "[-o FILE] [FILE | -]\n"
+	fprintf(stderr, "usage: %s [--dot [--status EVENTS]] [--compact] "
+	    "[--pipeline SLUG] [-o FILE] [FILE | -]\n"
 	    "       %s --check [--pipeline SLUG] [FILE...]\n"
 	    "       %s --diff [--pipeline SLUG] FILE1 FILE2\n",
 	    tool_name, tool_name, tool_name);
@@ -48,8 +50,8 @@ usage(void)
 static void
 help(void)
 {
-	printf("usage: %s [--dot] [--compact] [--pipeline SLUG] "
-	    "[-o FILE] [FILE | -]\n"
+	printf("usage: %s [--dot [--status EVENTS]] [--compact] "
+	    "[--pipeline SLUG] [-o FILE] [FILE | -]\n"
 	    "       %s --check [--pipeline SLUG] [FILE...]\n"
 	    "       %s --diff [--pipeline SLUG] FILE1 FILE2\n\n"
 	    "Read an IR document (v1, legacy v0, or an envelope), validate it\n"
@@ -59,6 +61,7 @@ help(void)
 	    "  --diff            the structural difference of two documents,\n"
 	    "                    step by step; exit 1 if they differ\n"
 	    "  --dot             write a Graphviz DOT graph\n"
+	    "  --status EVENTS   colour it by status from hm-exec --events\n"
 	    "  --compact         write the IR on one line\n"
 	    "  -p, --pipeline SLUG  the envelope's pipeline to read\n"
 	    "  -o FILE           write to FILE instead of standard output\n"
@@ -69,7 +72,8 @@ help(void)
 }
 
 static int
-write_output(const struct ir_doc *doc, enum mode mode, int compact, int fd)
+write_output(const struct ir_doc *doc, enum mode mode, int compact,
+    const struct ir_dot_status *st, int fd)
 {
 	struct jsonw w;
 	FILE *f;
@@ -78,7 +82,7 @@ write_output(const struct ir_doc *doc, enum mode mode, int compact, int fd)
 		f = fdopen(dup(fd), "w");
 		if (!f)
 			return -1;
-		if (ir_dot(doc, f) < 0) {
+		if (ir_dot(doc, st, f) < 0) {
 			int e = errno;
 
 			fclose(f);
@@ -184,10 +188,41 @@ diff_files(char **files, const struct ir_load_opts *opts)
 	return status;
 }
 
+/* --status FILE: read the events; 0, or the exit status. */
+static int
+read_status(const char *path, struct run_status *rs)
+{
+	struct diag_list diags = DIAG_LIST_INIT;
+	char *text;
+	size_t size;
+	int fd = open(path, O_RDONLY), ret;
+
+	if (fd < 0) {
+		warnf("cannot open %s:", path);
+		return EXIT_NOINPUT;
+	}
+	ret = json_read_fd(fd, &text, &size);
+	close(fd);
+	if (ret < 0) {
+		warnf("cannot read %s:", path);
+		return EXIT_IOERR;
+	}
+	ret = run_status_read(rs, path, text, size, &diags);
+	diag_print_all(&diags, stderr);
+	diag_list_release(&diags);
+	if (ret < 0) {
+		run_status_release(rs);
+		return EXIT_DATAERR;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	const char *file = NULL, *out = NULL;
+	const char *file = NULL, *out = NULL, *status_file = NULL;
+	struct run_status rs = { NULL, 0, 0, NULL };
+	struct ir_dot_status st;
 	struct ir_load_opts opts = { NULL };
 	enum mode mode = MODE_LOWER;
 	int compact = 0, fd, i, status = 0;
@@ -217,6 +252,8 @@ main(int argc, char **argv)
 			if (mode != MODE_LOWER && mode != MODE_DIFF)
 				usage();
 			mode = MODE_DIFF;
+		} else if (tool_long_opt(a, "--status")) {
+			status_file = tool_optarg(argv, &i, 8, usage);
 		} else if (strcmp(a, "--compact") == 0) {
 			compact = 1;
 		} else if (tool_long_opt(a, "--pipeline")) {
@@ -232,6 +269,10 @@ main(int argc, char **argv)
 			warnf("unknown option '%s'", a);
 			usage();
 		}
+	}
+	if (status_file && mode != MODE_DOT) {
+		warnf("--status needs --dot");
+		usage();
 	}
 	/* a closed pipe is a write error to report, not a silent death */
 	signal(SIGPIPE, SIG_IGN);
@@ -254,6 +295,11 @@ main(int argc, char **argv)
 	doc = load_checked(file, &opts, 0, &status);
 	if (!doc)
 		return status;
+	if (status_file && (status = read_status(status_file, &rs)) != 0) {
+		ir_doc_free(doc);
+		return status;
+	}
+	st = run_status_dot(&rs);
 
 	if (out) {
 		if (file_out_open(&of, out, &why) < 0) {
@@ -268,7 +314,8 @@ main(int argc, char **argv)
 	} else {
 		fd = STDOUT_FILENO;
 	}
-	if (write_output(doc, mode, compact, fd) < 0) {
+	if (write_output(doc, mode, compact, status_file ? &st : NULL,
+	    fd) < 0) {
 		warnf("write error%s%s:", out ? " on " : "", out ? out : "");
 		status = EXIT_IOERR;
 	}
@@ -280,6 +327,7 @@ main(int argc, char **argv)
 			status = EXIT_IOERR;
 		}
 	}
+	run_status_release(&rs);
 	ir_doc_free(doc);
 	if (status == 0)
 		status = close_stdout();

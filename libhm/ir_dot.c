@@ -1,6 +1,8 @@
 /* hm: the IR as a Graphviz DOT graph. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ir.h"
@@ -8,9 +10,40 @@
 
 /*
  * Nodes are named by step key; waits, which have none, by their place
- * ("#3", "group#1"). A group is a cluster holding a small node of its own
- * that edges to and from the group attach to.
+ * ("#3", "group#1"). A group is a cluster; an edge to a group ends at
+ * its first member, one from a group starts at a leaf, both clipped at
+ * the cluster's border (lhead, ltail), so that it reads as "the whole
+ * group". Only an empty group has a node of its own, an invisible one.
  */
+
+struct dot {
+	FILE *out;
+	const struct ir_dot_status *st;
+};
+
+/* Fill colours by status: light enough for black text. */
+static const char *
+status_colour(const struct dot *D, const char *key)
+{
+	static const struct {
+		const char *status, *colour;
+	} c[] = {
+		{ "passed", "#b8e6b0" }, { "soft_failed", "#f3e08c" },
+		{ "failed", "#f4a8a0" }, { "timed_out", "#f7bd7f" },
+		{ "skipped", "#e4e4e4" }, { "canceled", "#d0d0d0" },
+		{ "running", "#a9cdf2" },
+	};
+	const char *st;
+	size_t i;
+
+	if (!D->st || !D->st->lookup || !key ||
+	    !(st = D->st->lookup(D->st->ctx, key)))
+		return NULL;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		if (strcmp(st, c[i].status) == 0)
+			return c[i].colour;
+	return NULL;
+}
 
 static void
 dot_str(FILE *out, const char *s)
@@ -36,6 +69,35 @@ wait_name(FILE *out, const struct ir_step *s)
 	dot_str(out, buf);
 }
 
+/* The node an edge into s ends at: s, or a group's first member. */
+static const struct ir_step *
+head_node(const struct ir_step *s)
+{
+	while (s->type == IR_GROUP && s->nsteps > 0)
+		s = s->steps[0];
+	return s;
+}
+
+/* The node an edge out of s starts at: s, or a group's last leaf. */
+static const struct ir_step *
+tail_node(const struct ir_step *s)
+{
+	size_t i;
+
+	while (s->type == IR_GROUP && s->nsteps > 0) {
+		const struct ir_step *pick = s->steps[s->nsteps - 1];
+
+		for (i = s->nsteps; i-- > 0;)
+			if (s->steps[i]->type != IR_WAIT &&
+			    !s->steps[i]->followed) {
+				pick = s->steps[i];
+				break;
+			}
+		s = pick;
+	}
+	return s;
+}
+
 static void
 node_name(FILE *out, const struct ir_step *s)
 {
@@ -52,15 +114,31 @@ indent(FILE *out, int depth)
 		fputs("  ", out);
 }
 
+/* The attributes a status gives: " style=..., fillcolor=..." or "". */
 static void
-dot_steps(FILE *out, struct ir_step *const *v, size_t n, int depth)
+fill(const struct dot *D, const char *key, bool dashed)
 {
+	const char *c = status_colour(D, key);
+
+	if (c)
+		fprintf(D->out, "style=\"%sfilled\", fillcolor=\"%s\", ",
+		    dashed ? "dashed," : "", c);
+	else if (dashed)
+		fputs("style=dashed, ", D->out);
+}
+
+static void
+dot_steps(const struct dot *D, struct ir_step *const *v, size_t n,
+    int depth)
+{
+	FILE *out = D->out;
 	size_t i;
 	char buf[1024];
 
 	for (i = 0; i < n; i++) {
 		const struct ir_step *s = v[i];
 		const struct ir_more *m = ir_more(s);
+		const char *c;
 
 		indent(out, depth);
 		switch (s->type) {
@@ -73,7 +151,9 @@ dot_steps(FILE *out, struct ir_step *const *v, size_t n, int depth)
 			break;
 		case IR_COMMAND:
 			dot_str(out, s->key);
-			if (s->eval == IR_EVAL_DYNAMIC) {
+			fputs(" [", out);
+			fill(D, s->key, s->eval == IR_EVAL_DYNAMIC);
+			if (s->eval == IR_EVAL_DYNAMIC)
 				snprintf(buf, sizeof(buf),
 				    "%s\ndynamic: %s%s%s", s->label ?
 				    s->label : s->key, m->target_name,
@@ -81,12 +161,10 @@ dot_steps(FILE *out, struct ir_step *const *v, size_t n, int depth)
 				    "\ncontinue: ", m->cont == IR_CONT_IN ?
 				    m->continue_in.key : m->cont ==
 				    IR_CONT_NONE ? "" : ir_cont_name(m->cont));
-				fputs(" [style=dashed, label=", out);
-			} else {
+			else
 				snprintf(buf, sizeof(buf), "%s", s->label ?
 				    s->label : s->key);
-				fputs(" [label=", out);
-			}
+			fputs("label=", out);
 			dot_str(out, buf);
 			fputs("];\n", out);
 			break;
@@ -96,7 +174,11 @@ dot_steps(FILE *out, struct ir_step *const *v, size_t n, int depth)
 			dot_str(out, buf);
 			fputs(" {\n", out);
 			indent(out, depth + 1);
-			fputs("style=rounded; label=", out);
+			if ((c = status_colour(D, s->key)))
+				fprintf(out, "style=\"rounded,filled\"; "
+				    "fillcolor=\"%s\"; label=", c);
+			else
+				fputs("style=rounded; label=", out);
 			snprintf(buf, sizeof(buf), "%s%s%s%s%s",
 			    s->label ? s->label : s->key,
 			    m->target_name ? "\nbaked from " : "",
@@ -107,10 +189,14 @@ dot_steps(FILE *out, struct ir_step *const *v, size_t n, int depth)
 			    ir_cont_name(m->cont));
 			dot_str(out, buf);
 			fputs(";\n", out);
-			indent(out, depth + 1);
-			dot_str(out, s->key);
-			fputs(" [shape=point];\n", out);
-			dot_steps(out, s->steps, s->nsteps, depth + 1);
+			if (s->nsteps == 0) {
+				/* something for edges to end at */
+				indent(out, depth + 1);
+				dot_str(out, s->key);
+				fputs(" [style=invis, shape=point, width=0];\n",
+				    out);
+			}
+			dot_steps(D, s->steps, s->nsteps, depth + 1);
 			indent(out, depth);
 			fputs("}\n", out);
 			break;
@@ -118,10 +204,6 @@ dot_steps(FILE *out, struct ir_step *const *v, size_t n, int depth)
 	}
 }
 
-/*
- * An edge to or from a group is clipped at its cluster's border (lhead,
- * ltail), so it reads as "the whole group", not as its anchor point.
- */
 static void
 edge(FILE *out, const struct ir_step *from, const struct ir_step *to,
     const char *style)
@@ -130,9 +212,9 @@ edge(FILE *out, const struct ir_step *from, const struct ir_step *to,
 	int attrs = 0;
 
 	fputs("  ", out);
-	node_name(out, from);
+	node_name(out, tail_node(from));
 	fputs(" -> ", out);
-	node_name(out, to);
+	node_name(out, head_node(to));
 	if (style) {
 		fprintf(out, " [style=%s", style);
 		attrs = 1;
@@ -152,20 +234,102 @@ edge(FILE *out, const struct ir_step *from, const struct ir_step *to,
 	fputs(attrs ? "];\n" : ";\n", out);
 }
 
+/* The step of list owner's members that holds r (r itself, or a group
+ * r is in), or NULL if r is not under owner (NULL: the top level). */
+static const struct ir_step *
+member_holding(const struct ir_step *r, const struct ir_step *owner)
+{
+	while (r && r->parent != owner)
+		r = r->parent;
+	return r;
+}
+
+/*
+ * Mark (in followed, by index in v) each member of v[a..b) that another
+ * member of v[a..b), or a step inside one, builds in or depends on.
+ */
 static void
+mark_followed(const struct ir_step *y, struct ir_step *const *v, size_t a,
+    size_t b, const struct ir_step *owner, bool *followed)
+{
+	const struct ir_step *x;
+	size_t d, i;
+
+	if (y->builds_in_kind == IR_BUILDS_IN_KEY && (x = y->builds_in.step) &&
+	    member_holding(x, owner) == x && x->index >= a && x->index < b &&
+	    v[x->index] == x)
+		followed[x->index] = true;
+	for (d = 0; d < y->ndepends_on; d++)
+		if ((x = y->depends_on[d].step) && member_holding(x, owner) == x &&
+		    x->index >= a && x->index < b && v[x->index] == x)
+			followed[x->index] = true;
+	if (y->type == IR_GROUP)
+		for (i = 0; i < y->nsteps; i++)
+			mark_followed(y->steps[i], v, a, b, owner, followed);
+}
+
+/* Whether y builds in or depends on a member of v[a..b) (itself only). */
+static bool
+follows_range(const struct ir_step *y, size_t a, size_t b,
+    const struct ir_step *owner)
+{
+	const struct ir_step *x;
+	size_t d;
+
+	if (y->builds_in_kind == IR_BUILDS_IN_KEY && y->builds_in.step &&
+	    (x = member_holding(y->builds_in.step, owner)) &&
+	    x->index >= a && x->index < b)
+		return true;
+	for (d = 0; d < y->ndepends_on; d++)
+		if (y->depends_on[d].step &&
+		    (x = member_holding(y->depends_on[d].step, owner)) &&
+		    x->index >= a && x->index < b)
+			return true;
+	return false;
+}
+
+/*
+ * A wait follows the members since the previous wait that nothing else
+ * there follows, and goes before the members up to the next wait that
+ * follow nothing else there: the other edges of the graph say the rest.
+ */
+static int
+wait_edges(FILE *out, struct ir_step *const *v, size_t n, size_t i,
+    bool *followed)
+{
+	const struct ir_step *owner = v[i]->parent;
+	size_t a = i, b = i + 1, j;
+
+	while (a > 0 && v[a - 1]->type != IR_WAIT)
+		a--;
+	while (b < n && v[b]->type != IR_WAIT)
+		b++;
+	for (j = a; j < i; j++)
+		followed[j] = false;
+	for (j = a; j < i; j++)
+		mark_followed(v[j], v, a, i, owner, followed);
+	for (j = a; j < i; j++)
+		if (!followed[j])
+			edge(out, v[j], v[i], "dotted");
+	for (j = i + 1; j < b; j++)
+		if (!follows_range(v[j], i + 1, b, owner))
+			edge(out, v[i], v[j], "dotted");
+	return 0;
+}
+
+static int
 dot_edges(FILE *out, struct ir_step *const *v, size_t n)
 {
-	size_t i, j, d;
+	size_t i, d;
+	bool *followed = NULL;
 
 	for (i = 0; i < n; i++) {
 		const struct ir_step *s = v[i];
 
 		if (s->type == IR_WAIT) {
-			/* the barrier: what stands before it, and after it */
-			for (j = i; j-- > 0 && v[j]->type != IR_WAIT;)
-				edge(out, v[j], s, "dotted");
-			for (j = i + 1; j < n && v[j]->type != IR_WAIT; j++)
-				edge(out, s, v[j], "dotted");
+			if (!followed && !(followed = calloc(n, 1)))
+				return -1;
+			wait_edges(out, v, n, i, followed);
 			continue;
 		}
 		if (s->builds_in_kind == IR_BUILDS_IN_KEY && s->builds_in.step)
@@ -173,18 +337,31 @@ dot_edges(FILE *out, struct ir_step *const *v, size_t n)
 		for (d = 0; d < s->ndepends_on; d++)
 			if (s->depends_on[d].step)
 				edge(out, s->depends_on[d].step, s, "dashed");
-		if (s->type == IR_GROUP)
-			dot_edges(out, s->steps, s->nsteps);
+		if (s->type == IR_GROUP &&
+		    dot_edges(out, s->steps, s->nsteps) < 0) {
+			free(followed);
+			return -1;
+		}
 	}
+	free(followed);
+	return 0;
 }
 
 int
-ir_dot(const struct ir_doc *doc, FILE *out)
+ir_dot(const struct ir_doc *doc, const struct ir_dot_status *st, FILE *out)
 {
+	struct dot D = { out, st };
+
+	/* one font for graph, cluster, node and edge labels */
 	fputs("digraph hm {\n  rankdir=LR;\n  compound=true;\n"
-	    "  node [shape=box, fontname=\"Helvetica\"];\n", out);
-	dot_steps(out, doc->steps, doc->nsteps, 1);
-	dot_edges(out, doc->steps, doc->nsteps);
+	    "  graph [fontname=\"Helvetica\"];\n"
+	    "  node [shape=box, fontname=\"Helvetica\"];\n"
+	    "  edge [fontname=\"Helvetica\"];\n", out);
+	dot_steps(&D, doc->steps, doc->nsteps, 1);
+	if (dot_edges(out, doc->steps, doc->nsteps) < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
 	fputs("}\n", out);
 	if (fflush(out) != 0 || ferror(out)) {
 		if (!errno)

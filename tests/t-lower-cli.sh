@@ -109,4 +109,10 @@ printf '\n]},\n  {"type": "command", "key": "z", "eval": {"type": "cmd", "cmd": 
 line=$(grep -n '"key": "z"' "$TMP/late.json" | cut -d: -f1)
 "$HM_LOWER" --check "$TMP/late.json" 2>"$TMP/err"
 check "late position" grep -q "late.json:$line:85: error: 'builds_in' of step 'z' names unknown step 'nope'" "$TMP/err"
+# --status colours --dot from a run's events, and only --dot
+must_fail 64 "--status without --dot" "$HM_LOWER" --status testdata/lower/dot-status.events.jsonl testdata/lower/dot-status.in.json 2>/dev/null
+must_fail 66 "--status of a missing file" "$HM_LOWER" --dot --status "$TMP/none.jsonl" testdata/lower/dot-status.in.json 2>/dev/null
+"$HM_LOWER" --dot --status testdata/lower/dot-status.events.jsonl testdata/lower/dot-status.in.json >"$TMP/st.dot"
+check "the coloured graph renders" dot -Tsvg -o "$TMP/st.svg" "$TMP/st.dot"
+check "a failed step is red" grep -q '"notify" \[style="dashed,filled", fillcolor="#f4a8a0"' "$TMP/st.dot"
 finish
