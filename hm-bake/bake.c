@@ -99,8 +99,38 @@ bake_slugify(const char *s, char *out, size_t max)
 	return n;
 }
 
-const char *
-bake_subst(struct arena *a, const char *s, const struct binding *m,
+/*
+ * A value as one shell word: as it is when every byte is one the shell
+ * gives no meaning to, else in single quotes (a quote inside as '\'').
+ * Writes to out (room for 4 * strlen(v) + 3) and returns the length.
+ */
+static size_t
+sh_quote(const char *v, char *out)
+{
+	size_t n = 0;
+	const char *p;
+
+	if (*v && v[strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_./:=+,@%-")] == '\0') {
+		n = strlen(v);
+		memcpy(out, v, n);
+		return n;
+	}
+	out[n++] = '\'';
+	for (p = v; *p; p++) {
+		if (*p == '\'') {
+			memcpy(out + n, "'\\''", 4);
+			n += 4;
+		} else {
+			out[n++] = *p;
+		}
+	}
+	out[n++] = '\'';
+	return n;
+}
+
+static const char *
+subst(struct arena *a, const char *s, const struct binding *m, bool quote,
     const char **bad)
 {
 	const char *p = strstr(s, "${{"), *q, *name, *end;
@@ -114,7 +144,7 @@ bake_subst(struct arena *a, const char *s, const struct binding *m,
 		const struct binding *bi;
 
 		for (bi = m; bi; bi = bi->next)
-			cap += strlen(bi->value);
+			cap += 4 * strlen(bi->value) + 3;
 	}
 	out = arena_alloc(a, cap);
 	if (!out)
@@ -147,8 +177,12 @@ bake_subst(struct arena *a, const char *s, const struct binding *m,
 				break;
 		if (!bi)
 			goto unknown;
-		memcpy(out + len, bi->value, strlen(bi->value));
-		len += strlen(bi->value);
+		if (quote) {
+			len += sh_quote(bi->value, out + len);
+		} else {
+			memcpy(out + len, bi->value, strlen(bi->value));
+			len += strlen(bi->value);
+		}
 		s = end + 2;
 		p = strstr(s, "${{");
 	}
@@ -160,29 +194,26 @@ unknown:
 	return NULL;
 }
 
-/* Substitute a text field; NULL after an error. */
-static const char *
-text(struct bake *b, const struct ctx *c, const struct ynode *n)
+const char *
+bake_subst(struct arena *a, const char *s, const struct binding *m,
+    const char **bad)
 {
-	const char *bad = NULL, *s;
-
-	if (!n)
-		return NULL;
-	s = bake_subst(b->doc->arena, n->u.s, c->m, &bad);
-	if (!s) {
-		if (bad)
-			diag_report(b->diags, E_BAKE_MATRIX_VAR,
-			    ynode_pos(c->file, n), bad);
-		else
-			bake_nomem(b, ynode_pos(c->file, n));
-	}
-	return s;
+	return subst(a, s, m, false, bad);
 }
 
-static const char *
-text_at(struct bake *b, const struct ctx *c, const char *s, struct srcpos p)
+const char *
+bake_subst_sh(struct arena *a, const char *s, const struct binding *m,
+    const char **bad)
 {
-	const char *bad = NULL, *r = bake_subst(b->doc->arena, s, c->m, &bad);
+	return subst(a, s, m, true, bad);
+}
+
+/* Substitute a text field (a shell command's: quote); NULL after an error. */
+static const char *
+subst_at(struct bake *b, const struct ctx *c, const char *s, bool quote,
+    struct srcpos p)
+{
+	const char *bad = NULL, *r = subst(b->doc->arena, s, c->m, quote, &bad);
 
 	if (!r) {
 		if (bad)
@@ -191,6 +222,25 @@ text_at(struct bake *b, const struct ctx *c, const char *s, struct srcpos p)
 			bake_nomem(b, p);
 	}
 	return r;
+}
+
+static const char *
+text(struct bake *b, const struct ctx *c, const struct ynode *n)
+{
+	return n ? subst_at(b, c, n->u.s, false, ynode_pos(c->file, n)) : NULL;
+}
+
+/* A shell command: substituted values are quoted (hm-pipeline(5)). */
+static const char *
+text_sh(struct bake *b, const struct ctx *c, const struct ynode *n)
+{
+	return n ? subst_at(b, c, n->u.s, true, ynode_pos(c->file, n)) : NULL;
+}
+
+static const char *
+text_at(struct bake *b, const struct ctx *c, const char *s, struct srcpos p)
+{
+	return subst_at(b, c, s, false, p);
 }
 
 /*
@@ -620,7 +670,7 @@ eval_cmd(struct bake *b, const struct ctx *c, const struct item *it,
 
 	if (!st)
 		return -1;
-	cmd = text(b, c, o->sh);
+	cmd = text_sh(b, c, o->sh);
 	if (!cmd)
 		return -1;
 	if (om->cwd) {
@@ -829,7 +879,7 @@ branch_taken(struct bake *b, const struct ctx *c, const struct branch *br)
 	}
 	{
 		struct proc_result r;
-		const char *cmd = text_at(b, c, br->sh->u.s, br->pos);
+		const char *cmd = subst_at(b, c, br->sh->u.s, true, br->pos);
 		char buf[96];
 
 		if (!cmd)
@@ -881,7 +931,7 @@ eval_gen(struct bake *b, const struct ctx *c, const struct item *it,
 	if (b->gen_depth >= BAKE_MAX_GEN_DEPTH)
 		return diag_report(b->diags, E_BAKE_DEPTH, it->pos,
 		    BAKE_MAX_GEN_DEPTH);
-	cmd = text(b, c, it->gen);
+	cmd = text_sh(b, c, it->gen);
 	if (!cmd)
 		return -1;
 	if (run(b, c, "generator", cmd, it->gen_timeout, true, p, &r))
@@ -1042,7 +1092,7 @@ axis_values(struct bake *b, const struct ctx *c, const struct axis *ax,
 		break;
 	case AXIS_SH:
 	default:
-		src = text_at(b, c, ax->sh->u.s, ax->pos);
+		src = subst_at(b, c, ax->sh->u.s, true, ax->pos);
 		if (!src)
 			return -1;
 		if (run(b, c, "matrix axis command", src, ax->timeout, true,
@@ -1076,6 +1126,52 @@ axis_values(struct bake *b, const struct ctx *c, const struct axis *ax,
 	return 0;
 }
 
+/*
+ * inh and every value of one combination as HM_MATRIX_NAME (the axis
+ * name in upper case): the commands of the chain get them, and a value
+ * a shell must not see as code is used as "$HM_MATRIX_NAME".
+ */
+static int
+matrix_env(struct bake *b, const struct ctx *c, const struct item *it,
+    const struct binding *bind, struct ir_env *out)
+{
+	const struct ir_env *inh = &c->env;
+	size_t i, j, n = inh->n + it->naxes;
+	struct ir_env e;
+
+	e.names = arena_calloc(b->doc->arena, n, sizeof(char *));
+	e.values = arena_calloc(b->doc->arena, n, sizeof(char *));
+	e.pos = arena_calloc(b->doc->arena, n, sizeof(*e.pos));
+	if (!e.names || !e.values || !e.pos)
+		return bake_nomem(b, it->pos);
+	e.present = true;
+	e.n = 0;
+	for (i = 0; i < inh->n; i++) {
+		e.names[e.n] = inh->names[i];
+		e.values[e.n] = inh->values[i];
+		e.pos[e.n++] = inh->pos[i];
+	}
+	for (i = 0; i < it->naxes; i++) {
+		char *name = arena_printf(b->doc->arena, "HM_MATRIX_%s",
+		    bind[i].name), *q;
+
+		if (!name)
+			return bake_nomem(b, it->pos);
+		for (q = name; *q; q++)
+			if (*q >= 'a' && *q <= 'z')
+				*q = (char)(*q - 'a' + 'A');
+		for (j = 0; j < e.n; j++)
+			if (!strcmp(e.names[j], name))
+				break;
+		if (j == e.n)
+			e.names[e.n++] = name;
+		e.values[j] = bind[i].value;
+		e.pos[j] = ir_loc_new(b->doc, it->axes[i].pos);
+	}
+	*out = e;
+	return 0;
+}
+
 static int
 eval_matrix(struct bake *b, const struct ctx *c, const struct item *it,
     struct bnode *scope, struct tail *tail)
@@ -1094,6 +1190,9 @@ eval_matrix(struct bake *b, const struct ctx *c, const struct item *it,
 	for (i = 0; i < it->naxes; i++) {
 		if (axis_values(b, c, &it->axes[i], &vals[i], &nv[i]))
 			return -1;
+		if (nv[i] == 0 && !it->o.allow_empty)
+			return diag_report(b->diags, E_BAKE_MATRIX_EMPTY,
+			    it->axes[i].pos, it->axes[i].name);
 		if (nv[i] == 0)
 			return 0;	/* no combinations: nothing at all */
 		if (total > BAKE_MAX_MATRIX / nv[i])
@@ -1123,12 +1222,15 @@ eval_matrix(struct bake *b, const struct ctx *c, const struct item *it,
 			bind[i].next = m;
 			m = &bind[i];
 		}
-		/* the matrix's env may use the instance's values */
+		/* the values as HM_MATRIX_NAME, then the matrix's env,
+		 * which may use them */
 		sub = *c;
 		sub.m = m;
 		sub.depth = c->depth + 1;
+		if (matrix_env(b, c, it, bind, &sub.env))
+			return -1;
 		if (opts_more(&it->o)->env.present &&
-		    env_merge(b, &sub, &c->env, &opts_more(&it->o)->env,
+		    env_merge(b, &sub, &sub.env, &opts_more(&it->o)->env,
 		    &sub.env))
 			return -1;
 		if (eval_chain(b, &sub, &it->steps, bn, &t))
@@ -1294,6 +1396,9 @@ eval_body(struct bake *b, struct target *t, struct bnode *scope,
 	for (i = 0; i < scope->nkids; i++)
 		if (scope->kids[i]->st->type != IR_WAIT)
 			return 0;
+	/* a dynamic target's expansion of nothing is a mistake, unless said */
+	if (b->fragment && t->dynamic && !t->o.allow_empty)
+		return diag_report(b->diags, E_BAKE_TARGET_EMPTY, t->pos, t->name);
 	{
 		struct ir_step *st = step_new(b, IR_COMMAND, t->pos);
 		struct bnode *bn;
@@ -1301,6 +1406,8 @@ eval_body(struct bake *b, struct target *t, struct bnode *scope,
 		if (!st)
 			return -1;
 		st->cmd = "true";
+		if (b->fragment && t->dynamic)
+			st->label = "(nothing to do)";
 		bn = bnode_new(b, st, t->pos);
 		if (!bn)
 			return -1;

@@ -79,6 +79,12 @@ struct binding {
  */
 const char *bake_subst(struct arena *a, const char *s,
     const struct binding *m, const char **bad);
+/*
+ * The same for a shell command: each value is one shell word, as it is
+ * when the shell gives none of its bytes a meaning, else single-quoted.
+ */
+const char *bake_subst_sh(struct arena *a, const char *s,
+    const struct binding *m, const char **bad);
 
 /*
  * Split a list given as text (a matrix axis from a command or a variable):

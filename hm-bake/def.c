@@ -37,7 +37,8 @@ enum field {
 	F_MATRIX = 1u << 21,
 	F_TARGET = 1u << 22,
 	F_WAIT = 1u << 23,
-	F_CONTINUE_ON_FAILURE = 1u << 24
+	F_CONTINUE_ON_FAILURE = 1u << 24,
+	F_ALLOW_EMPTY = 1u << 25
 };
 
 /*
@@ -48,6 +49,7 @@ static const struct field_name {
 	const char *name;
 	unsigned bit;
 } fields[26][6] = {
+	['a' - 'a'] = { { "allow_empty", F_ALLOW_EMPTY } },
 	['c' - 'a'] = { { "cwd", F_CWD }, { "cache", F_CACHE },
 	    { "continue", F_CONTINUE }, { "continue_in", F_CONTINUE_IN },
 	    { "continue_on_failure", F_CONTINUE_ON_FAILURE } },
@@ -77,13 +79,13 @@ static const struct field_name {
 #define K_IF	(F_IF)
 #define K_GEN	(F_GENERATE | F_TIMEOUT)
 #define K_MATRIX (F_MATRIX | F_STEPS | F_LABEL | F_KEY | F_ENV | \
-	F_DEPENDS_ON | F_FROM | F_CONTINUE | F_CONTINUE_IN)
+	F_DEPENDS_ON | F_FROM | F_CONTINUE | F_CONTINUE_IN | F_ALLOW_EMPTY)
 #define K_CALL	(F_TARGET | F_LABEL | F_KEY | F_ENV | F_DEPENDS_ON)
 #define K_WAIT	(F_WAIT | F_CONTINUE_ON_FAILURE)
 #define K_STATIC_TARGET (F_STEPS | F_FROM | F_DEPENDS_ON | F_DYNAMIC | \
 	F_LABEL | F_KEY | F_ENV | F_SECRET_ENV | F_CONTINUE | F_CONTINUE_IN)
 #define K_DYNAMIC_TARGET (K_STATIC_TARGET | F_TIMEOUT | F_RETRY | \
-	F_SOFT_FAIL | F_IMAGE)
+	F_SOFT_FAIL | F_IMAGE | F_ALLOW_EMPTY)
 /* The fields kept in struct opts_more. */
 #define MORE_FIELDS (F_CWD | F_IMAGE | F_ENV | F_SECRET_ENV | F_DEPENDS_ON | \
 	F_FROM | F_CONTINUE | F_CONTINUE_IN)
@@ -879,6 +881,9 @@ parse_opts(struct parser *P, const struct ynode *m, const unsigned *bits,
 			else
 				o->timeout = (int32_t)num;
 			o->has_timeout = true;
+			break;
+		case F_ALLOW_EMPTY:
+			ret |= get_bool(P, v, f, &o->allow_empty);
 			break;
 		case F_SOFT_FAIL:
 			ret |= get_bool(P, v, f, &o->soft_fail);

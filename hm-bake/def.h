@@ -52,6 +52,7 @@ struct opts {
 	enum ir_cont cont;		/* IR_CONT_IN: more->cont_in names a
 					   member */
 	bool has_timeout, soft_fail, has_soft_fail, has_retry;
+	bool allow_empty;		/* a matrix, a dynamic target */
 };
 
 struct opts_more {

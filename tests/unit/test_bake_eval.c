@@ -246,11 +246,36 @@ test_matrix(void **state)
 	assert_string_equal(g->steps[0]->cmd, "run x1");
 	assert_string_equal(g->steps[2]->cmd, "run x3");
 	assert_string_equal(g->steps[3]->cmd, "run y1");
+	/* every value is the command's as one word, and HM_MATRIX_NAME */
+	assert_string_equal(g->steps[0]->env.names[0], "HM_MATRIX_A");
+	assert_string_equal(g->steps[0]->env.values[0], "x");
+	assert_string_equal(g->steps[0]->env.names[1], "HM_MATRIX_B");
+	assert_string_equal(g->steps[0]->env.values[1], "1");
 	ir_doc_free(doc);
-	/* an empty axis: no matrix at all */
+	doc = bake_text("targets:\n  t:\n    steps:\n"
+	    "      - matrix: {a: ['1;rm -rf ~', \"it's\", '']}\n"
+	    "        steps: [{sh: 'echo ${{ matrix.a }}', label: '${{ matrix.a }}'}]\n"
+	    "pipelines: {ci: [t]}\n", "t", env_none, &d);
+	assert_non_null(doc);
+	g = doc->steps[0];
+	assert_string_equal(g->steps[0]->cmd, "echo '1;rm -rf ~'");
+	assert_string_equal(g->steps[0]->label, "1;rm -rf ~");
+	assert_string_equal(g->steps[1]->cmd, "echo 'it'\\''s'");
+	assert_string_equal(g->steps[2]->cmd, "echo ''");
+	ir_doc_free(doc);
+	/* an empty axis: an error, unless the matrix allows it */
+	assert_null(bake_text("targets:\n  t:\n    steps:\n"
+	    "      - matrix: {b: {env: BS}}\n"
+	    "        steps: [{sh: x}]\n"
+	    "pipelines: {ci: [t]}\n", "t", env_none, &d));
+	assert_int_equal(d.items[0].code, E_BAKE_MATRIX_EMPTY);
+	assert_int_equal(d.items[0].pos.line, 4);
+	diag_list_release(&d);
+	memset(&d, 0, sizeof(d));
 	doc = bake_text("targets:\n  t:\n    steps:\n"
 	    "      - {sh: before}\n"
 	    "      - matrix: {b: {env: BS}}\n"
+	    "        allow_empty: true\n"
 	    "        steps: [{sh: x}]\n"
 	    "      - {sh: after}\n"
 	    "pipelines: {ci: [t]}\n", "t", env_none, &d);
