@@ -7,6 +7,7 @@
 #include "ir.h"
 #include "ir_check.h"
 #include "ir_cont.h"
+#include "ir_runner.h"
 #include "ir_index.h"
 
 /*
@@ -442,6 +443,10 @@ ir_check(struct ir_doc *doc, unsigned flags, struct diag_list *diags)
 		    ir_more(doc->all[i])->cont == IR_CONT_EACH;
 	check_groups(&C);
 	check_continuations(&C);
+	/* the options of a runner the document names (hm-exec checks a
+	   run's default runner itself) */
+	if (ir_runner_check(doc, NULL, diags) < 0)
+		C.errors++;
 	if (flags & IR_CHECK_LINT)
 		lint_waits(&C, doc->steps, doc->nsteps);
 	if (C.errors)
