@@ -949,6 +949,11 @@ subtree_copy(struct arena *a, const struct json_doc *j, uint32_t i)
 	sub->file = j->file;
 	sub->text = j->text;
 	sub->size = j->size;
+	/* positions, for the runner's checks: the cursor starts as
+	   json_parse starts it, and the strings' spans are borrowed */
+	sub->cur_line = sub->cur_col = 1;
+	sub->spans = j->spans;
+	sub->nspans = j->nspans;
 	return sub;
 }
 
