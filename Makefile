@@ -110,10 +110,10 @@ $(O)/tests/test_%: tests/unit/test_%.c $(O)/libhm.a $(TOOL_OBJ)
 # The fuzz harnesses (fuzz/): each replayed over its seeds and findings
 # by `make check` (replay.c as main, any compiler), and built for libFuzzer
 # by `make fuzz` (clang). hm-bake's harness links the tool's modules with
-# fuzz/proc_stub.c for proc.c: no command runs while fuzzing.
+# fuzz/proc_stub.c for proc_wait: no command runs while fuzzing.
 FUZZ_NAMES = ir bake splice
 FUZZ_LIB = $(O)/obj/fuzz/fuzz_util.o $(O)/libhm.a
-FUZZ_BAKE_MODS = $(filter-out %/main.o %/proc.o,$(BAKE_OBJ)) \
+FUZZ_BAKE_MODS = $(filter-out %/main.o,$(BAKE_OBJ)) \
 	$(O)/obj/fuzz/proc_stub.o
 REPLAY_BIN = $(FUZZ_NAMES:%=$(O)/fuzz/replay_%)
 

@@ -1,4 +1,6 @@
 /* hm: baking a definition into IR v1: the evaluator, placement and keys. */
+#include <sys/wait.h>
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -57,6 +59,7 @@ bake_init(struct bake *b, struct def *def, struct ir_doc *doc,
 	b->doc = doc;
 	b->diags = diags;
 	b->environ = environ;
+	b->cancel_fd = -1;
 }
 
 void
@@ -321,21 +324,89 @@ child_env(struct bake *b, const struct ctx *c)
 	return v;
 }
 
-/* Run a construct's command; 0 and r filled, or -1 after reporting. */
+/* How a construct's command ended. */
+struct cmd_result {
+	int status;		/* exit status, when it exited */
+	int signo;		/* the signal that ended it, or 0 */
+	bool timed_out;
+	bool too_big;		/* stdout beyond BAKE_MAX_OUTPUT */
+	char *out;		/* captured stdout, NUL-terminated; free it */
+	size_t outlen;
+};
+
+static int
+cmd_ok(const struct cmd_result *r)
+{
+	return !r->timed_out && !r->too_big && !r->signo && r->status == 0;
+}
+
+/* "exit status 3", "killed by signal 9", "timed out after 60 s". */
+static const char *
+cmd_describe(const struct cmd_result *r, long long timeout, char *buf,
+    size_t size)
+{
+	if (r->timed_out)
+		snprintf(buf, size, "timed out after %lld s", timeout);
+	else if (r->too_big)
+		snprintf(buf, size, "printed too much");
+	else if (r->signo)
+		snprintf(buf, size, "killed by signal %d", r->signo);
+	else if (r->status == 127)
+		snprintf(buf, size, "exit status 127 (command not found)");
+	else if (r->status == 126)
+		snprintf(buf, size, "exit status 126 (cannot execute)");
+	else
+		snprintf(buf, size, "exit status %d", r->status);
+	return buf;
+}
+
+/*
+ * Run a construct's command as /bin/sh -c CMD (libhm/proc.h: its own
+ * process group, stdin /dev/null, only 0, 1 and 2 of ours), stdout
+ * captured or sent to stderr (predicates: stdout is the IR). Whatever it
+ * leaves in its group is killed when it exits. 0 and r filled, or -1
+ * after reporting; -1 with b->stop set when a signal canceled it.
+ */
 static int
 run(struct bake *b, const struct ctx *c, const char *what, const char *cmd,
-    long long timeout, bool capture, struct srcpos p, struct proc_result *r)
+    long long timeout, bool capture, struct srcpos p, struct cmd_result *r)
 {
 	char **envp = child_env(b, c), buf[128];
+	const char *argv[] = { "sh", "-c", cmd, NULL };
+	struct proc pr = PROC_INIT;
+	int e;
 
+	memset(r, 0, sizeof(*r));
 	if (!envp)
 		return bake_nomem(b, p);
-	if (proc_run(cmd, envp, timeout, capture, BAKE_MAX_OUTPUT, r)) {
+	pr.argv = argv;
+	pr.path = "/bin/sh";
+	pr.envp = envp;
+	pr.out = capture ? PROC_PIPE : 2;
+	pr.timeout = (double)timeout;
+	pr.grace = 1;
+	if (b->running)
+		*b->running = 1;
+	e = proc_wait(&pr, b->cancel_fd, BAKE_MAX_OUTPUT, &r->out, &r->outlen,
+	    &r->too_big);
+	if (b->running)
+		*b->running = 0;
+	if (e == ECANCELED || (b->canceled && *b->canceled)) {
+		free(r->out);
+		b->stop = true;
+		return -1;
+	}
+	if (e != 0) {
 		snprintf(buf, sizeof(buf), "cannot run /bin/sh: %s",
-		    strerror(errno));
+		    strerror(e));
 		return diag_report(b->diags, E_BAKE_RUN, p, what, c->t->name,
 		    buf);
 	}
+	r->timed_out = pr.timed_out;
+	if (WIFEXITED(pr.wstatus))
+		r->status = WEXITSTATUS(pr.wstatus);
+	else if (WIFSIGNALED(pr.wstatus))
+		r->signo = WTERMSIG(pr.wstatus);
 	if (r->too_big) {
 		free(r->out);
 		return diag_report(b->diags, E_BAKE_RUN_OUTPUT, p, what,
@@ -878,7 +949,7 @@ branch_taken(struct bake *b, const struct ctx *c, const struct branch *br)
 		break;
 	}
 	{
-		struct proc_result r;
+		struct cmd_result r;
 		const char *cmd = subst_at(b, c, br->sh->u.s, true, br->pos);
 		char buf[96];
 
@@ -890,7 +961,7 @@ branch_taken(struct bake *b, const struct ctx *c, const struct branch *br)
 		if (r.timed_out || r.signo || r.status >= 126)
 			return diag_report(b->diags, E_BAKE_RUN,
 			    ynode_pos(c->file, br->sh), "predicate",
-			    c->t->name, proc_describe(&r, br->timeout, buf,
+			    c->t->name, cmd_describe(&r, br->timeout, buf,
 			    sizeof(buf)));
 		return r.status == 0;
 	}
@@ -919,7 +990,7 @@ eval_gen(struct bake *b, const struct ctx *c, const struct item *it,
     struct bnode *scope, struct tail *tail)
 {
 	struct srcpos p = ynode_pos(c->file, it->gen);
-	struct proc_result r;
+	struct cmd_result r;
 	const struct ynode *root;
 	struct chain ch = { NULL, 0 };
 	const char *cmd, *file;
@@ -936,10 +1007,10 @@ eval_gen(struct bake *b, const struct ctx *c, const struct item *it,
 		return -1;
 	if (run(b, c, "generator", cmd, it->gen_timeout, true, p, &r))
 		return -1;
-	if (!proc_ok(&r)) {
+	if (!cmd_ok(&r)) {
 		free(r.out);
 		return diag_report(b->diags, E_BAKE_RUN, p, "generator",
-		    c->t->name, proc_describe(&r, it->gen_timeout, buf,
+		    c->t->name, cmd_describe(&r, it->gen_timeout, buf,
 		    sizeof(buf)));
 	}
 	file = arena_printf(b->doc->arena, "<generator at %s:%u:%u>",
@@ -1069,7 +1140,7 @@ axis_values(struct bake *b, const struct ctx *c, const struct axis *ax,
     const char ***vals, size_t *n)
 {
 	const char *why = NULL, *src, *file;
-	struct proc_result r;
+	struct cmd_result r;
 	char buf[96];
 	long got;
 	uint32_t i;
@@ -1098,12 +1169,12 @@ axis_values(struct bake *b, const struct ctx *c, const struct axis *ax,
 		if (run(b, c, "matrix axis command", src, ax->timeout, true,
 		    ynode_pos(c->file, ax->sh), &r))
 			return -1;
-		if (!proc_ok(&r)) {
+		if (!cmd_ok(&r)) {
 			free(r.out);
 			return diag_report(b->diags, E_BAKE_RUN,
 			    ynode_pos(c->file, ax->sh),
 			    "matrix axis command", c->t->name,
-			    proc_describe(&r, ax->timeout, buf, sizeof(buf)));
+			    cmd_describe(&r, ax->timeout, buf, sizeof(buf)));
 		}
 		src = arena_strndup(b->doc->arena, r.out, r.outlen);
 		free(r.out);

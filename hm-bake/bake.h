@@ -2,6 +2,7 @@
 #ifndef HM_BAKE_BAKE_H
 #define HM_BAKE_BAKE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -47,6 +48,11 @@ struct bake {
 	bool generated;			/* a generator's steps were baked */
 	bool fragment;
 	bool stop;			/* a limit was hit: give up */
+	/* set by the tool: a command stops when cancel_fd becomes
+	 * readable (a signal handler's self-pipe); *running is 1 while a
+	 * command runs, *canceled non-zero once a signal came */
+	int cancel_fd;			/* -1: none */
+	volatile sig_atomic_t *running, *canceled;
 };
 
 /* Set up b for def and doc; environ is the process environment. */

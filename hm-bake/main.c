@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,6 +255,69 @@ all_definition_errors(const struct diag_list *d)
 	return d->dropped == 0;
 }
 
+/*
+ * Signals: the handler only records the signal and wakes a running
+ * command's wait through a self-pipe; the command is stopped there
+ * (libhm/proc.h) and hm-bake then dies of the same signal. With no
+ * command running, it dies at once.
+ */
+static int sig_fds[2] = { -1, -1 };
+static volatile sig_atomic_t sig_caught, cmd_running;
+
+static void
+on_signal(int sig)
+{
+	unsigned char c = (unsigned char)sig;
+
+	sig_caught = sig;
+	if (!cmd_running) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	if (write(sig_fds[1], &c, 1) < 0) {
+		/* full: the wait wakes anyway */
+	}
+}
+
+static void
+signals_init(void)
+{
+	struct sigaction sa;
+
+	if (proc_pipe(sig_fds) == 0)
+		fcntl(sig_fds[1], F_SETFL, O_NONBLOCK);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* A signal stopped a command: die of it, as the shell expects. */
+static void
+die_if_signalled(void)
+{
+	int sig = sig_caught;
+
+	if (!sig)
+		return;
+	fflush(NULL);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* A bake's commands stop when a signal comes (bake.h). */
+static void
+signals_watch(struct bake *b)
+{
+	b->cancel_fd = sig_fds[0];
+	b->running = &cmd_running;
+	b->canceled = &sig_caught;
+}
+
 /* What to bake, and what to do with it. */
 enum bake_mode {
 	BAKE_WRITE,		/* the IR on the standard output */
@@ -373,6 +437,7 @@ bake_text(const struct request *req, const char *file, char *text,
 	def.doc = doc;
 	def.file = file;
 	bake_init(&b, &def, doc, &diags, environ);
+	signals_watch(&b);
 	root = ytree_load(doc->arena, file, text, len, &diags);
 	if (!req->all)
 		free(text);
@@ -413,6 +478,7 @@ bake_text(const struct request *req, const char *file, char *text,
 		if (pl)
 			bake_pipeline(&b, pl);
 	}
+	die_if_signalled();
 	if (diags.errors) {
 		diag_print_all(&diags, stderr);
 		status = EXIT_DATAERR;
@@ -762,7 +828,7 @@ main(int argc, char **argv)
 		warnf("invalid key prefix '%s': %s", req.prefix, why);
 		usage();
 	}
-	proc_signals_init();
+	signals_init();
 
 	if (req.mode == BAKE_FRESH) {
 		status = fresh_files(&req, files, nfiles);

@@ -7,10 +7,10 @@
 #include <unistd.h>
 
 #include "arena.h"
-#include "exec.h"
 #include "ir_check.h"
 #include "ir_load.h"
 #include "ir_splice.h"
+#include "run.h"
 #include "tool.h"
 
 /*
@@ -24,18 +24,6 @@
  * log.
  */
 
-char *
-exec_msg(enum diag_code code, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	va_start(ap, code);
-	vsnprintf(buf, sizeof(buf), diag_format(code), ap);
-	va_end(ap);
-	return xstrdup(buf);
-}
-
 /* Whether s[0..n) is empty or only white space (s may be NULL). */
 static bool
 is_blank(const char *s, size_t n)
@@ -47,18 +35,6 @@ is_blank(const char *s, size_t n)
 		    s[i] != '\r')
 			return false;
 	return true;
-}
-
-int
-bake_depth(const struct srec *rec)
-{
-	const struct ir_step *p;
-	int d = 1;
-
-	for (p = rec->step ? rec->step->parent : NULL; p; p = p->parent)
-		if (p->type == IR_GROUP && ir_more(p)->target_name)
-			d++;
-	return d;
 }
 
 /* hm-bake beside our own binary, or NULL. */
@@ -99,42 +75,43 @@ bake_program(const struct run *r)
 }
 
 char **
-bake_argv(struct run *r, struct srec *rec, char **why)
+bake_argv(struct run *r, struct step *rec, char **why)
 {
 	const char *def = r->o.definition;
 	char **argv;
 
 	if (strchr(rec->key, IR_REPLICA_SEP)) {
-		*why = exec_msg(E_EXEC_REPLICA, rec->key);
+		*why = diag_msg(E_EXEC_REPLICA, rec->key);
 		return NULL;
 	}
 	if (!def)
 		def = r->doc->source_definition;
 	if (!def) {
-		*why = exec_msg(E_EXEC_NO_DEFINITION, rec->key);
+		*why = diag_msg(E_EXEC_NO_DEFINITION, rec->key);
 		return NULL;
 	}
 	argv = xcalloc(7, sizeof(*argv));
 	argv[0] = bake_program(r);
 	argv[1] = (char *)def;
 	argv[2] = "--target";
-	argv[3] = (char *)ir_more(rec->step)->target_name;
+	argv[3] = (char *)ir_more(rec->ir)->target_name;
 	argv[4] = "--key-prefix";
 	argv[5] = rec->key;
 	argv[6] = NULL;
 	return argv;
 }
 
+/* The diagnostics of a bake go to the step's log. */
 static void
-log_diags(struct job *j, const struct diag_list *dl)
+log_diags(struct run *r, struct step *s, const struct diag_list *dl)
 {
 	size_t i;
-	char *s;
+	char *line;
 
 	for (i = 0; i < dl->n; i++) {
-		if ((s = diag_string(&dl->items[i], tool_name))) {
-			out_log_line(j, "%s", s);
-			free(s);
+		if ((line = diag_string(&dl->items[i], tool_name))) {
+			sinks_step_note(&r->sinks, s, "%s", line);
+			free(line);
 		}
 	}
 }
@@ -150,7 +127,7 @@ under(const char *key, const char *prefix, size_t plen)
  * of the placeholder: that would be a cycle, and this says why.
  */
 static void
-check_refs(struct run *r, struct srec *rec, const struct ir_doc *frag,
+check_refs(struct run *r, struct step *rec, const struct ir_doc *frag,
     struct ir_step **steps, size_t n, const uint8_t *down,
     struct diag_list *dl)
 {
@@ -203,43 +180,39 @@ collect_keys(struct ir_step **steps, size_t n, const char ***keys,
 }
 
 static int
-bake_fail(struct srec *rec, struct job *j, char *why)
+bake_fail(struct run *r, struct step *rec, char *why)
 {
 	free(rec->reason);
 	rec->reason = why;
-	out_log_line(j, "hm-exec: %s", why);
+	sinks_step_note(&r->sinks, rec, "hm-exec: %s", why ? why : "");
 	return -1;
 }
 
 int
-bake_expand(struct run *r, struct srec *rec, struct job *j)
+bake_expand(struct run *r, struct step *rec, struct job *j)
 {
 	struct diag_list dl = DIAG_LIST_INIT, scratch = DIAG_LIST_INIT;
 	struct ir_splice sp;
 	struct ir_doc *frag;
-	char *path, *name;
+	char *name;
 	uint8_t *down;
 	uint32_t *stack, n, sn = 0, k;
 	const char **keys = NULL;
 	size_t nkeys = 0, cap = 0, nerr;
 
-	/* the fragment is kept beside the log, and named in diagnostics */
-	path = log_file(r, rec->key, ".fragment.json");
-	if (write_atomic(path, j->frag ? j->frag : "", j->nfrag) < 0)
-		warnf("cannot write '%s':", path);
-	free(path);
+	sinks_step_fragment(&r->sinks, rec, j->frag ? j->frag : "", j->nfrag);
 	if (is_blank(j->frag, j->nfrag))
-		return bake_fail(rec, j, exec_msg(E_EXEC_FRAGMENT_EMPTY,
+		return bake_fail(r, rec, diag_msg(E_EXEC_FRAGMENT_EMPTY,
 		    rec->key));
 	/* positions name it; it lives in the run's document */
 	name = arena_printf(r->doc->arena, "%s (fragment)", rec->key);
 	frag = ir_load_buf(j->frag ? j->frag : "", j->nfrag,
 	    name ? name : rec->key, NULL, &dl);
 	if (!frag) {
-		log_diags(j, &dl);
+		log_diags(r, rec, &dl);
 		nerr = dl.errors;
 		diag_list_release(&dl);
-		return bake_fail(rec, j, exec_msg(E_EXEC_FRAGMENT_INVALID,
+		return bake_fail(r, rec, diag_msg(E_EXEC_FRAGMENT_INVALID,
 		    rec->key, nerr, nerr == 1 ? "" : "s"));
 	}
 
@@ -264,9 +237,10 @@ bake_expand(struct run *r, struct srec *rec, struct job *j)
 	check_refs(r, rec, frag, frag->steps, frag->nsteps, down, &dl);
 	free(down);
 	free(stack);
-	if (dl.errors || ir_splice(r->doc, rec->step, frag, &sp, &dl) < 0)
+	if (dl.errors || ir_splice(r->doc, rec->ir, frag, &sp, &dl) < 0)
 		goto fail;
-	if (ir_check(r->doc, 0, &dl) < 0 || plan_build(r, &dl) < 0) {
+	if (ir_check(r->doc, 0, &dl) < 0 ||
+	    plan_build(&r->plan, r->doc, &dl) < 0) {
 		ir_splice_undo(&sp);
 		if (ir_check(r->doc, 0, &scratch) < 0)
 			dief(EXIT_SOFTWARE, "internal error: the document no "
@@ -274,23 +248,22 @@ bake_expand(struct run *r, struct srec *rec, struct job *j)
 		diag_list_release(&scratch);
 		goto fail;
 	}
-	log_diags(j, &dl);
+	log_diags(r, rec, &dl);
 	diag_list_release(&dl);
 	rec->expanded = true;
-	r->nexpanded++;
 	r->frags = xreallocarray(r->frags, r->nfrags + 1, sizeof(*r->frags));
 	r->frags[r->nfrags++] = frag;
 	collect_keys(sp.group->steps, sp.group->nsteps, &keys, &nkeys, &cap);
-	out_log_line(j, "hm-exec: '%s' expanded into %zu step%s", rec->key,
-	    nkeys, nkeys == 1 ? "" : "s");
-	events_expanded(r, rec, keys, nkeys);
+	sinks_step_note(&r->sinks, rec, "hm-exec: '%s' expanded into %zu "
+	    "step%s", rec->key, nkeys, nkeys == 1 ? "" : "s");
+	sinks_step_expanded(&r->sinks, rec, keys, nkeys);
 	free(keys);
 	return 0;
 fail:
-	log_diags(j, &dl);
+	log_diags(r, rec, &dl);
 	nerr = dl.errors;
 	diag_list_release(&dl);
 	ir_doc_free(frag);
-	return bake_fail(rec, j, exec_msg(E_EXEC_FRAGMENT_SPLICE, rec->key,
+	return bake_fail(r, rec, diag_msg(E_EXEC_FRAGMENT_SPLICE, rec->key,
 	    nerr, nerr == 1 ? "" : "s"));
 }

@@ -7,13 +7,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "exec.h"
 #include "ir_check.h"
 #include "ir_load.h"
 #include "json.h"
+#include "proc.h"
+#include "run.h"
 #include "tool.h"
-
-extern char **environ;
 
 /*
  * `hm-exec ci.yml` is `hm-bake ci.yml | hm-exec` in one command: a
@@ -28,16 +27,23 @@ extern char **environ;
 /* The name of a baked definition's IR in messages (reachable to the end). */
 static char *baked_name;
 
-/* The baker's process group, while it runs: a signal goes to it too. */
-static volatile sig_atomic_t baker_pgid;
+/*
+ * While the baker runs, a signal only wakes its wait through a
+ * self-pipe (proc_wait stops the baker: TERM, KILL after the grace);
+ * hm-exec then dies of the same signal.
+ */
+static int sig_fds[2] = { -1, -1 };
+static volatile sig_atomic_t sig_caught;
 
 static void
 on_signal(int sig)
 {
-	if (baker_pgid > 0)
-		kill(-(pid_t)baker_pgid, sig);
-	signal(sig, SIG_DFL);
-	raise(sig);
+	unsigned char c = (unsigned char)sig;
+
+	sig_caught = sig;
+	if (write(sig_fds[1], &c, 1) < 0) {
+		/* full: the wait wakes anyway */
+	}
 }
 
 static const char *
@@ -74,75 +80,76 @@ is_definition(const char *file, const char *text, size_t n)
 	return c && *c != '{' && *c != '[' && *c != '"';
 }
 
+/* The largest IR a baker may print for a definition. */
+#define BAKED_MAX	((size_t)1 << 30)
+
 /* Run the baker on file; its stdout in *out. An exit status, or 0. */
 static int
 bake_definition(struct run *r, const char *file, char **out, size_t *len)
 {
-	char *argv[8], *bake = bake_program(r);
+	char *bake = bake_program(r);
+	const char *argv[8];
+	struct proc p = PROC_INIT;
 	struct sigaction sa, old[3];
 	static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
-	size_t cap = 65536, n = 0;
-	int fds[2], e, ws, k = 0, i, status = 0;
-	char *buf;
-	ssize_t got;
-	pid_t pid;
+	int e, k = 0, i, status = 0;
+	bool too_big = false;
+	char *buf = NULL;
+	size_t n = 0;
 
 	argv[k++] = bake;
-	argv[k++] = (char *)file;
+	argv[k++] = file;
 	if (r->o.pipeline) {
 		argv[k++] = "--pipeline";
-		argv[k++] = (char *)r->o.pipeline;
+		argv[k++] = r->o.pipeline;
 	}
 	if (r->o.target) {
 		argv[k++] = "--target";
-		argv[k++] = (char *)r->o.target;
+		argv[k++] = r->o.target;
 		argv[k++] = "--with-deps";
 	}
 	argv[k] = NULL;
-	if (runner_pipe(fds) < 0)
+	if (proc_pipe(sig_fds) != 0 ||
+	    fcntl(sig_fds[1], F_SETFL, O_NONBLOCK) < 0)
 		dief(EXIT_SOFTWARE, "cannot make a pipe:");
-	/* read it blocking: nothing else happens until the bake is done */
-	fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) & ~O_NONBLOCK);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < 3; i++)
 		sigaction(sigs[i], &sa, &old[i]);
-	e = runner_spawn(&pid, argv, environ, strchr(bake, '/') == NULL,
-	    fds[1], 2);
-	close(fds[1]);
+	p.argv = argv;
+	p.search = strchr(bake, '/') == NULL;
+	p.out = PROC_PIPE;
+	p.grace = r->o.grace;
+	e = proc_wait(&p, sig_fds[0], BAKED_MAX, &buf, &n, &too_big);
+	proc_release(&p);
+	for (i = 0; i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	close(sig_fds[0]);
+	close(sig_fds[1]);
+	if (e == ECANCELED || sig_caught) {
+		/* die of the signal, as the shell expects */
+		fflush(NULL);
+		signal(sig_caught, SIG_DFL);
+		raise(sig_caught);
+	}
 	if (e) {
 		errno = e;
 		warnf("cannot run '%s' to bake %s:", bake, file);
-		close(fds[0]);
 		free(bake);
 		return EXIT_NOINPUT;
 	}
-	baker_pgid = pid;
-	buf = xmalloc(cap);
-	for (;;) {
-		if (cap - n < 2)
-			buf = xreallocarray(buf, cap *= 2, 1);
-		got = read(fds[0], buf + n, cap - n - 2);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		n += (size_t)got;
-	}
-	close(fds[0]);
-	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-		;
-	baker_pgid = 0;
-	for (i = 0; i < 3; i++)
-		sigaction(sigs[i], &old[i], NULL);
-	if (WIFSIGNALED(ws)) {
-		warnf("the baker '%s' was killed by signal %d baking %s", bake,
-		    WTERMSIG(ws), file);
+	if (too_big) {
+		warnf("the baker '%s' printed more than %zu bytes for %s",
+		    bake, BAKED_MAX, file);
 		status = EXIT_DATAERR;
-	} else if (WEXITSTATUS(ws) != 0) {
+	} else if (WIFSIGNALED(p.wstatus)) {
+		warnf("the baker '%s' was killed by signal %d baking %s", bake,
+		    WTERMSIG(p.wstatus), file);
+		status = EXIT_DATAERR;
+	} else if (WEXITSTATUS(p.wstatus) != 0) {
 		/* its own messages said why; its status says what kind */
-		status = WEXITSTATUS(ws);
+		status = WEXITSTATUS(p.wstatus);
 		if (status != EXIT_DATAERR && status != EXIT_NOINPUT &&
 		    status != EXIT_IOERR)
 			status = EXIT_DATAERR;
@@ -215,7 +222,7 @@ entry_load(struct run *r)
 		diag_list_release(&dl);
 		return EXIT_DATAERR;
 	}
-	if (ir_check(r->doc, 0, &dl) < 0 || plan_build(r, &dl) < 0) {
+	if (ir_check(r->doc, 0, &dl) < 0 || plan_build(&r->plan, r->doc, &dl) < 0) {
 		diag_print_all(&dl, stderr);
 		diag_list_release(&dl);
 		return EXIT_DATAERR;

@@ -1,16 +1,20 @@
 /* hm: the one poll loop: output, reaping, deadlines, signals as events. */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "exec.h"
+#include "proc.h"
+#include "run.h"
 #include "tool.h"
 
 /*
@@ -20,9 +24,12 @@
  * loop; reaping is waitpid(-1, WNOHANG) until nothing is left.
  *
  * A step is over when its process was reaped and its output pipe hit
- * EOF. A background process that keeps the pipe open cannot stall the
- * run: once the step's own process exits, its process group gets
- * SIGTERM, and SIGKILL after the grace period if the pipe is still open.
+ * EOF. Once the step's own process exits, what it left in its process
+ * group gets SIGTERM, and SIGKILL after the grace period, whether or not
+ * it still holds the pipe (a background process that keeps the pipe
+ * open cannot stall the run: the pipe is closed at the KILL). hm-exec
+ * is the subreaper of everything the steps start (main.c): what escaped
+ * its group is killed and reaped at the end (loop_reap_left).
  */
 static int sigpipe_fds[2] = { -1, -1 };
 
@@ -38,21 +45,12 @@ on_signal(int sig)
 	errno = saved;
 }
 
-double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int
 loop_init(void)
 {
 	struct sigaction sa;
 
-	if (runner_pipe(sigpipe_fds) < 0 ||
+	if (proc_pipe(sigpipe_fds) != 0 ||
 	    fcntl(sigpipe_fds[1], F_SETFL, O_NONBLOCK) < 0)
 		return -1;
 	memset(&sa, 0, sizeof(sa));
@@ -68,209 +66,44 @@ loop_init(void)
 	return sigaction(SIGPIPE, &sa, NULL);
 }
 
-static struct job *
-job_slot(struct run *r)
+static int
+job_signal(struct job *j, int sig)
 {
-	long i;
-
-	for (i = 0; i < r->o.jobs; i++)
-		if (!r->jobs[i].rec)
-			return &r->jobs[i];
-	return NULL;
-}
-
-static void
-job_close(struct job *j)
-{
-	if (j->fd >= 0)
-		close(j->fd);
-	if (j->frag_fd >= 0)
-		close(j->frag_fd);
-	if (j->logfd >= 0)
-		close(j->logfd);
-	free(j->frag);
-	mask_free(j->mask);
-	free(j->ms.held);
-	memset(j, 0, sizeof(*j));
-	j->fd = j->frag_fd = j->logfd = -1;
-}
-
-/* A step that cannot start (no baker, spawn failed) fails like a command. */
-static void
-job_fail_now(struct srec *rec, struct job *j, char *why)
-{
-	free(rec->reason);
-	rec->reason = why;
-	out_log_line(j, "hm-exec: %s", why);
-	j->reaped = true;
-	j->wstatus = -1;
-	if (j->fd >= 0) {
-		close(j->fd);
-		j->fd = -1;
-	}
-}
-
-int
-job_start(struct run *r, struct srec *rec)
-{
-	struct job *j = job_slot(r);
-	int out[2] = { -1, -1 }, frag[2] = { -1, -1 }, e, depth;
-	char *argv_sh[4], **argv = NULL, **envp, *why = NULL;
-	bool search = false;
-
-	if (!j)
+	if (!j->runner || j->a.pid <= 0)
 		return -1;
-	job_close(j);
-	j->rec = rec;
-	rec->job = j;
-	rec->attempt++;
-	rec->status = ST_RUNNING;
-	rec->timed_out = false;
-	rec->exit_code = -1;
-	rec->signo = 0;
-	free(rec->reason);
-	rec->reason = NULL;
-	if (!rec->log_path) {
-		rec->log_path = log_file(r, rec->key, ".log");
-		rec->out_path = log_file(r, rec->key, ".out");
-	}
-	rec->t_start = now();
-	r->nrunning++;
-	events_step_started(r, rec);
-
-	/*
-	 * The log file is created with the step's first output, and the
-	 * HM_OUTPUT file only by the step: thousands of silent steps then
-	 * cost no file creations (which dominated a run of 5,000 'true').
-	 */
-	j->logfd = -1;
-	j->log_pending = true;
-	j->mask = out_mask_new(rec);
-	if (rec->attempt > 1) {
-		out_log_line(j, "hm-exec: attempt %d", rec->attempt);
-		unlink(rec->out_path);	/* the failed attempt's outputs */
-	}
-	if (outputs_flush(r) < 0)
-		warnf("cannot write '%s':", r->outputs_path);
-
-	if (rec->step && rec->step->has_timeout)
-		j->deadline = rec->t_start + (double)rec->step->timeout_seconds;
-	if (rec->dynamic) {
-		depth = bake_depth(rec);
-		if (depth > r->o.max_depth) {
-			job_fail_now(rec, j, exec_msg(E_EXEC_DEPTH, rec->key,
-			    depth, r->o.max_depth));
-			return 0;
-		}
-		argv = bake_argv(r, rec, &why);
-		if (!argv) {
-			job_fail_now(rec, j, why);
-			return 0;
-		}
-		search = strchr(argv[0], '/') == NULL;
-	} else {
-		argv_sh[0] = "/bin/sh";
-		argv_sh[1] = "-c";
-		argv_sh[2] = (char *)(rec->step && rec->step->cmd ?
-		    rec->step->cmd : "");
-		argv_sh[3] = NULL;
-	}
-	if (runner_pipe(out) < 0 || (rec->dynamic && runner_pipe(frag) < 0)) {
-		e = errno;
-		goto fail;
-	}
-	envp = runner_env(r, rec);
-	e = runner_spawn(&j->pid, argv ? argv : argv_sh, envp, search,
-	    rec->dynamic ? frag[1] : out[1], out[1]);
-	runner_env_free(envp);
-	if (e != 0)
-		goto fail;
-	close(out[1]);
-	j->fd = out[0];
-	if (rec->dynamic) {
-		close(frag[1]);
-		j->frag_fd = frag[0];
-	}
-	if (argv) {
-		free(argv[0]);
-		free(argv);
-	}
-	return 0;
-fail:
-	job_fail_now(rec, j, exec_msg(E_EXEC_SPAWN, rec->key,
-	    argv ? argv[0] : "/bin/sh", strerror(e)));
-	if (out[0] >= 0) {
-		close(out[0]);
-		close(out[1]);
-	}
-	if (frag[0] >= 0) {
-		close(frag[0]);
-		close(frag[1]);
-	}
-	if (argv) {
-		free(argv[0]);
-		free(argv);
-	}
-	return 0;
+	return j->runner->ops->signal(j->runner, &j->a, sig);
 }
 
-static bool
-job_done(const struct job *j)
-{
-	return j->rec && j->reaped && j->fd < 0 && j->frag_fd < 0;
-}
-
-static void
-read_output(struct run *r, struct job *j)
+/* Read fd until EAGAIN; -1 at EOF or an error (the caller closes). */
+static int
+drain(struct run *r, struct job *j, int fd)
 {
 	char buf[65536];
 	ssize_t n;
 
 	for (;;) {
-		n = read(j->fd, buf, sizeof(buf));
+		n = read(fd, buf, sizeof(buf));
 		if (n > 0) {
-			out_data(r, j, buf, (size_t)n);
+			if (fd == j->a.out_fd)
+				job_output(r, j, buf, (size_t)n);
+			else
+				job_fragment(j, buf, (size_t)n);
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
-			return;
-		close(j->fd);
-		j->fd = -1;
-		return;
+			return 0;
+		return -1;
 	}
 }
 
 static void
-read_fragment(struct job *j)
+close_fd(int *fd)
 {
-	char buf[65536];
-	ssize_t n;
-
-	for (;;) {
-		n = read(j->frag_fd, buf, sizeof(buf));
-		if (n > 0) {
-			if (j->nfrag + (size_t)n > FRAG_MAX) {
-				j->frag_too_big = true;
-				continue;
-			}
-			if (j->nfrag + (size_t)n > j->capfrag) {
-				j->capfrag = 2 * (j->nfrag + (size_t)n);
-				j->frag = xreallocarray(j->frag, j->capfrag, 1);
-			}
-			memcpy(j->frag + j->nfrag, buf, (size_t)n);
-			j->nfrag += (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return;
-		close(j->frag_fd);
-		j->frag_fd = -1;
-		return;
-	}
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
 }
 
 static void
@@ -284,114 +117,22 @@ reap(struct run *r)
 		for (i = 0; i < r->o.jobs; i++) {
 			struct job *j = &r->jobs[i];
 
-			if (j->rec && !j->reaped && j->pid == pid) {
-				j->reaped = true;
-				j->wstatus = ws;
-				/*
-				 * What the step left behind in its group is
-				 * told to go; killed after the grace period
-				 * if it still holds the pipe.
-				 */
-				runner_kill(pid, SIGTERM);
-				if (!j->kill_at)
-					j->kill_at = now() + r->o.grace;
-				break;
-			}
+			if (!j->step || j->reaped || j->a.pid != pid)
+				continue;
+			j->reaped = true;
+			j->wstatus = ws;
+			/*
+			 * What the step left in its group is told to go,
+			 * and killed after the grace period. While the pipe
+			 * is open, the KILL also ends the wait for EOF.
+			 */
+			if ((job_signal(j, SIGTERM) == 0 || j->a.out_fd >= 0 ||
+			    j->a.frag_fd >= 0) && !j->kill_at)
+				j->kill_at = proc_now() + r->o.grace;
+			break;
 		}
 		/* others: orphans we adopted as subreaper */
 	}
-}
-
-static void
-job_finish(struct run *r, struct job *j)
-{
-	struct srec *rec = j->rec;
-	bool ok, retry;
-	int ws = j->wstatus;
-
-	rec->t_end = now();
-	rec->exit_code = -1;
-	rec->signo = 0;
-	if (ws != -1 && WIFEXITED(ws))
-		rec->exit_code = WEXITSTATUS(ws);
-	else if (ws != -1 && WIFSIGNALED(ws))
-		rec->signo = WTERMSIG(ws);
-	rec->timed_out = j->timed_out;
-	ok = rec->exit_code == 0 && !j->timed_out && !rec->reason;
-	if (j->timed_out && !rec->dynamic) {
-		char buf[64];
-
-		snprintf(buf, sizeof(buf), "timed out after %llds",
-		    (long long)rec->step->timeout_seconds);
-		out_log_line(j, "hm-exec: %s", buf);
-	}
-	if (!ok && rec->dynamic && !rec->reason) {
-		if (j->timed_out)
-			rec->reason = exec_msg(E_EXEC_BAKE_TIMEOUT, rec->key,
-			    (long long)rec->step->timeout_seconds);
-		else if (rec->signo)
-			rec->reason = exec_msg(E_EXEC_BAKE_SIGNAL, rec->key,
-			    rec->signo);
-		else
-			rec->reason = exec_msg(E_EXEC_BAKE_STATUS, rec->key,
-			    rec->exit_code);
-		out_log_line(j, "hm-exec: %s", rec->reason);
-	}
-	if (ok && rec->dynamic) {
-		if (j->frag_too_big) {
-			rec->reason = exec_msg(E_EXEC_FRAGMENT_TOO_BIG,
-			    rec->key, FRAG_MAX);
-			out_log_line(j, "hm-exec: %s", rec->reason);
-			ok = false;
-		} else if (bake_expand(r, rec, j) < 0) {
-			ok = false;
-		}
-	}
-	rec->job = NULL;
-	r->nrunning--;
-	/* the first job runs on make's implicit token; the others hold one */
-	while (jobserver_held(&r->js) > (r->nrunning ? r->nrunning - 1 : 0))
-		jobserver_give(&r->js);
-	retry = !ok && !r->interrupted && rec->step && rec->step->has_retry &&
-	    rec->attempt <= rec->step->retry;
-	if (ok) {
-		rec->status = ST_PASSED;
-		if (!rec->dynamic)
-			outputs_collect(r, rec);
-	} else if (r->interrupted) {
-		rec->status = ST_CANCELED;
-	} else if (rec->step && rec->step->soft_fail) {
-		rec->status = ST_SOFT_FAILED;
-	} else {
-		rec->status = ST_FAILED;
-	}
-	if (retry) {
-		/* Shown, then queued again; not final for the graph. */
-		rec->status = ST_FAILED;
-		rec->will_retry = true;
-		out_finished(r, rec, j);
-		events_step_finished(r, rec);
-		rec->will_retry = false;
-		rec->status = ST_READY;
-		plan_queue(&r->plan, rec->node);
-		job_close(j);
-		return;
-	}
-	out_finished(r, rec, j);
-	events_step_finished(r, rec);
-	job_close(j);
-	if (rec->status == ST_FAILED) {
-		r->failed = true;
-		if (!r->o.keep_going && !r->stopping) {
-			r->stopping = true;
-			plan_stop(r, false);
-		}
-	}
-	if (rec->expanded) {
-		/* the new graph already carries it over */
-		return;
-	}
-	plan_finished(r, rec);
 }
 
 static void
@@ -401,24 +142,23 @@ handle_signal(struct run *r, int sig)
 
 	if (sig == SIGCHLD)
 		return;
-	if (r->interrupted) {
+	if (r->plan.interrupted) {
 		/* a second signal: no more grace */
 		for (i = 0; i < r->o.jobs; i++)
-			if (r->jobs[i].rec && !r->jobs[i].reaped)
-				runner_kill(r->jobs[i].pid, SIGKILL);
+			if (r->jobs[i].step && !r->jobs[i].reaped)
+				job_signal(&r->jobs[i], SIGKILL);
 		return;
 	}
-	r->interrupted = sig;
-	plan_stop(r, true);
+	plan_interrupt(&r->plan, sig);
+	r->sinks.run.interrupted = sig;
 	for (i = 0; i < r->o.jobs; i++) {
 		struct job *j = &r->jobs[i];
 
-		if (!j->rec)
+		if (!j->step)
 			continue;
-		runner_kill(j->pid, SIGTERM);
-		j->termed = true;
+		job_signal(j, SIGTERM);
 		if (!j->kill_at)
-			j->kill_at = now() + r->o.grace;
+			j->kill_at = proc_now() + r->o.grace;
 	}
 }
 
@@ -430,50 +170,129 @@ check_deadlines(struct run *r, double t)
 	for (i = 0; i < r->o.jobs; i++) {
 		struct job *j = &r->jobs[i];
 
-		if (!j->rec)
+		if (!j->step)
 			continue;
 		if (j->deadline && t >= j->deadline && !j->reaped) {
 			j->deadline = 0;
 			j->timed_out = true;
-			j->termed = true;
-			runner_kill(j->pid, SIGTERM);
+			job_signal(j, SIGTERM);
 			j->kill_at = t + r->o.grace;
 		}
 		if (j->kill_at && t >= j->kill_at) {
 			j->kill_at = 0;
-			runner_kill(j->pid, SIGKILL);
+			job_signal(j, SIGKILL);
 			if (j->reaped) {
 				/*
 				 * The leader is gone, so the pipe's holder
 				 * may have left the group: stop waiting.
 				 */
-				if (j->fd >= 0) {
-					read_output(r, j);
-					if (j->fd >= 0) {
-						close(j->fd);
-						j->fd = -1;
-					}
-				}
-				if (j->frag_fd >= 0) {
-					close(j->frag_fd);
-					j->frag_fd = -1;
-				}
+				if (j->a.out_fd >= 0)
+					drain(r, j, j->a.out_fd);
+				close_fd(&j->a.out_fd);
+				close_fd(&j->a.frag_fd);
 			}
 		}
 	}
 }
 
-void
+/* The processes of group pgid, counted in /proc (Linux); 0 elsewhere. */
+static size_t
+group_size(pid_t pgid)
+{
+	size_t n = 0;
+#ifdef __linux__
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char path[300], buf[512], *p;
+		ssize_t k;
+		int fd;
+		long pg;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		k = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (k <= 0)
+			continue;
+		buf[k] = '\0';
+		/* pid (comm) state ppid pgrp: comm may hold ')' */
+		if (!(p = strrchr(buf, ')')) ||
+		    sscanf(p + 1, " %*c %*d %ld", &pg) != 1)
+			continue;
+		n += pg == (long)pgid;
+	}
+	if (d)
+		closedir(d);
+#else
+	(void)pgid;
+#endif
+	return n;
+}
+
+static void
+left_behind(struct run *r, const char *key, size_t n)
+{
+	struct diag_list dl = DIAG_LIST_INIT;
+	struct srcpos none = { NULL, 0, 0 };
+
+	diag_report(&dl, W_EXEC_LEFT_BEHIND, none, key, n);
+	sinks_diags(&r->sinks, &dl);
+	diag_list_release(&dl);
+}
+
+/*
+ * Groups of finished steps that were still there after the TERM: gone
+ * now (dropped), or due for the KILL (counted, killed, told). Returns
+ * the next time one is due, or 0.
+ */
+static double
+check_lingering(struct run *r, double t)
+{
+	double next = 0;
+	size_t i = 0;
+
+	while (i < r->nlinger) {
+		struct lingering *l = &r->linger[i];
+		bool drop = l->runner->ops->signal(l->runner, &l->a, 0) != 0;
+
+		if (!drop && t >= l->kill_at) {
+			size_t n = group_size(l->a.pid);
+
+			if (l->runner->ops->signal(l->runner, &l->a,
+			    SIGKILL) == 0 && n > 0)
+				left_behind(r, l->key, n);
+			drop = true;
+		}
+		if (drop) {
+			free(l->key);
+			r->linger[i] = r->linger[--r->nlinger];
+			continue;
+		}
+		if (!next || l->kill_at < next)
+			next = l->kill_at;
+		i++;
+	}
+	return next;
+}
+
+int
 loop_run(struct run *r)
 {
-	struct pollfd *pfd = xcalloc(2 * (size_t)r->o.jobs + 2, sizeof(*pfd));
-	struct job **pj = xcalloc(2 * (size_t)r->o.jobs + 2, sizeof(*pj));
-	uint32_t n;
+	struct pollfd *fds = xcalloc(2 * (size_t)r->o.jobs + 2, sizeof(*fds));
+	struct job **fd_job = xcalloc(2 * (size_t)r->o.jobs + 2,
+	    sizeof(*fd_job));
+	struct step *s;
 	long i;
+	int ret = 0;
 
 	for (;;) {
 		size_t np = 0;
-		double t, next = 0;
+		double t, next;
 		int timeout;
 		bool done = false, want_token = false;
 
@@ -483,59 +302,60 @@ loop_run(struct run *r)
 			if (job_done(&r->jobs[i]))
 				job_finish(r, &r->jobs[i]);
 		}
-		while (!r->interrupted && r->nrunning < (size_t)r->o.jobs) {
+		while (!r->plan.interrupted &&
+		    r->nrunning < (size_t)r->o.jobs) {
 			bool token = false;
 
 			/* under make -jN, a job beyond the first takes a token */
 			if (r->nrunning > 0 && jobserver_fd(&r->js) >= 0) {
 				if (!(token = jobserver_take(&r->js))) {
-					want_token = r->plan.qhead <
-					    r->plan.qtail;
+					want_token = plan_has_queued(&r->plan);
 					break;
 				}
 			}
-			if ((n = plan_next(r)) == GRAPH_NONE) {
+			if (!(s = plan_next(&r->plan))) {
 				if (token)
 					jobserver_give(&r->js);
 				break;
 			}
-			job_start(r, r->plan.rec[n]);
+			job_start(r, s);
 		}
-		if (r->nrunning == 0 && !r->interrupted &&
-		    r->plan.qhead < r->plan.qtail)
+		if (r->nrunning == 0 && !r->plan.interrupted &&
+		    plan_has_queued(&r->plan))
 			continue;
 		if (r->nrunning == 0)
 			break;
-		out_status(r);
+		sinks_tick(&r->sinks);
 
-		pfd[np].fd = sigpipe_fds[0];
-		pfd[np].events = POLLIN;
-		pj[np++] = NULL;
+		fds[np].fd = sigpipe_fds[0];
+		fds[np].events = POLLIN;
+		fd_job[np++] = NULL;
 		if (want_token) {
 			/* a token given back by anyone wakes us */
-			pfd[np].fd = jobserver_fd(&r->js);
-			pfd[np].events = POLLIN;
-			pj[np++] = NULL;
+			fds[np].fd = jobserver_fd(&r->js);
+			fds[np].events = POLLIN;
+			fd_job[np++] = NULL;
 		}
+		next = check_lingering(r, proc_now());
 		for (i = 0; i < r->o.jobs; i++) {
 			struct job *j = &r->jobs[i];
 
-			if (!j->rec)
+			if (!j->step)
 				continue;
 			/* a job that failed as it started (a bake with no
 			 * definition, a spawn error) has no child to wake
 			 * the poll: retire it in the next turn */
 			if (job_done(j))
 				done = true;
-			if (j->fd >= 0) {
-				pfd[np].fd = j->fd;
-				pfd[np].events = POLLIN;
-				pj[np++] = j;
+			if (j->a.out_fd >= 0) {
+				fds[np].fd = j->a.out_fd;
+				fds[np].events = POLLIN;
+				fd_job[np++] = j;
 			}
-			if (j->frag_fd >= 0) {
-				pfd[np].fd = j->frag_fd;
-				pfd[np].events = POLLIN;
-				pj[np++] = j;
+			if (j->a.frag_fd >= 0) {
+				fds[np].fd = j->a.frag_fd;
+				fds[np].events = POLLIN;
+				fd_job[np++] = j;
 			}
 			if (j->deadline && (!next || j->deadline < next))
 				next = j->deadline;
@@ -546,20 +366,26 @@ loop_run(struct run *r)
 		if (done) {
 			timeout = 0;
 		} else if (next) {
-			t = next - now();
+			t = next - proc_now();
 			timeout = t <= 0 ? 0 : (int)(t * 1000) + 1;
 		}
-		if (poll(pfd, np, timeout) < 0 && errno != EINTR)
-			dief(EXIT_SOFTWARE, "poll:");
-		for (i = 1; i < (long)np; i++) {
-			if (!pfd[i].revents || !pj[i])
-				continue;
-			if (pfd[i].fd == pj[i]->fd)
-				read_output(r, pj[i]);
-			else if (pfd[i].fd == pj[i]->frag_fd)
-				read_fragment(pj[i]);
+		if (poll(fds, np, timeout) < 0 && errno != EINTR) {
+			ret = -1;
+			break;
 		}
-		if (pfd[0].revents) {
+		for (i = 1; i < (long)np; i++) {
+			struct job *j = fd_job[i];
+
+			if (!fds[i].revents || !j)
+				continue;
+			if (fds[i].fd == j->a.out_fd && drain(r, j,
+			    j->a.out_fd) < 0)
+				close_fd(&j->a.out_fd);
+			else if (fds[i].fd == j->a.frag_fd && drain(r, j,
+			    j->a.frag_fd) < 0)
+				close_fd(&j->a.frag_fd);
+		}
+		if (fds[0].revents) {
 			unsigned char c[64];
 			ssize_t k, m;
 
@@ -568,9 +394,129 @@ loop_run(struct run *r)
 					handle_signal(r, c[m]);
 		}
 		reap(r);
-		check_deadlines(r, now());
+		check_deadlines(r, proc_now());
 	}
-	out_status_clear(r);
-	free(pfd);
-	free(pj);
+	free(fds);
+	free(fd_job);
+	return ret;
+}
+
+#ifdef __linux__
+/* An adopted process: its pid, and the step it came from (environ). */
+struct adopted {
+	pid_t pid;
+	char key[256];
+};
+
+/* Our children now, all adopted: every step's own process was reaped. */
+static size_t
+adopted_list(struct adopted **out)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	struct adopted *v = NULL;
+	size_t n = 0, cap = 0;
+	long self = (long)getpid();
+
+	while (d && (e = readdir(d))) {
+		char path[300], buf[4096], *p;
+		ssize_t k;
+		int fd;
+		long ppid;
+		char state;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		k = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (k <= 0)
+			continue;
+		buf[k] = '\0';
+		/* a zombie has ended already: reap() takes it */
+		if (!(p = strrchr(buf, ')')) ||
+		    sscanf(p + 1, " %c %ld", &state, &ppid) != 2 ||
+		    ppid != self || state == 'Z')
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 8;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		v[n].pid = (pid_t)atol(e->d_name);
+		strcpy(v[n].key, "?");
+		/* HM_STEP_KEY in its environment names the step */
+		snprintf(path, sizeof(path), "/proc/%s/environ", e->d_name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+			k = read(fd, buf, sizeof(buf) - 1);
+			close(fd);
+			for (p = buf; k > 0 && p < buf + k; p += strlen(p) + 1) {
+				buf[k] = '\0';
+				if (strncmp(p, "HM_STEP_KEY=", 12) == 0) {
+					snprintf(v[n].key, sizeof(v[n].key),
+					    "%s", p + 12);
+					break;
+				}
+			}
+		}
+		n++;
+	}
+	if (d)
+		closedir(d);
+	*out = v;
+	return n;
+}
+#endif
+
+void
+loop_reap_left(struct run *r)
+{
+	double end;
+	struct timespec slice = { 0, 10000000 };
+
+	/* the groups of finished steps: gone, or killed at their time */
+	while (r->nlinger > 0) {
+		reap(r);
+		if (check_lingering(r, proc_now()) == 0)
+			break;
+		nanosleep(&slice, NULL);
+	}
+	reap(r);
+	(void)end;
+#ifdef __linux__
+	{
+		struct adopted *v = NULL;
+		size_t n = adopted_list(&v), i, k, alive;
+
+		/* what escaped the groups: TERM, the grace, KILL */
+		end = proc_now() + r->o.grace;
+		for (i = 0; i < n; i++)
+			kill(v[i].pid, SIGTERM);
+		while (n > 0) {
+			reap(r);
+			for (i = 0, alive = 0; i < n; i++)
+				alive += kill(v[i].pid, 0) == 0;
+			if (!alive || proc_now() >= end)
+				break;
+			nanosleep(&slice, NULL);
+		}
+		for (i = 0; i < n; i++)
+			kill(v[i].pid, SIGKILL);
+		for (i = 0; i < n; i++)
+			waitpid(v[i].pid, NULL, 0);
+		/* one message per step */
+		for (i = 0; i < n; i++) {
+			if (!v[i].key[0])
+				continue;
+			for (k = i + 1, alive = 1; k < n; k++)
+				if (strcmp(v[k].key, v[i].key) == 0) {
+					alive++;
+					v[k].key[0] = '\0';
+				}
+			left_behind(r, v[i].key, alive);
+		}
+		free(v);
+	}
+#endif
 }

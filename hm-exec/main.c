@@ -12,12 +12,12 @@
 #include <sys/prctl.h>
 #endif
 
-#include "exec.h"
+#include "esc.h"
 #include "file.h"
 #include "ir_check.h"
 #include "ir_load.h"
-#include "ir_write.h"
-#include "jsonw.h"
+#include "proc.h"
+#include "run.h"
 #include "tool.h"
 
 /*
@@ -33,8 +33,8 @@ static const char usage_text[] =
     "usage: hm-exec [-knv] [-j N] [-e NAME=VALUE] [--bake PATH]\n"
     "               [--definition PATH] [--emit-ir FILE] [--events FILE|-]\n"
     "               [--grace SECONDS] [--junit FILE] [--log-dir DIR]\n"
-    "               [--max-depth N] [--pipeline SLUG] [--target NAME]\n"
-    "               [FILE | DEFINITION.yml]\n";
+    "               [--max-depth N] [--pipeline SLUG] [--runner NAME]\n"
+    "               [--target NAME] [FILE | DEFINITION.yml]\n";
 
 static _Noreturn void
 usage(const char *why, const char *arg)
@@ -182,6 +182,8 @@ parse_args(struct run_opts *o, int argc, char **argv)
 			o->definition = val;
 		else if (FLAG("--pipeline"))
 			o->pipeline = val;
+		else if (FLAG("--runner"))
+			o->runner = val;
 		else if (FLAG("--target"))
 			o->target = val;
 		else if (FLAG("--env"))
@@ -205,9 +207,11 @@ parse_args(struct run_opts *o, int argc, char **argv)
 		usage("invalid target name", o->target);
 }
 
+/* The log directory, HM_RUN_ID and HM_OUTPUTS. */
 static void
 run_setup(struct run *r)
 {
+	struct sink_run *sr = &r->sinks.run;
 	time_t t = time(NULL);
 	struct tm tm;
 	char stamp[32];
@@ -216,15 +220,15 @@ run_setup(struct run *r)
 
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	strftime(r->started_at, sizeof(r->started_at), "%Y-%m-%dT%H:%M:%S",
+	strftime(sr->started_at, sizeof(sr->started_at), "%Y-%m-%dT%H:%M:%S",
 	    &tm);
-	snprintf(r->run_id, sizeof(r->run_id), "%s-%ld", stamp,
+	snprintf(sr->run_id, sizeof(sr->run_id), "%s-%ld", stamp,
 	    (long)getpid());
 	if (r->o.log_dir) {
 		r->log_dir = xstrdup(r->o.log_dir);
 	} else {
-		r->log_dir = xmalloc(strlen(r->run_id) + 16);
-		sprintf(r->log_dir, ".hm/logs/%s", r->run_id);
+		r->log_dir = xmalloc(strlen(sr->run_id) + 16);
+		sprintf(r->log_dir, ".hm/logs/%s", sr->run_id);
 	}
 	/* made 0700; refused if another user can write to it (file.h) */
 	if (file_private_dir(r->log_dir, &why) < 0) {
@@ -237,16 +241,22 @@ run_setup(struct run *r)
 	if (!r->o.log_dir) {
 		/* .hm/logs/latest names the newest run; best effort */
 		unlink(".hm/logs/latest");
-		if (symlink(r->run_id, ".hm/logs/latest") < 0) {
+		if (symlink(sr->run_id, ".hm/logs/latest") < 0) {
 			/* not worth failing the run for */
 		}
 	}
 	r->outputs_path = xmalloc(strlen(r->log_dir) + 16);
 	sprintf(r->outputs_path, "%s/outputs.json", r->log_dir);
-	r->outputs_dirty = true;
+	r->outputs.dirty = true;
 	r->jobs = xcalloc((size_t)r->o.jobs, sizeof(*r->jobs));
 	for (i = 0; i < r->o.jobs; i++)
-		r->jobs[i].fd = r->jobs[i].frag_fd = r->jobs[i].logfd = -1;
+		r->jobs[i].a.out_fd = r->jobs[i].a.frag_fd = -1;
+	sr->log_dir = r->log_dir;
+	sr->jobs = r->o.jobs;
+	sr->verbose = r->o.verbose;
+	sr->grace = r->o.grace;
+	sr->plan = &r->plan;
+	sr->doc = r->doc;
 }
 
 /*
@@ -275,23 +285,87 @@ jobserver_setup(struct run *r)
 	}
 }
 
-static int
-emit_ir(struct run *r, const char *path)
+/* The sinks, in order: the log first (the others read what it fills). */
+static void
+sinks_setup(struct run *r)
 {
-	struct jsonw w;
-	char *s = NULL;
-	size_t len = 0;
-	int ret;
+	FILE *out = stdout;
+	void *ev = NULL;
 
-	jsonw_init(&w, -1, 2);
-	ir_write(r->doc, &w);
-	if (jsonw_finish(&w, &s, &len) < 0) {
-		free(s);
-		return -1;
+	if (r->o.events) {
+		if (!(ev = sink_events_new(r->o.events)))
+			dief(EXIT_IOERR, "cannot open '%s':", r->o.events);
+		if (strcmp(r->o.events, "-") == 0)
+			out = stderr;	/* stdout is the events' */
 	}
-	ret = write_atomic(path, s, len);
-	free(s);
-	return ret;
+	sinks_add(&r->sinks, &sink_log_ops, sink_log_new(r->o.jobs));
+	sinks_add(&r->sinks, &sink_outputs_ops, sink_outputs_new(&r->outputs,
+	    r->outputs_path));
+	sinks_add(&r->sinks, &sink_term_ops, sink_term_new(out, r->o.jobs));
+	if (ev)
+		sinks_add(&r->sinks, &sink_events_ops, ev);
+	if (r->o.junit)
+		sinks_add(&r->sinks, &sink_junit_ops, (void *)r->o.junit);
+	if (r->o.emit_ir)
+		sinks_add(&r->sinks, &sink_ir_ops, sink_ir_new(r->o.emit_ir,
+		    &r->doc));
+}
+
+/* The plan tells the sinks. */
+static void
+tell_sinks(void *ctx, struct step *s, bool ran)
+{
+	sinks_step_finished(ctx, s, ran);
+}
+
+/* -n: every step with its stage, stage by stage. */
+static void
+print_stages(const struct plan *p, FILE *f)
+{
+	uint32_t *stage, nstages = plan_stages(p, &stage), i, l;
+	uint32_t *first = xcalloc((size_t)nstages + 2, sizeof(*first));
+	uint32_t *order = xcalloc((size_t)p->g.n + 1, sizeof(*order));
+
+	/* a counting sort by stage keeps node order within a stage */
+	for (i = 0; i < p->g.n; i++)
+		if (p->step[i])
+			first[stage[i]]++;
+	for (l = 1; l <= nstages + 1; l++)
+		first[l] += first[l - 1];
+	for (i = p->g.n; i-- > 0;)
+		if (p->step[i])
+			order[--first[stage[i]]] = i;
+	for (l = 1; l <= nstages; l++) {
+		uint32_t k;
+
+		for (k = first[l]; k < first[l + 1]; k++) {
+			const struct gnode *gn = &p->g.nodes[order[k]];
+
+			if (k == first[l])
+				fprintf(f, "stage %u:\n", l);
+			fprintf(f, "  %s", gn->key);
+			if (gn->step && gn->step->label &&
+			    strcmp(gn->step->label, gn->key) != 0) {
+				const char *lb = gn->step->label;
+				size_t n = strlen(lb);
+				char *pl = xmalloc(esc_len(lb, n) + 1);
+
+				/* control characters escaped (esc.h) */
+				fprintf(f, " (%s)", esc_write(pl, lb, n));
+				free(pl);
+			}
+			if (gn->kind == GN_DYNAMIC)
+				fprintf(f, " [dynamic: bakes target '%s' when"
+				    " reached]", ir_more(gn->step)->target_name);
+			if (gn->state_from != GRAPH_NONE)
+				fprintf(f, " builds in %s",
+				    p->g.nodes[gn->state_from].key);
+			fputc('\n', f);
+		}
+	}
+	free(stage);
+	free(first);
+	free(order);
 }
 
 /* Keep 0, 1 and 2 open, so that no pipe of ours ever lands on them. */
@@ -306,77 +380,74 @@ std_fds(void)
 		close(fd);
 }
 
+extern char **environ;
+
 int
 main(int argc, char **argv)
 {
+	struct plan_listener pl = { NULL, tell_sinks };
+	struct runner_run rr;
 	static struct run r;	/* static: reachable to the end, for LSan */
-	int code;
+	int code, c;
+	char *msg;
 
 	tool_init("hm-exec");
 	std_fds();
 	memset(&r, 0, sizeof(r));
 	parse_args(&r.o, argc, argv);
-	r.t0 = now();
-	r.out = stdout;
-	r.events_fd = -1;
+	r.sinks.run.t0 = proc_now();
+	pl.ctx = &r.sinks;
+	plan_init(&r.plan, &pl, r.o.keep_going);
 
 	if ((code = entry_load(&r)) != 0)
 		return code;
 	if (r.o.dry_run) {
-		plan_print(&r, stdout);
+		print_stages(&r.plan, stdout);
 		return close_stdout();
 	}
 
-	if (r.o.events && strcmp(r.o.events, "-") == 0) {
-		r.events_fd = 1;
-		r.out = stderr;
-	} else if (r.o.events) {
-		r.events_fd = open(r.o.events, O_WRONLY | O_CREAT | O_TRUNC |
-		    O_CLOEXEC, 0666);
-		if (r.events_fd < 0)
-			dief(EXIT_IOERR, "cannot open '%s':", r.o.events);
-	}
 	jobserver_setup(&r);
 	run_setup(&r);
-	out_init(&r);
+	sinks_setup(&r);
+	memset(&rr, 0, sizeof(rr));
+	rr.run_id = r.sinks.run.run_id;
+	rr.log_dir = r.log_dir;
+	rr.doc = r.doc;
+	rr.grace = r.o.grace;
+	rr.jobs = r.o.jobs;
+	if ((code = runners_init(&r.runners, r.o.runner, &rr, &msg)) != 0) {
+		warnf("%s", msg ? msg : "cannot set up the runner");
+		free(msg);
+		return code;
+	}
+	env_base_init(&r.env, environ, &r.doc->env);
 	if (loop_init() < 0)
 		dief(EXIT_SOFTWARE, "cannot set up signal handling:");
 #ifdef __linux__
 	/* adopt what steps leave behind, so that orphans are reaped here */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 #endif
-	events_run_started(&r);
-	loop_run(&r);
+	if ((code = sinks_run_started(&r.sinks)) != 0)
+		return code;
+	if (loop_run(&r) < 0)
+		dief(EXIT_SOFTWARE, "poll:");
 	jobserver_close(&r.js);
-	plan_cancel_rest(&r);
+	plan_cancel_rest(&r.plan);
+	loop_reap_left(&r);
+	runners_release(&r.runners);
 
-	code = r.failed ? 1 : 0;
-	if (r.interrupted)
-		code = 128 + r.interrupted;
-	out_summary(&r);
-	events_run_finished(&r, code);
-	if (r.o.junit && junit_write(&r, r.o.junit) < 0) {
-		warnf("cannot write '%s':", r.o.junit);
-		code = code ? code : EXIT_IOERR;
-	}
-	if (r.o.emit_ir && emit_ir(&r, r.o.emit_ir) < 0) {
-		warnf("cannot write '%s':", r.o.emit_ir);
-		code = code ? code : EXIT_IOERR;
-	}
-	if (r.events_fd > 1 && close(r.events_fd) < 0 && !r.events_errno)
-		r.events_errno = errno;
-	if (r.events_errno) {
-		errno = r.events_errno;
-		warnf("cannot write events to '%s':", r.o.events);
-		code = code ? code : EXIT_IOERR;
-	}
-	if (r.log_errno)
-		code = code ? code : EXIT_IOERR;
-	if (r.interrupted) {
+	code = r.plan.failed ? 1 : 0;
+	if (r.plan.interrupted)
+		code = 128 + r.plan.interrupted;
+	r.sinks.run.interrupted = r.plan.interrupted;
+	if ((c = sinks_run_finished(&r.sinks, code)) != 0 && code == 0)
+		code = c;
+	sinks_release(&r.sinks);
+	if (r.plan.interrupted) {
 		/* die by the signal, so that a shell running us stops too */
 		fflush(NULL);
-		signal(r.interrupted, SIG_DFL);
-		raise(r.interrupted);
+		signal(r.plan.interrupted, SIG_DFL);
+		raise(r.plan.interrupted);
 		return code;
 	}
 	if (close_stdout() != 0 && code == 0)

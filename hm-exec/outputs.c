@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "exec.h"
 #include "jsonw.h"
+#include "outputs.h"
 #include "tool.h"
 
 #define OUTPUT_MAX	(1u << 20)	/* bytes read from one HM_OUTPUT */
@@ -49,14 +49,14 @@ name_ok(const char *s, size_t n)
 }
 
 static void
-outputs_set(struct run *r, const char *key, const char *name, size_t nl,
+outputs_set(struct outputs *o, const char *key, const char *name, size_t nl,
     const char *value, size_t vl)
 {
 	struct output_kv *kv;
 	size_t i;
 
-	for (i = 0; i < r->nouts; i++) {
-		kv = &r->outs[i];
+	for (i = 0; i < o->n; i++) {
+		kv = &o->v[i];
 		if (strcmp(kv->key, key) == 0 && strlen(kv->name) == nl &&
 		    memcmp(kv->name, name, nl) == 0) {
 			free(kv->value);
@@ -66,11 +66,11 @@ outputs_set(struct run *r, const char *key, const char *name, size_t nl,
 			return;
 		}
 	}
-	if (r->nouts == r->capouts) {
-		r->capouts = r->capouts ? 2 * r->capouts : 16;
-		r->outs = xreallocarray(r->outs, r->capouts, sizeof(*r->outs));
+	if (o->n == o->cap) {
+		o->cap = o->cap ? 2 * o->cap : 16;
+		o->v = xreallocarray(o->v, o->cap, sizeof(*o->v));
 	}
-	kv = &r->outs[r->nouts++];
+	kv = &o->v[o->n++];
 	kv->key = xstrdup(key);
 	kv->name = xmalloc(nl + 1);
 	memcpy(kv->name, name, nl);
@@ -81,16 +81,16 @@ outputs_set(struct run *r, const char *key, const char *name, size_t nl,
 }
 
 void
-outputs_collect(struct run *r, struct srec *rec)
+outputs_collect(struct outputs *o, const char *key, const char *path,
+    struct diag_list *dl)
 {
-	struct diag_list dl = DIAG_LIST_INIT;
 	char *buf, *p, *end, *nl, *eq;
 	unsigned line = 0;
 	size_t n = 0;
 	ssize_t k;
 	int fd;
 
-	fd = open(rec->out_path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	buf = xmalloc(OUTPUT_MAX + 1);
@@ -103,9 +103,9 @@ outputs_collect(struct run *r, struct srec *rec)
 	}
 	close(fd);
 	if (n == OUTPUT_MAX) {
-		struct srcpos pos = { rec->out_path, 0, 0 };
+		struct srcpos pos = { path, 0, 0 };
 
-		diag_report(&dl, W_EXEC_OUTPUT_SIZE, pos, OUTPUT_MAX);
+		diag_report(dl, W_EXEC_OUTPUT_SIZE, pos, OUTPUT_MAX);
 	}
 	buf[n] = '\0';
 	end = buf + n;
@@ -119,56 +119,61 @@ outputs_collect(struct run *r, struct srec *rec)
 		eq = memchr(p, '=', (size_t)(nl - p));
 		if (!eq || !name_ok(p, (size_t)(eq - p)) ||
 		    memchr(p, '\0', (size_t)(nl - p))) {
-			struct srcpos pos = { rec->out_path, line, 1 };
+			struct srcpos pos = { path, line, 1 };
 
-			diag_report(&dl, W_EXEC_OUTPUT_LINE, pos);
+			diag_report(dl, W_EXEC_OUTPUT_LINE, pos);
 			continue;
 		}
-		outputs_set(r, rec->key, p, (size_t)(eq - p), eq + 1,
+		outputs_set(o, key, p, (size_t)(eq - p), eq + 1,
 		    (size_t)(nl - eq - 1));
-		r->outputs_dirty = true;
+		o->dirty = true;
 	}
 	free(buf);
-	if (dl.n) {
-		out_status_clear(r);
-		fflush(r->out);
-		diag_print_all(&dl, stderr);
-	}
-	diag_list_release(&dl);
 }
 
 int
-outputs_flush(struct run *r)
+outputs_json(struct outputs *o, char **s, size_t *len)
 {
 	struct jsonw w;
-	char *s = NULL;
-	size_t i, len = 0;
-	int ret;
+	size_t i;
 
-	if (!r->outputs_dirty)
-		return 0;
-	r->outputs_dirty = false;
+	o->dirty = false;
 	jsonw_init(&w, -1, 2);
 	jsonw_obj_begin(&w);
-	for (i = 0; i < r->nouts; i++) {
-		if (i == 0 || strcmp(r->outs[i - 1].key, r->outs[i].key) != 0) {
+	for (i = 0; i < o->n; i++) {
+		if (i == 0 || strcmp(o->v[i - 1].key, o->v[i].key) != 0) {
 			if (i > 0)
 				jsonw_obj_end(&w);
-			jsonw_key(&w, r->outs[i].key);
+			jsonw_key(&w, o->v[i].key);
 			jsonw_obj_begin(&w);
 		}
-		jsonw_key(&w, r->outs[i].name);
-		jsonw_str(&w, r->outs[i].value);
+		jsonw_key(&w, o->v[i].name);
+		jsonw_str(&w, o->v[i].value);
 	}
-	if (r->nouts)
+	if (o->n)
 		jsonw_obj_end(&w);
 	jsonw_obj_end(&w);
 	jsonw_newline(&w);
-	if (jsonw_finish(&w, &s, &len) < 0) {
-		free(s);
+	*s = NULL;
+	*len = 0;
+	if (jsonw_finish(&w, s, len) < 0) {
+		free(*s);
+		*s = NULL;
 		return -1;
 	}
-	ret = write_atomic(r->outputs_path, s, len);
-	free(s);
-	return ret;
+	return 0;
+}
+
+void
+outputs_release(struct outputs *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n; i++) {
+		free(o->v[i].key);
+		free(o->v[i].name);
+		free(o->v[i].value);
+	}
+	free(o->v);
+	memset(o, 0, sizeof(*o));
 }

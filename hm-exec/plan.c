@@ -1,9 +1,9 @@
-/* hm: the run state over the graph: ready queue, skips, the status algebra. */
+/* hm: hm-exec's plan: the run state over the graph and the status algebra. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "esc.h"
-#include "exec.h"
+#include "plan.h"
 #include "tool.h"
 
 /*
@@ -12,7 +12,8 @@
  * or soft-failed. A virtual node then passes at once (or is skipped); a
  * step becomes ready (or is skipped). While the run is stopping (a hard
  * failure without -k), a ready step is canceled unless it stands behind
- * a continue_on_failure wait (prot); after an interrupt, always.
+ * a continue_on_failure wait (survives_stop); after an interrupt,
+ * always.
  */
 
 static uint64_t
@@ -26,52 +27,110 @@ hash_str(const char *s)
 }
 
 static void
-htab_grow(struct run *r)
+htab_grow(struct plan *p)
 {
-	size_t i, cap = r->hcap ? 2 * r->hcap : 1024;
-	struct srec **t = xcalloc(cap, sizeof(*t));
+	size_t i, cap = p->hcap ? 2 * p->hcap : 1024;
+	struct step **t = xcalloc(cap, sizeof(*t));
 
-	for (i = 0; i < r->nrecs; i++) {
-		struct srec *s = r->recs[i];
+	for (i = 0; i < p->nsteps; i++) {
+		struct step *s = p->steps[i];
 		size_t h = hash_str(s->key) & (cap - 1);
 
 		s->hnext = t[h];
 		t[h] = s;
 	}
-	free(r->htab);
-	r->htab = t;
-	r->hcap = cap;
+	free(p->htab);
+	p->htab = t;
+	p->hcap = cap;
 }
 
-struct srec *
-rec_get(struct run *r, const char *key, bool create)
+struct step *
+plan_step(struct plan *p, const char *key, bool create)
 {
-	struct srec *s;
+	struct step *s;
 	size_t h;
 
-	if (r->hcap) {
-		h = hash_str(key) & (r->hcap - 1);
-		for (s = r->htab[h]; s; s = s->hnext)
+	if (p->hcap) {
+		h = hash_str(key) & (p->hcap - 1);
+		for (s = p->htab[h]; s; s = s->hnext)
 			if (strcmp(s->key, key) == 0)
 				return s;
 	}
 	if (!create)
 		return NULL;
-	if (r->nrecs + 1 > r->hcap / 2)
-		htab_grow(r);
-	if (r->nrecs == r->caprecs) {
-		r->caprecs = r->caprecs ? 2 * r->caprecs : 256;
-		r->recs = xreallocarray(r->recs, r->caprecs, sizeof(*r->recs));
+	if (p->nsteps + 1 > p->hcap / 2)
+		htab_grow(p);
+	if (p->nsteps == p->capsteps) {
+		p->capsteps = p->capsteps ? 2 * p->capsteps : 256;
+		p->steps = xreallocarray(p->steps, p->capsteps,
+		    sizeof(*p->steps));
 	}
 	s = xcalloc(1, sizeof(*s));
 	s->key = xstrdup(key);
 	s->exit_code = -1;
 	s->node = GRAPH_NONE;
-	r->recs[r->nrecs++] = s;
-	h = hash_str(key) & (r->hcap - 1);
-	s->hnext = r->htab[h];
-	r->htab[h] = s;
+	p->steps[p->nsteps++] = s;
+	h = hash_str(key) & (p->hcap - 1);
+	s->hnext = p->htab[h];
+	p->htab[h] = s;
 	return s;
+}
+
+const char *
+step_status_name(enum step_status s)
+{
+	switch (s) {
+	case ST_WAITING:	return "waiting";
+	case ST_READY:		return "ready";
+	case ST_RUNNING:	return "running";
+	case ST_PASSED:		return "passed";
+	case ST_SOFT_FAILED:	return "soft_failed";
+	case ST_FAILED:		return "failed";
+	case ST_SKIPPED:	return "skipped";
+	case ST_CANCELED:	return "canceled";
+	case ST_RELEASED:	return "released";
+	}
+	return "?";
+}
+
+const char *
+step_status(const struct step *s)
+{
+	if (s->status == ST_FAILED && s->timed_out)
+		return "timed_out";
+	return step_status_name(s->status);
+}
+
+/* Whether the status line counts s: in the graph, or finished. */
+static bool
+counted(const struct step *s, enum step_status st)
+{
+	return s->node != GRAPH_NONE || ST_FINAL(st);
+}
+
+/* Every status change of a step goes through here: the counters. */
+static void
+set_status(struct plan *p, struct step *s, enum step_status st)
+{
+	p->ntotal += counted(s, st) - counted(s, s->status);
+	p->ndone += ST_FINAL(st) - ST_FINAL(s->status);
+	p->nrunning += (st == ST_RUNNING) - (s->status == ST_RUNNING);
+	s->status = st;
+}
+
+static void
+recount(struct plan *p)
+{
+	size_t i;
+
+	p->ntotal = p->ndone = p->nrunning = 0;
+	for (i = 0; i < p->nsteps; i++) {
+		const struct step *s = p->steps[i];
+
+		p->ntotal += counted(s, s->status);
+		p->ndone += ST_FINAL(s->status);
+		p->nrunning += s->status == ST_RUNNING;
+	}
 }
 
 static bool
@@ -80,10 +139,11 @@ is_step(const struct gnode *n)
 	return n->kind == GN_COMMAND || n->kind == GN_DYNAMIC;
 }
 
-static enum st
+static enum step_status
 node_status(const struct plan *p, uint32_t n)
 {
-	return p->rec[n] ? p->rec[n]->status : (enum st)p->vst[n];
+	return p->step[n] ? p->step[n]->status :
+	    (enum step_status)p->virt_status[n];
 }
 
 static void
@@ -97,7 +157,7 @@ push_work(struct plan *p, uint32_t n)
  * it again only after it was taken), so n slots always suffice once the
  * taken ones are dropped.
  */
-void
+static void
 plan_queue(struct plan *p, uint32_t n)
 {
 	if (p->qtail == (size_t)p->g.n + 1) {
@@ -109,19 +169,45 @@ plan_queue(struct plan *p, uint32_t n)
 	p->queue[p->qtail++] = n;
 }
 
-/* Report a step that reached a final status without running. */
+/* A step reached a final status without running. */
 static void
-rec_final(struct run *r, struct srec *rec, enum st st)
+step_final(struct plan *p, struct step *s, enum step_status st)
 {
-	rec->status = st;
-	out_finished(r, rec, NULL);
-	events_step_finished(r, rec);
+	set_status(p, s, st);
+	if (p->listener.step_finished)
+		p->listener.step_finished(p->listener.ctx, s, false);
+}
+
+/*
+ * A group's status from its members' (ir-spec/status.md, "Groups"): any
+ * failed (or timed out) makes it failed; otherwise any skipped (or
+ * canceled) skipped; otherwise any soft-failed soft-failed; else passed.
+ * Its dependents see no difference between failed and skipped, but
+ * reports of groups do.
+ */
+static enum step_status
+group_status(const struct plan *p, const struct gnode *gn)
+{
+	bool failed = false, skipped = false, soft = false;
+	uint32_t i;
+
+	for (i = 0; i < gn->npreds; i++) {
+		const struct gnode *m = &p->g.nodes[gn->preds[i].node];
+		enum step_status ms = node_status(p, gn->preds[i].node);
+
+		if (m->kind == GN_WAIT || m->kind == GN_ENTER)
+			continue;
+		failed |= ms == ST_FAILED;
+		skipped |= ms == ST_SKIPPED || ms == ST_CANCELED;
+		soft |= ms == ST_SOFT_FAILED;
+	}
+	return failed ? ST_FAILED : skipped ? ST_SKIPPED : soft ?
+	    ST_SOFT_FAILED : ST_PASSED;
 }
 
 static void
-evaluate(struct run *r, uint32_t n)
+evaluate(struct plan *p, uint32_t n)
 {
-	struct plan *p = &r->plan;
 	const struct gnode *gn = &p->g.nodes[n];
 	bool sat = true, clean = true;
 	uint32_t i, k;
@@ -129,7 +215,7 @@ evaluate(struct run *r, uint32_t n)
 	if (node_status(p, n) != ST_WAITING)
 		return;
 	for (i = 0; i < gn->npreds; i++) {
-		enum st ps = node_status(p, gn->preds[i].node);
+		enum step_status ps = node_status(p, gn->preds[i].node);
 
 		k = gn->preds[i].kind;
 		if (!ST_OK(ps))
@@ -140,31 +226,34 @@ evaluate(struct run *r, uint32_t n)
 		 * (GE_BARRIER) still sees that something failed.
 		 */
 		if (k != GE_ANY && !ST_OK(ps) &&
-		    !(ps == ST_DIRTY && k == GE_ORDER))
+		    !(ps == ST_RELEASED && k == GE_ORDER))
 			sat = false;
 	}
-	if (!p->rec[n]) {
-		p->vst[n] = !sat ? ST_SKIPPED : gn->kind == GN_WAIT && !clean ?
-		    ST_DIRTY : ST_PASSED;
+	if (!p->step[n]) {
+		if (gn->kind == GN_EXIT)
+			p->virt_status[n] = group_status(p, gn);
+		else
+			p->virt_status[n] = !sat ? ST_SKIPPED :
+			    gn->kind == GN_WAIT && !clean ? ST_RELEASED :
+			    ST_PASSED;
 		push_work(p, n);
 		return;
 	}
 	if (!sat) {
-		rec_final(r, p->rec[n], ST_SKIPPED);
+		step_final(p, p->step[n], ST_SKIPPED);
 		push_work(p, n);
-	} else if (r->interrupted || (r->stopping && !p->prot[n])) {
-		rec_final(r, p->rec[n], ST_CANCELED);
+	} else if (p->interrupted || (p->stopping && !p->survives_stop[n])) {
+		step_final(p, p->step[n], ST_CANCELED);
 		push_work(p, n);
 	} else {
-		p->rec[n]->status = ST_READY;
+		set_status(p, p->step[n], ST_READY);
 		plan_queue(p, n);
 	}
 }
 
 static void
-propagate(struct run *r)
+propagate(struct plan *p)
 {
-	struct plan *p = &r->plan;
 	uint32_t n, i, s;
 
 	while (p->nwork > 0) {
@@ -172,23 +261,60 @@ propagate(struct run *r)
 		for (i = 0; i < p->g.nodes[n].nsuccs; i++) {
 			s = p->g.nodes[n].succs[i];
 			if (p->pending[s] > 0 && --p->pending[s] == 0)
-				evaluate(r, s);
+				evaluate(p, s);
 		}
 	}
 }
 
 void
-plan_release(struct plan *p)
+plan_init(struct plan *p, const struct plan_listener *listener,
+    bool keep_going)
+{
+	memset(p, 0, sizeof(*p));
+	if (listener)
+		p->listener = *listener;
+	p->keep_going = keep_going;
+}
+
+/* The per-node arrays and the graph. */
+static void
+nodes_release(struct plan *p)
 {
 	if (p->built)
 		graph_release(&p->g);
-	free(p->vst);
+	p->built = false;
+	free(p->virt_status);
 	free(p->pending);
-	free(p->rec);
-	free(p->prot);
+	free(p->step);
+	free(p->survives_stop);
 	free(p->topo);
 	free(p->queue);
 	free(p->work);
+	p->virt_status = p->survives_stop = NULL;
+	p->pending = p->topo = p->queue = p->work = NULL;
+	p->step = NULL;
+	p->qhead = p->qtail = p->nwork = 0;
+}
+
+void
+plan_release(struct plan *p)
+{
+	size_t i;
+
+	nodes_release(p);
+	for (i = 0; i < p->nsteps; i++) {
+		struct step *s = p->steps[i];
+
+		free(s->key);
+		free(s->label);
+		free(s->reason);
+		free(s->log_path);
+		free(s->out_path);
+		free(s->tail);
+		free(s);
+	}
+	free(p->steps);
+	free(p->htab);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -217,8 +343,8 @@ plan_order(struct plan *p)
 
 		for (k = 0; k < gn->npreds; k++)
 			if (gn->preds[k].kind == GE_ANY ||
-			    p->prot[gn->preds[k].node])
-				p->prot[p->topo[i]] = 1;
+			    p->survives_stop[gn->preds[k].node])
+				p->survives_stop[p->topo[i]] = 1;
 	}
 }
 
@@ -241,152 +367,205 @@ label_of(const struct gnode *gn)
 }
 
 int
-plan_build(struct run *r, struct diag_list *diags)
+plan_build(struct plan *p, struct ir_doc *doc, struct diag_list *diags)
 {
-	struct plan np, *p = &r->plan;
+	struct graph g;
 	uint32_t i, n;
 	size_t k;
 
-	memset(&np, 0, sizeof(np));
-	if (graph_build(&np.g, r->doc, diags) < 0) {
-		graph_release(&np.g);
+	memset(&g, 0, sizeof(g));
+	if (graph_build(&g, doc, diags) < 0) {
+		graph_release(&g);
 		return -1;
 	}
-	np.built = true;
-	plan_release(p);
-	*p = np;
+	nodes_release(p);
+	p->g = g;
+	p->built = true;
 	n = p->g.n;
-	p->vst = xcalloc(n + 1, 1);
+	p->virt_status = xcalloc(n + 1, 1);
 	p->pending = xcalloc(n + 1, sizeof(*p->pending));
-	p->rec = xcalloc(n + 1, sizeof(*p->rec));
-	p->prot = xcalloc(n + 1, 1);
+	p->step = xcalloc(n + 1, sizeof(*p->step));
+	p->survives_stop = xcalloc(n + 1, 1);
 	p->topo = xcalloc(n + 1, sizeof(*p->topo));
 	p->queue = xcalloc(n + 1, sizeof(*p->queue));
 	p->work = xcalloc(n + 1, sizeof(*p->work));
 
-	for (k = 0; k < r->nrecs; k++)
-		r->recs[k]->node = GRAPH_NONE;
+	for (k = 0; k < p->nsteps; k++) {
+		p->steps[k]->node = GRAPH_NONE;
+		p->steps[k]->state_from = NULL;
+	}
 	for (i = 0; i < n; i++) {
 		const struct gnode *gn = &p->g.nodes[i];
-		struct srec *rec;
+		struct step *s;
 
 		p->pending[i] = gn->npreds;
 		if (!is_step(gn))
 			continue;
-		rec = rec_get(r, gn->key, true);
-		if (!rec->label)
-			rec->label = label_of(gn);
-		rec->step = gn->step;
-		rec->dynamic = gn->kind == GN_DYNAMIC;
-		rec->node = i;
-		p->rec[i] = rec;
+		s = plan_step(p, gn->key, true);
+		if (!s->label)
+			s->label = label_of(gn);
+		s->ir = gn->step;
+		s->dynamic = gn->kind == GN_DYNAMIC;
+		s->node = i;
+		if (gn->state_from != GRAPH_NONE)
+			s->state_from = p->g.nodes[gn->state_from].key;
+		p->step[i] = s;
 	}
+	recount(p);
 	plan_order(p);
 	/* Queue what was ready before the rebuild, in node order. */
 	for (i = 0; i < n; i++)
-		if (p->rec[i] && p->rec[i]->status == ST_READY)
+		if (p->step[i] && p->step[i]->status == ST_READY)
 			plan_queue(p, i);
 	for (i = 0; i < n; i++)
 		if (p->pending[i] == 0)
-			evaluate(r, i);
+			evaluate(p, i);
 	for (i = 0; i < n; i++)
-		if (p->rec[i] && ST_FINAL(p->rec[i]->status))
+		if (p->step[i] && ST_FINAL(p->step[i]->status))
 			push_work(p, i);
-	propagate(r);
+	propagate(p);
 	return 0;
 }
 
-uint32_t
-plan_next(struct run *r)
+struct step *
+plan_next(struct plan *p)
 {
-	struct plan *p = &r->plan;
 	uint32_t n;
 
 	while (p->qhead < p->qtail) {
 		n = p->queue[p->qhead++];
-		if (p->rec[n] && p->rec[n]->status == ST_READY)
-			return n;
+		if (p->step[n] && p->step[n]->status == ST_READY)
+			return p->step[n];
 	}
-	return GRAPH_NONE;
+	return NULL;
+}
+
+bool
+plan_has_queued(const struct plan *p)
+{
+	return p->qhead < p->qtail;
 }
 
 void
-plan_finished(struct run *r, struct srec *rec)
+plan_started(struct plan *p, struct step *s)
 {
-	struct plan *p = &r->plan;
+	s->attempt++;
+	set_status(p, s, ST_RUNNING);
+	s->timed_out = false;
+	s->exit_code = -1;
+	s->signo = 0;
+	free(s->reason);
+	s->reason = NULL;
+}
 
-	if (rec->node == GRAPH_NONE || p->rec[rec->node] != rec)
+/*
+ * Cancel what is queued and does not survive a stop (all: everything).
+ * The queue is copied first: canceling propagates, and what becomes
+ * ready on the way is queued, which may move the queue under a walk by
+ * index and skip entries.
+ */
+static void
+plan_stop(struct plan *p, bool all)
+{
+	size_t i, nq = p->qtail - p->qhead;
+	uint32_t n, *q;
+
+	if (nq == 0)
 		return;
-	push_work(p, rec->node);
-	propagate(r);
-}
-
-void
-plan_stop(struct run *r, bool all)
-{
-	struct plan *p = &r->plan;
-	size_t i;
-	uint32_t n;
-
-	for (i = p->qhead; i < p->qtail; i++) {
-		n = p->queue[i];
-		if (!p->rec[n] || p->rec[n]->status != ST_READY)
+	q = xcalloc(nq, sizeof(*q));
+	memcpy(q, p->queue + p->qhead, nq * sizeof(*q));
+	for (i = 0; i < nq; i++) {
+		n = q[i];
+		if (!p->step[n] || p->step[n]->status != ST_READY)
 			continue;
-		if (!all && p->prot[n])
+		if (!all && p->survives_stop[n])
 			continue;
-		rec_final(r, p->rec[n], ST_CANCELED);
+		step_final(p, p->step[n], ST_CANCELED);
 		push_work(p, n);
-		propagate(r);
+		propagate(p);
 	}
+	free(q);
 }
 
 void
-plan_cancel_rest(struct run *r)
+plan_attempt_done(struct plan *p, struct step *s, bool ok)
 {
-	struct plan *p = &r->plan;
+	bool retry;
+
+	retry = !ok && !p->interrupted && s->ir && s->ir->has_retry &&
+	    s->attempt <= s->ir->retry;
+	if (retry) {
+		/* told as failed, then queued again: not final for the
+		 * graph */
+		set_status(p, s, ST_FAILED);
+		s->will_retry = true;
+		if (p->listener.step_finished)
+			p->listener.step_finished(p->listener.ctx, s, true);
+		s->will_retry = false;
+		set_status(p, s, ST_READY);
+		if (s->node != GRAPH_NONE && p->step[s->node] == s)
+			plan_queue(p, s->node);
+		return;
+	}
+	if (ok)
+		set_status(p, s, ST_PASSED);
+	else if (p->interrupted)
+		set_status(p, s, ST_CANCELED);
+	else if (s->ir && s->ir->soft_fail)
+		set_status(p, s, ST_SOFT_FAILED);
+	else
+		set_status(p, s, ST_FAILED);
+	if (p->listener.step_finished)
+		p->listener.step_finished(p->listener.ctx, s, true);
+	if (s->status == ST_FAILED) {
+		p->failed = true;
+		if (!p->keep_going && !p->stopping) {
+			p->stopping = true;
+			plan_stop(p, false);
+		}
+	}
+	/* an expanded bake: the new graph already carries it over */
+	if (s->node == GRAPH_NONE || p->step[s->node] != s)
+		return;
+	push_work(p, s->node);
+	propagate(p);
+}
+
+void
+plan_interrupt(struct plan *p, int sig)
+{
+	if (p->interrupted)
+		return;
+	p->interrupted = sig;
+	plan_stop(p, true);
+}
+
+void
+plan_cancel_rest(struct plan *p)
+{
 	uint32_t i;
 
-	plan_stop(r, true);
+	plan_stop(p, true);
 	for (i = 0; i < p->g.n; i++) {
 		uint32_t n = p->topo[i];
 
-		if (p->rec[n] && !ST_FINAL(p->rec[n]->status) &&
-		    p->rec[n]->status != ST_RUNNING) {
-			rec_final(r, p->rec[n], ST_CANCELED);
+		if (p->step[n] && !ST_FINAL(p->step[n]->status) &&
+		    p->step[n]->status != ST_RUNNING) {
+			step_final(p, p->step[n], ST_CANCELED);
 			push_work(p, n);
-			propagate(r);
+			propagate(p);
 		}
 	}
 }
 
-void
-plan_counts(struct run *r, size_t *total, size_t *done)
-{
-	size_t i, t = 0, d = 0;
-
-	for (i = 0; i < r->nrecs; i++) {
-		const struct srec *s = r->recs[i];
-
-		if (s->node == GRAPH_NONE && !ST_FINAL(s->status))
-			continue;
-		t++;
-		if (ST_FINAL(s->status))
-			d++;
-	}
-	*total = t;
-	*done = d;
-}
-
 /*
- * -n: every step with its stage: steps of one stage can run in parallel
- * once the stages before have passed. A stage is the longest chain of
- * steps before a step; virtual nodes add nothing.
+ * A stage is the longest chain of steps before a step; virtual nodes add
+ * nothing. One pass in topological order.
  */
-void
-plan_print(struct run *r, FILE *f)
+uint32_t
+plan_stages(const struct plan *p, uint32_t **stage)
 {
-	struct plan *p = &r->plan;
-	uint32_t i, k, n = p->g.n, *level, maxl = 0, l;
+	uint32_t i, k, n = p->g.n, *level, nstages = 0, l;
 
 	level = xcalloc(n + 1, sizeof(*level));
 	for (i = 0; i < n; i++) {
@@ -395,42 +574,30 @@ plan_print(struct run *r, FILE *f)
 		l = 0;
 		for (k = 0; k < gn->npreds; k++) {
 			uint32_t q = gn->preds[k].node;
-			uint32_t ql = level[q] + (is_step(&p->g.nodes[q]) ? 1 : 0);
+			uint32_t ql = level[q] + (is_step(&p->g.nodes[q]) ?
+			    1 : 0);
 
 			if (ql > l)
 				l = ql;
 		}
 		level[p->topo[i]] = l;
-		if (is_step(gn) && l > maxl)
-			maxl = l;
+		if (is_step(gn) && l + 1 > nstages)
+			nstages = l + 1;
 	}
-	for (l = 0; l <= maxl; l++) {
-		bool any = false;
+	for (i = 0; i < n; i++)
+		level[i]++;
+	*stage = level;
+	return nstages;
+}
 
-		for (i = 0; i < n; i++) {
-			const struct gnode *gn = &p->g.nodes[i];
+int
+step_bake_depth(const struct step *s)
+{
+	const struct ir_step *p;
+	int d = 1;
 
-			if (!is_step(gn) || level[i] != l)
-				continue;
-			if (!any)
-				fprintf(f, "stage %u:\n", l + 1);
-			any = true;
-			fprintf(f, "  %s", gn->key);
-			if (gn->step && gn->step->label &&
-			    strcmp(gn->step->label, gn->key) != 0) {
-				char *pl = printable(gn->step->label);
-
-				fprintf(f, " (%s)", pl);
-				free(pl);
-			}
-			if (gn->kind == GN_DYNAMIC)
-				fprintf(f, " [dynamic: bakes target '%s' when"
-				    " reached]", ir_more(gn->step)->target_name);
-			if (gn->state_from != GRAPH_NONE)
-				fprintf(f, " builds in %s",
-				    p->g.nodes[gn->state_from].key);
-			fputc('\n', f);
-		}
-	}
-	free(level);
+	for (p = s->ir ? s->ir->parent : NULL; p; p = p->parent)
+		if (p->type == IR_GROUP && ir_more(p)->target_name)
+			d++;
+	return d;
 }

@@ -95,13 +95,13 @@ struct step {
 
 /*
  * What the plan tells: a step reached a final status, or failed with
- * will_retry set (it is queued again after the call). Steps that ran
- * have attempt > 0; skipped and canceled ones that never ran have
- * attempt 0 (or the attempt of a retry they never got to).
+ * will_retry set (it is queued again after the call). ran: an attempt
+ * of it just ended (plan_attempt_done); false for a step skipped or
+ * canceled without running (again).
  */
 struct plan_listener {
 	void *ctx;
-	void (*step_finished)(void *ctx, struct step *s);
+	void (*step_finished)(void *ctx, struct step *s, bool ran);
 };
 
 struct plan {
@@ -176,6 +176,8 @@ const char *step_status_name(enum step_status s);
 /* s's status name: step_status_name, or "timed_out" for a timed-out
  * failure. */
 const char *step_status(const struct step *s);
+/* How deep a dynamic step is nested in expansions (1: at the top). */
+int step_bake_depth(const struct step *s);
 /* Free the graph and every step. */
 void plan_release(struct plan *p);
 

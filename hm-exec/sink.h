@@ -4,8 +4,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "diag.h"
+#include "outputs.h"
 #include "plan.h"
 
 /*
@@ -23,6 +25,7 @@
  *			ends, -v lines, the status line, the summary
  *	sink_events.c	--events: JSON Lines
  *	sink_junit.c	--junit
+ *	sink_ir.c	--emit-ir
  *
  * To add one: write sink_NAME.c with a struct sink_ops and a
  * constructor, and register it in main.c's list. It touches nothing
@@ -66,6 +69,9 @@ struct sink_ops {
 	/* A line of hm-exec's own about s's running attempt ("attempt 2",
 	 * a baker's diagnostics), without its newline: for the log. */
 	void (*step_note)(struct sink *k, struct step *s, const char *line);
+	/* A baker's fragment for s, whole (kept beside the log). */
+	void (*step_fragment)(struct sink *k, struct step *s, const char *buf,
+	    size_t n);
 	/* s reached a final status, or failed with s->will_retry set (see
 	 * plan_listener). ran: an attempt ended here (its output is
 	 * complete), false for a step skipped or canceled. */
@@ -110,6 +116,8 @@ void sinks_step_output(struct sinks *ks, struct step *s, const char *buf,
     size_t n);
 void sinks_step_note(struct sinks *ks, struct step *s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+void sinks_step_fragment(struct sinks *ks, struct step *s, const char *buf,
+    size_t n);
 void sinks_step_finished(struct sinks *ks, struct step *s, bool ran);
 void sinks_step_expanded(struct sinks *ks, struct step *s,
     const char *const *keys, size_t n);
@@ -118,8 +126,23 @@ void sinks_tick(struct sinks *ks);
 int sinks_run_finished(struct sinks *ks, int code);
 void sinks_release(struct sinks *ks);
 
-/* The sinks of hm-exec (each in sink_NAME.c): state for sinks_add. */
+/*
+ * The sinks of hm-exec, each in sink_NAME.c: its ops, and a constructor
+ * of the state to pass to sinks_add (NULL with errno if a file cannot be
+ * opened).
+ */
 extern const struct sink_ops sink_log_ops, sink_outputs_ops, sink_term_ops,
-    sink_events_ops, sink_junit_ops;
+    sink_events_ops, sink_junit_ops, sink_ir_ops;
+/* The step logs; jobs slots of per-attempt state. */
+void *sink_log_new(long jobs);
+/* HM_OUTPUTS at path, from o (borrowed). */
+void *sink_outputs_new(struct outputs *o, const char *path);
+/* People's output on out (stdout, or stderr when events go to stdout). */
+void *sink_term_new(FILE *out, long jobs);
+/* --events path ("-": stdout). */
+void *sink_events_new(const char *path);
+/* --junit path: the state is the path itself (borrowed). */
+/* --emit-ir path: the document *doc at the end (both borrowed). */
+void *sink_ir_new(const char *path, struct ir_doc *const *doc);
 
 #endif

@@ -29,6 +29,18 @@ diag_format(enum diag_code code)
 	return catalogue[code].fmt;
 }
 
+char *
+diag_msg(enum diag_code code, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, code);
+	vsnprintf(buf, sizeof(buf), catalogue[code].fmt, ap);
+	va_end(ap);
+	return strdup(buf);
+}
+
 const char *
 diag_name(enum diag_code code)
 {

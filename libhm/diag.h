@@ -66,6 +66,12 @@ const char *diag_format(enum diag_code code);
 const char *diag_name(enum diag_code code);
 
 /*
+ * The catalogue's message for code with the varargs filled in, as a
+ * string from malloc (at most 1023 bytes); NULL if memory ran out.
+ */
+char *diag_msg(enum diag_code code, ...);
+
+/*
  * Format d as "prog: FILE:LINE:COL: LEVEL: MESSAGE" (position parts left
  * out when unknown) into a string from malloc; NULL if memory ran out.
  */

@@ -50,7 +50,8 @@
 
 struct proc {
 	/* set before proc_start */
-	const char *const *argv;	/* argv[0] is the program */
+	const char *const *argv;	/* argv[0] is the program, and $0 */
+	const char *path;		/* the program, when not argv[0] */
 	char *const *envp;		/* NULL: this process's environment */
 	bool search;			/* argv[0] without '/': look it up in
 					   this process's PATH */
@@ -71,8 +72,8 @@ struct proc {
 	bool stopping;			/* TERM was sent (proc_stop) */
 };
 
-#define PROC_INIT { NULL, NULL, false, PROC_INHERIT, PROC_INHERIT, 0, 5, \
-	0, -1, -1, 0, 0, 0, false, 0, false, false }
+#define PROC_INIT { .out = PROC_INHERIT, .err = PROC_INHERIT, .grace = 5, \
+	.out_fd = -1, .err_fd = -1 }
 
 /* Monotonic seconds: the clock of every deadline. */
 double proc_now(void);

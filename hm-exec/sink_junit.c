@@ -1,9 +1,11 @@
-/* hm: --junit: one testcase per step, failures with the tail of their log. */
+/* hm: the --junit sink: one testcase per step, failures with the tail of their log. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "exec.h"
+#include "file.h"
+#include "proc.h"
+#include "sink.h"
 #include "tool.h"
 
 struct buf {
@@ -101,15 +103,15 @@ buf_xml(struct buf *b, const char *s)
 	}
 }
 
-int
-junit_write(struct run *r, const char *path)
+static int
+junit_write(const struct sink_run *r, const char *path)
 {
 	struct buf b = { NULL, 0, 0 };
 	size_t i, tests = 0, fail = 0, skip = 0;
 	int ret;
 
-	for (i = 0; i < r->nrecs; i++) {
-		const struct srec *s = r->recs[i];
+	for (i = 0; i < r->plan->nsteps; i++) {
+		const struct step *s = r->plan->steps[i];
 
 		if (!ST_FINAL(s->status))
 			continue;
@@ -120,15 +122,15 @@ junit_write(struct run *r, const char *path)
 	buf_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	buf_printf(&b, "<testsuites name=\"hm-exec\" tests=\"%zu\" failures="
 	    "\"%zu\" errors=\"0\" skipped=\"%zu\" time=\"%.3f\">\n", tests,
-	    fail, skip, now() - r->t0);
+	    fail, skip, proc_now() - r->t0);
 	buf_printf(&b, "  <testsuite name=\"");
 	buf_xml(&b, r->doc && r->doc->source_pipeline ?
 	    r->doc->source_pipeline : "hm-exec");
 	buf_printf(&b, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
 	    "skipped=\"%zu\" time=\"%.3f\" timestamp=\"%s\">\n", tests, fail,
-	    skip, now() - r->t0, r->started_at);
-	for (i = 0; i < r->nrecs; i++) {
-		const struct srec *s = r->recs[i];
+	    skip, proc_now() - r->t0, r->started_at);
+	for (i = 0; i < r->plan->nsteps; i++) {
+		const struct step *s = r->plan->steps[i];
 		double t = s->attempt ? s->t_end - s->t_start : 0;
 
 		if (!ST_FINAL(s->status))
@@ -146,7 +148,7 @@ junit_write(struct run *r, const char *path)
 
 			if (s->timed_out)
 				snprintf(msg, sizeof(msg), "timed out after "
-				    "%llds", (long long)s->step->timeout_seconds);
+				    "%llds", (long long)s->ir->timeout_seconds);
 			else if (s->reason)
 				snprintf(msg, sizeof(msg), "%s", s->reason);
 			else if (s->signo)
@@ -174,12 +176,31 @@ junit_write(struct run *r, const char *path)
 			    "</system-out>\n" : "</failure>\n");
 		} else {
 			buf_printf(&b, "      <skipped message=\"%s\"/>\n",
-			    st_name(s->status));
+			    step_status_name(s->status));
 		}
 		buf_printf(&b, "    </testcase>\n");
 	}
 	buf_printf(&b, "  </testsuite>\n</testsuites>\n");
-	ret = write_atomic(path, b.s, b.n);
+	ret = file_write_atomic(path, b.s, b.n);
 	free(b.s);
 	return ret;
 }
+
+/* The report is written at the end; the state is its path. */
+static int
+junit_run_finished(struct sink *k, int code)
+{
+	const char *path = k->state;
+
+	(void)code;
+	if (junit_write(k->run, path) < 0) {
+		warnf("cannot write '%s':", path);
+		return EXIT_IOERR;
+	}
+	return 0;
+}
+
+const struct sink_ops sink_junit_ops = {
+	.name = "junit",
+	.run_finished = junit_run_finished,
+};

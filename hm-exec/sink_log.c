@@ -1,0 +1,264 @@
+/* hm: the log sink: each step's output in its log file, and a bounded tail. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "file.h"
+#include "sink.h"
+#include "tool.h"
+
+/*
+ * Output is spilled to the step's log as it arrives and only a bounded
+ * tail stays in memory (for failures), so a step printing 100 MB costs
+ * a fixed amount of memory. The log is created with the step's first
+ * output, and the HM_OUTPUT file only by the step: thousands of silent
+ * steps then cost no file creations (which dominated a run of 5,000
+ * 'true'). Registered first: the other sinks read the fields of struct
+ * step this one fills (log_path, log_written, out_path, log_start,
+ * nout, tail).
+ */
+#define TAIL_SIZE	4096	/* bytes of output kept in memory per job */
+#define TAIL_LINES	10	/* lines of a failure shown in the summary */
+
+struct log_slot {
+	int fd;			/* -1: not open */
+	bool pending;		/* the log opens with the first output */
+	char tail[TAIL_SIZE];	/* ring */
+	size_t tpos;
+	bool twrapped;
+};
+
+struct log_sink {
+	struct log_slot *slot;	/* per job slot */
+	long jobs;
+	int err;		/* the first write error on a log, or 0 */
+};
+
+void *
+sink_log_new(long jobs)
+{
+	struct log_sink *l = xcalloc(1, sizeof(*l));
+	long i;
+
+	l->jobs = jobs;
+	l->slot = xcalloc((size_t)jobs, sizeof(*l->slot));
+	for (i = 0; i < jobs; i++)
+		l->slot[i].fd = -1;
+	return l;
+}
+
+/* A new string: the file name of key under the log directory. */
+static char *
+log_file(const struct sink_run *r, const char *key, const char *suffix)
+{
+	size_t dl = strlen(r->log_dir), kl = strlen(key), sl = strlen(suffix);
+	char *s = xmalloc(dl + kl + sl + 2), *p;
+
+	memcpy(s, r->log_dir, dl);
+	s[dl] = '/';
+	memcpy(s + dl + 1, key, kl);
+	memcpy(s + dl + 1 + kl, suffix, sl + 1);
+	/* '/' never reaches the file system: keys may hold ".." segments */
+	for (p = s + dl + 1; p < s + dl + 1 + kl; p++)
+		if (*p == '/')
+			*p = '%';
+	return s;
+}
+
+static struct log_slot *
+slot_of(struct sink *k, const struct step *s)
+{
+	return &((struct log_sink *)k->state)->slot[s->slot];
+}
+
+static void
+tail_add(struct log_slot *j, const char *buf, size_t n)
+{
+	size_t k;
+
+	if (n >= TAIL_SIZE) {
+		memcpy(j->tail, buf + n - TAIL_SIZE, TAIL_SIZE);
+		j->tpos = 0;
+		j->twrapped = true;
+		return;
+	}
+	while (n > 0) {
+		k = TAIL_SIZE - j->tpos;
+		if (k > n)
+			k = n;
+		memcpy(j->tail + j->tpos, buf, k);
+		j->tpos += k;
+		buf += k;
+		n -= k;
+		if (j->tpos == TAIL_SIZE) {
+			j->tpos = 0;
+			j->twrapped = true;
+		}
+	}
+}
+
+/* The last TAIL_LINES lines of the ring, as a new string. */
+static char *
+tail_lines(const struct log_slot *j)
+{
+	size_t n = j->twrapped ? TAIL_SIZE : j->tpos, i, lines = 0;
+	char *s = xmalloc(n + 1);
+
+	if (j->twrapped) {
+		memcpy(s, j->tail + j->tpos, TAIL_SIZE - j->tpos);
+		memcpy(s + TAIL_SIZE - j->tpos, j->tail, j->tpos);
+	} else {
+		memcpy(s, j->tail, n);
+	}
+	s[n] = '\0';
+	while (n > 0 && s[n - 1] == '\n')
+		s[--n] = '\0';
+	for (i = n; i > 0; i--) {
+		if (s[i - 1] == '\n' && ++lines == TAIL_LINES) {
+			memmove(s, s + i, n - i + 1);
+			break;
+		}
+	}
+	return s;
+}
+
+/* Open (create) the step's log at its first output. */
+static void
+log_open(struct log_slot *j, struct step *s)
+{
+	if (!j->pending)
+		return;
+	j->pending = false;
+	/* 0600, never through a symbolic link (file.h) */
+	j->fd = file_open_log(s->log_path);
+	if (j->fd < 0) {
+		warnf("cannot open log '%s':", s->log_path);
+		return;
+	}
+	s->log_written = true;
+	s->log_start = lseek(j->fd, 0, SEEK_END);
+}
+
+/*
+ * A write error on a log (a full disk) keeps the output flowing to the
+ * other sinks and fails the run with 74 at the end; the log is closed.
+ */
+static void
+log_add(struct sink *k, struct step *s, const char *buf, size_t n)
+{
+	struct log_sink *l = k->state;
+	struct log_slot *j = &l->slot[s->slot];
+
+	log_open(j, s);
+	if (j->fd >= 0 && file_write_fd(j->fd, buf, n) < 0) {
+		if (!l->err) {
+			l->err = errno;
+			warnf("cannot write log '%s':", s->log_path);
+		}
+		close(j->fd);
+		j->fd = -1;
+	}
+	s->nout += n;
+	tail_add(j, buf, n);
+}
+
+static void
+log_note(struct sink *k, struct step *s, const char *line)
+{
+	char buf[1024];
+	size_t n = strlen(line);
+
+	if (n > sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	memcpy(buf, line, n);
+	buf[n++] = '\n';
+	log_add(k, s, buf, n);
+}
+
+static void
+log_step_started(struct sink *k, struct step *s)
+{
+	struct log_slot *j = slot_of(k, s);
+	char line[64];
+
+	if (!s->log_path) {
+		s->log_path = log_file(k->run, s->key, ".log");
+		s->out_path = log_file(k->run, s->key, ".out");
+	}
+	j->fd = -1;
+	j->pending = true;
+	j->tpos = 0;
+	j->twrapped = false;
+	s->nout = 0;
+	s->log_start = 0;
+	if (s->attempt > 1) {
+		snprintf(line, sizeof(line), "hm-exec: attempt %d", s->attempt);
+		log_note(k, s, line);
+		unlink(s->out_path);	/* the failed attempt's outputs */
+	}
+}
+
+static void
+log_step_output(struct sink *k, struct step *s, const char *buf, size_t n)
+{
+	log_add(k, s, buf, n);
+}
+
+/* The fragment is kept beside the log, and named in diagnostics. */
+static void
+log_step_fragment(struct sink *k, struct step *s, const char *buf, size_t n)
+{
+	char *path = log_file(k->run, s->key, ".fragment.json");
+
+	if (file_write_atomic(path, buf, n) < 0)
+		warnf("cannot write '%s':", path);
+	free(path);
+}
+
+static void
+log_step_finished(struct sink *k, struct step *s, bool ran)
+{
+	struct log_slot *j;
+
+	if (!ran)
+		return;
+	j = slot_of(k, s);
+	/* a failure names its log: make sure there is one */
+	if (s->status != ST_PASSED)
+		log_open(j, s);
+	free(s->tail);
+	s->tail = tail_lines(j);
+	if (j->fd >= 0)
+		close(j->fd);
+	j->fd = -1;
+	j->pending = false;
+}
+
+static int
+log_run_finished(struct sink *k, int code)
+{
+	(void)code;
+	return ((struct log_sink *)k->state)->err ? EXIT_IOERR : 0;
+}
+
+static void
+log_release(struct sink *k)
+{
+	struct log_sink *l = k->state;
+
+	free(l->slot);
+	free(l);
+}
+
+const struct sink_ops sink_log_ops = {
+	.name = "log",
+	.step_started = log_step_started,
+	.step_output = log_step_output,
+	.step_note = log_note,
+	.step_fragment = log_step_fragment,
+	.step_finished = log_step_finished,
+	.run_finished = log_run_finished,
+	.release = log_release,
+};
