@@ -128,7 +128,9 @@ job_start(struct run *r, struct step *s)
 			return true;
 		}
 	}
-	if (!(j->runner = runners_for(&r->runners, s->ir, &why))) {
+	j->runner = s->dynamic ? runners_local(&r->runners, &why) :
+	    runners_for(&r->runners, s->ir, &why);
+	if (!j->runner) {
 		fail_now(r, j, why);
 		goto out;
 	}

@@ -115,6 +115,17 @@ runners_for(struct runners *rs, const struct ir_step *step, char **msg)
 	return rn;
 }
 
+struct runner *
+runners_local(struct runners *rs, char **msg)
+{
+	struct runner *rn = by_ops(rs, &runner_local);
+
+	*msg = NULL;
+	if (!rn || probe(rn, msg) != 0)
+		return NULL;
+	return rn;
+}
+
 void
 runners_release(struct runners *rs)
 {

@@ -171,6 +171,13 @@ int runners_init(struct runners *rs, const char *dflt,
 struct runner *runners_for(struct runners *rs, const struct ir_step *step,
     char **msg);
 
+/*
+ * The local backend: bakers always run here (a dynamic step's runner
+ * fields are recorded only, ir-spec/dynamic.md). NULL with *msg when its
+ * probe fails.
+ */
+struct runner *runners_local(struct runners *rs, char **msg);
+
 /* Tear down every probed backend. */
 void runners_release(struct runners *rs);
 

@@ -10,8 +10,11 @@
 GEN="$TMP/cc/gen-ir"
 check "gen-ir builds with ${CC:-cc}" bench_cc gen-ir "$TMP/cc"
 check "maxrss builds with ${CC:-cc}" bench_cc maxrss "$TMP/cc"
+check "spawnloop builds with ${CC:-cc}" bench_cc spawnloop "$TMP/cc"
+check "spawnloop runs 10 shells two at a time" "$TMP/cc/spawnloop" 10 2
 build_with() {
-	(CC=$1 && bench_cc gen-ir "$TMP/$1" && bench_cc maxrss "$TMP/$1")
+	(CC=$1 && bench_cc gen-ir "$TMP/$1" && bench_cc maxrss "$TMP/$1" &&
+		bench_cc spawnloop "$TMP/$1")
 }
 for c in gcc clang; do
 	command -v "$c" >/dev/null 2>&1 || continue

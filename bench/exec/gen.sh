@@ -4,6 +4,9 @@
 #	gen.sh wide N DIR		N independent steps
 #	gen.sh chains C L DIR		C chains of L steps (each builds in the last)
 #	gen.sh dynamic P M DIR		P dynamic steps, each baking M steps
+#	gen.sh dynbig N P M DIR		the same beside N steps that never
+#					run (they depend on a failing one):
+#					the graph an expansion rebuilds
 # writes DIR/ir.json, DIR/build.ninja, DIR/Makefile (wide and chains) and,
 # for dynamic, DIR/baker (prints the fragment of its --key-prefix).
 set -eu
@@ -11,15 +14,20 @@ shape=$1
 case $shape in
 wide) n=$2; c=1; l=$n; dir=$3 ;;
 chains) c=$2; l=$3; n=$((c * l)); dir=$4 ;;
-dynamic) c=$2; l=$3; dir=$4 ;;
+dynamic) c=$2; l=$3; dir=$4; big=0 ;;
+dynbig) big=$2; c=$3; l=$4; dir=$5; shape=dynamic ;;
 *) echo "gen.sh: unknown shape '$shape'" >&2; exit 64 ;;
 esac
 mkdir -p "$dir"
 if [ "$shape" = dynamic ]; then
-	awk -v p="$c" 'BEGIN {
+	awk -v p="$c" -v big="$big" 'BEGIN {
 		printf "{\"version\":\"1\",\"source\":{\"definition\":\"none\"},\"steps\":[\n"
 		for (i = 1; i <= p; i++)
 			printf "%s{\"type\":\"command\",\"key\":\"d%d\",\"eval\":{\"type\":\"dynamic\",\"target_name\":\"t\",\"continue\":\"join\"},\"builds_in\":null}\n", (i > 1 ? "," : ""), i
+		if (big > 0)
+			printf ",{\"type\":\"command\",\"key\":\"f\",\"eval\":{\"type\":\"cmd\",\"cmd\":\"false\"},\"builds_in\":null}\n"
+		for (i = 1; i <= big; i++)
+			printf ",{\"type\":\"command\",\"key\":\"b%d\",\"eval\":{\"type\":\"cmd\",\"cmd\":\"true\"},\"builds_in\":null,\"depends_on\":[\"f\"]}\n", i
 		printf "]}\n"
 	}' >"$dir/ir.json"
 	# the baker: a shell script printing a fragment of M steps
