@@ -50,13 +50,10 @@ step_env(struct run *r, struct step *s, struct step_env *e)
 	char **extra = xcalloc(r->outputs.n + 6, sizeof(*extra)), buf[32];
 	size_t i, n = 0;
 
-	for (i = 0; i < r->outputs.n; i++) {
-		char *var = outputs_var(r->outputs.v[i].key,
-		    r->outputs.v[i].name);
-
-		extra[n++] = env_str(var, r->outputs.v[i].value);
-		free(var);
-	}
+	for (i = 0; i < r->outputs.n; i++)
+		if (strlen(r->outputs.v[i].value) <= OUTPUT_ENV_MAX)
+			extra[n++] = env_str(r->outputs.v[i].var,
+			    r->outputs.v[i].value);
 	extra[n++] = env_str("HM_RUN_ID", r->sinks.run.run_id);
 	extra[n++] = env_str("HM_STEP_KEY", s->key);
 	extra[n++] = env_str("HM_STEP_LABEL", s->label);
@@ -253,6 +250,7 @@ job_finish(struct run *r, struct job *j)
 	struct step *s = j->step;
 	char *msg = NULL;
 	bool ok;
+	size_t i;
 	int ws = j->wstatus;
 
 	if (j->mask) {
@@ -298,6 +296,14 @@ job_finish(struct run *r, struct job *j)
 		outputs_collect(&r->outputs, s->key, s->out_path, &dl);
 		if (dl.n)
 			sinks_diags(&r->sinks, &dl);
+		for (i = 0; i < dl.n; i++) {
+			/* an output clashing with another step's */
+			if (dl.items[i].code != E_EXEC_OUTPUT_CLASH || s->reason)
+				continue;
+			s->reason = xstrdup(dl.items[i].msg ?
+			    dl.items[i].msg : "");
+			ok = false;
+		}
 		diag_list_release(&dl);
 	}
 	if (j->kill_at)

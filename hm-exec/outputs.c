@@ -48,11 +48,18 @@ name_ok(const char *s, size_t n)
 	return true;
 }
 
-static void
+/*
+ * Set key's output name to value. A new name whose variable another
+ * step's output already has (step 'b' output 'c_d' and step 'b_c'
+ * output 'd' are both HM_OUT_B_C_D) is refused: -1, with that output
+ * in *clash. Otherwise 0.
+ */
+static int
 outputs_set(struct outputs *o, const char *key, const char *name, size_t nl,
-    const char *value, size_t vl)
+    const char *value, size_t vl, const struct output_kv **clash)
 {
 	struct output_kv *kv;
+	char *nm, *var;
 	size_t i;
 
 	for (i = 0; i < o->n; i++) {
@@ -63,7 +70,19 @@ outputs_set(struct outputs *o, const char *key, const char *name, size_t nl,
 			kv->value = xmalloc(vl + 1);
 			memcpy(kv->value, value, vl);
 			kv->value[vl] = '\0';
-			return;
+			return 0;
+		}
+	}
+	nm = xmalloc(nl + 1);
+	memcpy(nm, name, nl);
+	nm[nl] = '\0';
+	var = outputs_var(key, nm);
+	for (i = 0; i < o->n; i++) {
+		if (strcmp(o->v[i].var, var) == 0) {
+			*clash = &o->v[i];
+			free(nm);
+			free(var);
+			return -1;
 		}
 	}
 	if (o->n == o->cap) {
@@ -72,18 +91,19 @@ outputs_set(struct outputs *o, const char *key, const char *name, size_t nl,
 	}
 	kv = &o->v[o->n++];
 	kv->key = xstrdup(key);
-	kv->name = xmalloc(nl + 1);
-	memcpy(kv->name, name, nl);
-	kv->name[nl] = '\0';
+	kv->name = nm;
+	kv->var = var;
 	kv->value = xmalloc(vl + 1);
 	memcpy(kv->value, value, vl);
 	kv->value[vl] = '\0';
+	return 0;
 }
 
 void
 outputs_collect(struct outputs *o, const char *key, const char *path,
     struct diag_list *dl)
 {
+	const struct output_kv *clash;
 	char *buf, *p, *end, *nl, *eq;
 	unsigned line = 0;
 	size_t n = 0;
@@ -124,8 +144,21 @@ outputs_collect(struct outputs *o, const char *key, const char *path,
 			diag_report(dl, W_EXEC_OUTPUT_LINE, pos);
 			continue;
 		}
-		outputs_set(o, key, p, (size_t)(eq - p), eq + 1,
-		    (size_t)(nl - eq - 1));
+		if (outputs_set(o, key, p, (size_t)(eq - p), eq + 1,
+		    (size_t)(nl - eq - 1), &clash) < 0) {
+			struct srcpos pos = { path, line, 1 };
+
+			diag_report(dl, E_EXEC_OUTPUT_CLASH, pos,
+			    (int)(eq - p), p, key, clash->var, clash->name,
+			    clash->key);
+			continue;
+		}
+		if ((size_t)(nl - eq - 1) > OUTPUT_ENV_MAX) {
+			struct srcpos pos = { path, line, 1 };
+
+			diag_report(dl, W_EXEC_OUTPUT_ENV, pos, (int)(eq - p),
+			    p, key, (size_t)(nl - eq - 1), OUTPUT_ENV_MAX);
+		}
 		o->dirty = true;
 	}
 	free(buf);
@@ -172,6 +205,7 @@ outputs_release(struct outputs *o)
 	for (i = 0; i < o->n; i++) {
 		free(o->v[i].key);
 		free(o->v[i].name);
+		free(o->v[i].var);
 		free(o->v[i].value);
 	}
 	free(o->v);

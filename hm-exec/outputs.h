@@ -14,7 +14,16 @@
  */
 struct output_kv {
 	char *key, *name, *value;
+	char *var;		/* HM_OUT_<KEY>_<NAME> */
 };
+
+/*
+ * The longest value put in a step's environment: Linux refuses an
+ * environment string over 128 KiB (MAX_ARG_STRLEN), and every later
+ * step would fail to start. A longer value is left out of the
+ * environment, with a warning; HM_OUTPUTS has it whole.
+ */
+#define OUTPUT_ENV_MAX	(64u << 10)
 
 struct outputs {
 	struct output_kv *v;
@@ -24,8 +33,10 @@ struct outputs {
 
 /*
  * Read the HM_OUTPUT file at path of the step key after it passed:
- * NAME=VALUE lines. Bad lines and a file too large are reported in dl
- * (warnings); a missing file is no output.
+ * NAME=VALUE lines. Bad lines, a file too large and a value too long for
+ * the environment are reported in dl (warnings); a missing file is no
+ * output. An output whose variable is another step's output's is an
+ * error in dl (the step fails): it is not kept.
  */
 void outputs_collect(struct outputs *o, const char *key, const char *path,
     struct diag_list *dl);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "file.h"
+#include "sha256.h"
 #include "sink.h"
 #include "tool.h"
 
@@ -49,17 +50,37 @@ sink_log_new(long jobs)
 	return l;
 }
 
-/* A new string: the file name of key under the log directory. */
+/* The longest file name a log gets: NAME_MAX of every common system. */
+#define LOG_NAME_MAX	255
+
+/*
+ * A new string: the file name of key under the log directory, KEY.SUFFIX
+ * with '/' as '%'. A key too long for that to fit in a file name (keys
+ * go up to 255 bytes) is cut and followed by '~' and 16 hex digits of
+ * its SHA-256, so that two long keys still get two files.
+ */
 static char *
 log_file(const struct sink_run *r, const char *key, const char *suffix)
 {
 	size_t dl = strlen(r->log_dir), kl = strlen(key), sl = strlen(suffix);
-	char *s = xmalloc(dl + kl + sl + 2), *p;
+	char *s = xmalloc(dl + kl + sl + 2), *p, hex[65];
+	struct sha256 h;
 
 	memcpy(s, r->log_dir, dl);
 	s[dl] = '/';
-	memcpy(s + dl + 1, key, kl);
-	memcpy(s + dl + 1 + kl, suffix, sl + 1);
+	if (kl + sl > LOG_NAME_MAX) {
+		sha256_init(&h);
+		sha256_update(&h, key, kl);
+		sha256_hex(&h, hex);
+		kl = LOG_NAME_MAX - sl - 17;
+		memcpy(s + dl + 1, key, kl);
+		s[dl + 1 + kl] = '~';
+		memcpy(s + dl + 2 + kl, hex, 16);
+		memcpy(s + dl + 18 + kl, suffix, sl + 1);
+	} else {
+		memcpy(s + dl + 1, key, kl);
+		memcpy(s + dl + 1 + kl, suffix, sl + 1);
+	}
 	/* '/' never reaches the file system: keys may hold ".." segments */
 	for (p = s + dl + 1; p < s + dl + 1 + kl; p++)
 		if (*p == '/')
