@@ -15,6 +15,7 @@
 #include "esc.h"
 #include "ir.h"
 #include "ir_cont.h"
+#include "lint.h"
 #include "proc.h"
 #include "strmap.h"
 #include "ytree.h"
@@ -44,6 +45,8 @@ struct ctx {
 	struct ir_strlist secret_env;	/* the same, without duplicates */
 	char ***envp;			/* the target's child environment */
 	int depth;
+	bool keep_outputs;		/* output references stay as written
+					   (a placeholder's env, static) */
 };
 
 static int place(struct bake *b, struct target *t);
@@ -107,8 +110,8 @@ bake_slugify(const char *s, char *out, size_t max)
  * gives no meaning to, else in single quotes (a quote inside as '\'').
  * Writes to out (room for 4 * strlen(v) + 3) and returns the length.
  */
-static size_t
-sh_quote(const char *v, char *out)
+size_t
+bake_sh_quote(const char *v, char *out)
 {
 	size_t n = 0;
 	const char *p;
@@ -132,37 +135,137 @@ sh_quote(const char *v, char *out)
 	return n;
 }
 
+/* A growing string for subst, in malloc'd memory. */
+struct sbuf {
+	char *s;
+	size_t len, cap;
+	bool nomem;
+};
+
+static void
+sbuf_add(struct sbuf *sb, const char *p, size_t n)
+{
+	if (sb->nomem)
+		return;
+	if (sb->len + n + 1 > sb->cap) {
+		size_t cap = sb->cap ? sb->cap : 64;
+		char *q;
+
+		while (cap < sb->len + n + 1)
+			cap *= 2;
+		if (!(q = realloc(sb->s, cap))) {
+			sb->nomem = true;
+			return;
+		}
+		sb->s = q;
+		sb->cap = cap;
+	}
+	memcpy(sb->s + sb->len, p, n);
+	sb->len += n;
+	sb->s[sb->len] = '\0';
+}
+
+static void
+sbuf_quoted(struct sbuf *sb, const char *v)
+{
+	char *q = malloc(4 * strlen(v) + 3);
+
+	if (!q) {
+		sb->nomem = true;
+		return;
+	}
+	sbuf_add(sb, q, bake_sh_quote(v, q));
+	free(q);
+}
+
+int
+bake_oref_parse(const char *e, size_t n, struct oref *r)
+{
+	const char *dot;
+	size_t i;
+
+	if (n < 8 || strncmp(e, "outputs.", 8))
+		return -1;
+	e += 8;
+	n -= 8;
+	for (dot = e + n; dot > e && dot[-1] != '.'; dot--)
+		;
+	if (dot == e || dot == e + n)
+		return -1;
+	for (i = 0; dot + i < e + n; i++)
+		if (!((dot[i] >= 'a' && dot[i] <= 'z') ||
+		    (dot[i] >= 'A' && dot[i] <= 'Z') ||
+		    (dot[i] >= '0' && dot[i] <= '9') || dot[i] == '_' ||
+		    dot[i] == '-'))
+			return -1;
+	if (ir_key_problem(e, (size_t)(dot - 1 - e)))
+		return -1;
+	r->step = e;
+	r->steplen = (size_t)(dot - 1 - e);
+	r->name = dot;
+	r->namelen = (size_t)(e + n - dot);
+	return 0;
+}
+
+/*
+ * s with every ${{ matrix.NAME }} replaced from m (quote: as one shell
+ * word) and every ${{ outputs.STEP.NAME }} as ofn says: its value (0),
+ * kept as written for later (1, its place in the result recorded by
+ * ofn), or an error ofn reported (-1). NULL on an error: *bad is the
+ * unknown expression, or NULL if it was reported (or memory ran out:
+ * *nomem).
+ */
 static const char *
-subst(struct arena *a, const char *s, const struct binding *m, bool quote,
-    const char **bad)
+subst_fn(struct arena *a, const char *s, const struct binding *m, bool quote,
+    const struct subst_out *o, const char **bad, bool *nomem)
 {
 	const char *p = strstr(s, "${{"), *q, *name, *end;
-	size_t len = 0, cap;
-	char *out;
+	struct sbuf sb = { NULL, 0, 0, false };
+	char *r;
 
+	*bad = NULL;
+	if (nomem)
+		*nomem = false;
 	if (!p)
 		return s;
-	cap = strlen(s) + 1;
-	for (q = p; q; q = strstr(q + 3, "${{")) {
-		const struct binding *bi;
-
-		for (bi = m; bi; bi = bi->next)
-			cap += 4 * strlen(bi->value) + 3;
-	}
-	out = arena_alloc(a, cap);
-	if (!out)
-		return NULL;
 	while (p) {
 		const struct binding *bi;
+		const char *val;
 		size_t nl;
+		struct oref ref;
 
-		memcpy(out + len, s, (size_t)(p - s));
-		len += (size_t)(p - s);
+		sbuf_add(&sb, s, (size_t)(p - s));
 		name = p + 3;
 		while (*name == ' ')
 			name++;
 		end = strstr(name, "}}");
-		if (!end || strncmp(name, "matrix.", 7) != 0)
+		if (!end)
+			goto unknown;
+		for (q = end; q > name && q[-1] == ' '; q--)
+			;
+		if (!bake_oref_parse(name, (size_t)(q - name), &ref)) {
+			int rc;
+
+			if (!o || !o->fn)
+				goto unknown;
+			ref.off = sb.len;
+			ref.len = (size_t)(end + 2 - p);
+			rc = o->fn(o->arg, &ref, &val);
+			if (rc < 0) {
+				free(sb.s);
+				return NULL;
+			}
+			if (rc == 1)
+				sbuf_add(&sb, p, ref.len);
+			else if (quote)
+				sbuf_quoted(&sb, val);
+			else
+				sbuf_add(&sb, val, strlen(val));
+			s = end + 2;
+			p = strstr(s, "${{");
+			continue;
+		}
+		if (strncmp(name, "matrix.", 7) != 0)
 			goto unknown;
 		name += 7;
 		for (nl = 0; (name[nl] >= 'a' && name[nl] <= 'z') ||
@@ -180,21 +283,33 @@ subst(struct arena *a, const char *s, const struct binding *m, bool quote,
 				break;
 		if (!bi)
 			goto unknown;
-		if (quote) {
-			len += sh_quote(bi->value, out + len);
-		} else {
-			memcpy(out + len, bi->value, strlen(bi->value));
-			len += strlen(bi->value);
-		}
+		if (quote)
+			sbuf_quoted(&sb, bi->value);
+		else
+			sbuf_add(&sb, bi->value, strlen(bi->value));
 		s = end + 2;
 		p = strstr(s, "${{");
 	}
-	strcpy(out + len, s);
-	return out;
+	sbuf_add(&sb, s, strlen(s));
+	r = sb.nomem ? NULL : arena_strndup(a, sb.s, sb.len);
+	free(sb.s);
+	if (!r && nomem)
+		*nomem = true;
+	return r;
 unknown:
+	free(sb.s);
 	end = strstr(p, "}}");
 	*bad = arena_strndup(a, p, end ? (size_t)(end + 2 - p) : strlen(p));
+	if (!*bad && nomem)
+		*nomem = true;
 	return NULL;
+}
+
+static const char *
+subst(struct arena *a, const char *s, const struct binding *m, bool quote,
+    const char **bad)
+{
+	return subst_fn(a, s, m, quote, NULL, bad, NULL);
 }
 
 const char *
@@ -211,20 +326,95 @@ bake_subst_sh(struct arena *a, const char *s, const struct binding *m,
 	return subst(a, s, m, true, bad);
 }
 
-/* Substitute a text field (a shell command's: quote); NULL after an error. */
+/* What a field does with ${{ outputs.STEP.NAME }} (subst_at). */
+enum omode {
+	OM_NOW,		/* a fragment: its value now; static: an error */
+	OM_DEFER	/* a command's sh: resolved with the keys */
+};
+
+struct ofield {
+	struct bake *b;
+	const struct ctx *c;
+	enum omode mode;
+	struct srcpos pos;
+	struct oref *refs;
+	size_t n;
+};
+
+const char *
+bake_environ(const struct bake *b, const char *name)
+{
+	size_t nl = strlen(name);
+	char **e;
+
+	for (e = b->environ; e && *e; e++)
+		if (!strncmp(*e, name, nl) && (*e)[nl] == '=')
+			return *e + nl + 1;
+	return NULL;
+}
+
+static int
+ofield_ref(void *arg, struct oref *r, const char **val)
+{
+	struct ofield *f = arg;
+	struct bake *b = f->b;
+	char *step, *name, *var;
+
+	r->pos = f->pos;
+	if (f->c->keep_outputs)
+		return 1;
+	if (f->mode == OM_DEFER) {
+		if (arena_grow(b->doc->arena, &f->refs, f->n,
+		    sizeof(*f->refs)) < 0)
+			return bake_nomem(b, f->pos);
+		f->refs[f->n++] = *r;
+		return 1;
+	}
+	step = arena_strndup(b->doc->arena, r->step, r->steplen);
+	name = arena_strndup(b->doc->arena, r->name, r->namelen);
+	var = step && name ? arena_alloc(b->doc->arena,
+	    ir_output_var_size(step, name)) : NULL;
+	if (!var)
+		return bake_nomem(b, f->pos);
+	if (!b->fragment)
+		return diag_report(b->diags, E_BAKE_OUTPUT_RUNTIME, f->pos,
+		    name, step);
+	ir_output_var(step, name, var);
+	if (!(*val = bake_environ(b, var)))
+		return diag_report(b->diags, E_BAKE_OUTPUT_UNWRITTEN, f->pos,
+		    name, step);
+	return 0;
+}
+
+/*
+ * Substitute a text field (a shell command's: quote) as f says; NULL
+ * after an error.
+ */
+static const char *
+subst_field(struct bake *b, const struct ctx *c, const char *s, bool quote,
+    struct ofield *f)
+{
+	struct subst_out o = { ofield_ref, f };
+	const char *bad = NULL, *r;
+	bool nomem = false;
+
+	r = subst_fn(b->doc->arena, s, c->m, quote, &o, &bad, &nomem);
+	if (!r) {
+		if (bad)
+			diag_report(b->diags, E_BAKE_MATRIX_VAR, f->pos, bad);
+		else if (nomem)
+			bake_nomem(b, f->pos);
+	}
+	return r;
+}
+
 static const char *
 subst_at(struct bake *b, const struct ctx *c, const char *s, bool quote,
     struct srcpos p)
 {
-	const char *bad = NULL, *r = subst(b->doc->arena, s, c->m, quote, &bad);
+	struct ofield f = { b, c, OM_NOW, p, NULL, 0 };
 
-	if (!r) {
-		if (bad)
-			diag_report(b->diags, E_BAKE_MATRIX_VAR, p, bad);
-		else
-			bake_nomem(b, p);
-	}
-	return r;
+	return subst_field(b, c, s, quote, &f);
 }
 
 static const char *
@@ -737,11 +927,15 @@ eval_cmd(struct bake *b, const struct ctx *c, const struct item *it,
 	struct ir_step *st = step_new(b, IR_COMMAND, it->pos);
 	const char *cmd, *image = NULL;
 	struct ir_strlist secrets;
+	struct ofield of = { b, c, OM_DEFER, ynode_pos(c->file, o->sh), NULL,
+	    0 };
+	size_t shift = 0, i;
 	struct bnode *bn;
 
 	if (!st)
 		return -1;
-	cmd = text_sh(b, c, o->sh);
+	/* output references are resolved once the keys are known */
+	cmd = subst_field(b, c, o->sh->u.s, true, &of);
 	if (!cmd)
 		return -1;
 	if (om->cwd) {
@@ -766,7 +960,9 @@ eval_cmd(struct bake *b, const struct ctx *c, const struct item *it,
 				*q++ = *p;
 			}
 		}
-		sprintf(q, "' || exit\n%s", cmd);
+		q += sprintf(q, "' || exit\n");
+		shift = (size_t)(q - s);
+		strcpy(q, cmd);
 		cmd = s;
 	}
 	st->eval = IR_EVAL_CMD;
@@ -795,6 +991,15 @@ eval_cmd(struct bake *b, const struct ctx *c, const struct item *it,
 	bn->name = c->t->name;
 	if (bnode_add(b, scope, bn))
 		return -1;
+	if (of.n) {
+		struct pend p = { bn, b->fragment ? b->prefix : c->t->key,
+		    of.refs, of.n, false, false };
+
+		for (i = 0; i < of.n; i++)
+			of.refs[i].off += shift;
+		if (outref_defer(b, &p))
+			return -1;
+	}
 	tail->kind = TAIL_STEP;
 	tail->bn = bn;
 	return 0;
@@ -1128,9 +1333,11 @@ check_utf8(struct bake *b, const struct axis *ax, const char *src)
 	}
 	if (ax->kind == AXIS_ENV)
 		snprintf(what, sizeof(what), "the value of $%s", ax->env);
+	else if (ax->kind == AXIS_OUTPUT)
+		snprintf(what, sizeof(what), "the output %s", ax->output->u.s);
 	else
 		snprintf(what, sizeof(what), "the output of the command");
-	return diag_report(b->diags, E_BAKE_AXIS_UTF8, ax->kind == AXIS_ENV ?
+	return diag_report(b->diags, E_BAKE_AXIS_UTF8, ax->kind != AXIS_SH ?
 	    ax->pos : ynode_pos(ax->pos.file, ax->sh), what, ax->name,
 	    (unsigned char)src[ok], line, col);
 }
@@ -1161,6 +1368,24 @@ axis_values(struct bake *b, const struct ctx *c, const struct axis *ax,
 			src = "";
 		file = arena_printf(b->doc->arena, "<$%s>", ax->env);
 		break;
+	case AXIS_OUTPUT: {
+		char obuf[IR_KEY_MAX + 300];
+		struct oref ref;
+		const char *v;
+
+		snprintf(obuf, sizeof(obuf), "outputs.%s", ax->output->u.s);
+		if (bake_oref_parse(obuf, strlen(obuf), &ref))
+			return -1;
+		if (!(v = arena_printf(b->doc->arena, "${{ %s }}", obuf)))
+			return bake_nomem(b, ax->pos);
+		if (!(v = subst_at(b, c, v, false,
+		    ynode_pos(c->file, ax->output))))
+			return -1;
+		src = v;
+		file = arena_printf(b->doc->arena, "<output '%.*s' of step "
+		    "'%.*s'>", (int)ref.namelen, ref.name, (int)ref.steplen, ref.step);
+		break;
+	}
 	case AXIS_SH:
 	default:
 		src = subst_at(b, c, ax->sh->u.s, true, ax->pos);
@@ -1322,9 +1547,15 @@ placeholder(struct bake *b, const struct ctx *c, struct target *t,
 	struct ir_more *m;
 	struct ir_env env;
 	struct bnode *bn;
+	struct pend pd;
+	struct ctx pc;
 
 	if (!st)
 		return NULL;
+	/* the target's outputs are read when it is baked, not here */
+	pc = *c;
+	pc.keep_outputs = true;
+	c = &pc;
 	st->eval = IR_EVAL_DYNAMIC;
 	if (!(m = ir_step_more(b->doc, st))) {
 		bake_nomem(b, p);
@@ -1363,6 +1594,16 @@ placeholder(struct bake *b, const struct ctx *c, struct target *t,
 	if (t->o.cont == IR_CONT_IN)
 		bn->cont_in = tm->cont_in->u.s;
 	bn->name = c && c->t ? c->t->name : t->name;
+	/* what its bake reads: the outputs of other targets' steps */
+	memset(&pd, 0, sizeof(pd));
+	pd.bn = bn;
+	pd.placeholder = true;
+	if (lint_target_refs(b->def, t, &pd.refs, &pd.nrefs, &pd.loose)) {
+		bake_nomem(b, p);
+		return NULL;
+	}
+	if (pd.nrefs && outref_defer(b, &pd))
+		return NULL;
 	*out = bn;
 	return st;
 }
@@ -1448,6 +1689,7 @@ eval_body(struct bake *b, struct target *t, struct bnode *scope,
     const struct tref *from)
 {
 	static const struct ir_strlist none;
+	static const struct ir_env none_env;
 	struct tail tail = { from ? TAIL_FROM : TAIL_NONE, NULL, from };
 	char **envp = NULL;
 	struct ctx c;
@@ -1456,7 +1698,10 @@ eval_body(struct bake *b, struct target *t, struct bnode *scope,
 	memset(&c, 0, sizeof(c));
 	c.t = t;
 	c.file = b->def->file;
-	c.env = opts_more(&t->o)->env;
+	/* the target's env, its expressions substituted (a dynamic
+	   target's outputs have their values now) */
+	if (env_merge(b, &c, &none_env, &opts_more(&t->o)->env, &c.env))
+		return -1;
 	if (strlist_merge(b, &none, &opts_more(&t->o)->secret_env,
 	    &c.secret_env))
 		return -1;
@@ -1654,6 +1899,7 @@ bake_pipeline(struct bake *b, const struct pipeline *pl)
 	int ret = 0;
 
 	b->pl = pl;
+	b->errors0 = b->diags->errors;
 	b->root = bnode_new(b, NULL, pl->pos);
 	if (!b->root)
 		return -1;
@@ -1694,6 +1940,8 @@ bake_target(struct bake *b, struct target *t, const char *prefix)
 	size_t i;
 
 	b->fragment = true;
+	b->prefix = prefix;
+	b->errors0 = b->diags->errors;
 	b->root = bnode_new(b, NULL, t->pos);
 	if (!b->root)
 		return -1;
@@ -1719,6 +1967,23 @@ bake_target(struct bake *b, struct target *t, const char *prefix)
 		    tm->cont_in->u.s, prefix);
 	}
 	return 0;
+}
+
+bool
+bake_definition_error(enum diag_code c)
+{
+	switch (c) {
+	case E_IR_AMBIGUOUS:
+	case E_IR_AMBIGUOUS_NESTED:
+	case E_IR_CONTINUE_IN_EACH:
+	case E_IR_EACH_TARGET:
+	case E_IR_EACH_NESTED:
+	case E_IR_CONSUMES_ORDER:
+	case E_IR_CONSUMES_KIND:
+		return true;
+	default:
+		return false;
+	}
 }
 
 const struct pipeline *

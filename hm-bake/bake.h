@@ -33,6 +33,7 @@
 #define BAKE_MAX_OUTPUT		(16 * 1024 * 1024)
 
 struct bnode;
+struct pend;
 
 struct bake {
 	struct def *def;
@@ -43,7 +44,12 @@ struct bake {
 	struct strmap keys;		/* full key -> struct bnode, while
 					   keys_assign runs */
 	struct bnode *root;
+	const char *prefix;		/* a fragment's key prefix */
+	struct pend *pend;		/* output references to resolve once
+					   the keys are known (outref.c) */
+	size_t npend, cappend;
 	size_t nsteps;
+	size_t errors0;			/* errors reported before the bake */
 	int gen_depth;
 	bool generated;			/* a generator's steps were baked */
 	bool fragment;
@@ -66,6 +72,14 @@ int bake_pipeline(struct bake *b, const struct pipeline *pl);
 int bake_target(struct bake *b, struct target *t, const char *prefix);
 
 /*
+ * The baked document's check (ir_check) finds what only the whole graph
+ * shows: continuations through nested groups (ir_cont.h), replication,
+ * an output read before its step runs. These are the definition's
+ * errors, at its places; any other is hm-bake's.
+ */
+bool bake_definition_error(enum diag_code c);
+
+/*
  * Helpers, exposed for the unit tests.
  */
 
@@ -76,6 +90,30 @@ size_t bake_slugify(const char *s, char *out, size_t max);
 struct binding {
 	const char *name, *value;
 	const struct binding *next;
+};
+
+/*
+ * An output reference, ${{ outputs.STEP.NAME }}: STEP and NAME point
+ * into the text (steplen, namelen bytes); off and len place the
+ * expression in a substituted string, pos where it was written.
+ */
+struct oref {
+	const char *step, *name;
+	size_t steplen, namelen;
+	size_t off, len;
+	struct srcpos pos;
+};
+
+/*
+ * Parse the inside of ${{ }} (e, n bytes, trimmed) as outputs.STEP.NAME:
+ * STEP a key, NAME [A-Za-z0-9_-]+ after the last dot. 0 or -1.
+ */
+int bake_oref_parse(const char *e, size_t n, struct oref *r);
+
+/* What substitution does with an output reference (bake.c). */
+struct subst_out {
+	int (*fn)(void *arg, struct oref *r, const char **val);
+	void *arg;
 };
 
 /*
@@ -91,6 +129,13 @@ const char *bake_subst(struct arena *a, const char *s,
  */
 const char *bake_subst_sh(struct arena *a, const char *s,
     const struct binding *m, const char **bad);
+
+/*
+ * v as one shell word: as it is when the shell gives none of its bytes a
+ * meaning, else single-quoted. out has room for 4 * strlen(v) + 3 bytes;
+ * returns the length written (no NUL).
+ */
+size_t bake_sh_quote(const char *v, char *out);
 
 /*
  * Split a list given as text (a matrix axis from a command or a variable):

@@ -35,6 +35,32 @@ struct bnode {
 };
 
 /*
+ * The output references of one consumer, resolved once every key is
+ * known (outref.c): a command's (its cmd has each at off, len), or
+ * those a dynamic target's body makes, recorded on its placeholder.
+ */
+struct pend {
+	struct bnode *bn;
+	const char *scope;		/* relative references start here */
+	struct oref *refs;
+	size_t nrefs;
+	bool placeholder;
+	bool loose;			/* a placeholder's: an unknown step may
+					   be its own target's */
+};
+
+/* Queue p (copied); 0 or -1 after reporting (outref.c). */
+int outref_defer(struct bake *b, const struct pend *p);
+/*
+ * Resolve the queued references against b->keys (every key known):
+ * each names a step, the consumer records it in "consumes", and a
+ * command's reference becomes "$HM_OUT_KEY_NAME". 0 or -1 (outref.c).
+ */
+int outref_resolve(struct bake *b);
+/* The value of variable name in the bake's environment, or NULL. */
+const char *bake_environ(const struct bake *b, const char *name);
+
+/*
  * Give every step under b->root its key (prefix: a fragment's key
  * prefix, or NULL) and resolve the references between steps; the
  * continuations are checked with the document (ir_check). Returns 0, or

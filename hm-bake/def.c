@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "bake.h"
 #include "def.h"
 #include "diag.h"
 #include "ir.h"
@@ -1253,6 +1254,21 @@ parse_axis(struct parser *P, const struct ynode *k, const struct ynode *v,
 			ret = -1;
 		return ret;
 	}
+	if ((c = ynode_get(v, "output")) && v->n == 1) {
+		char buf[IR_KEY_MAX + 300];
+		struct oref r;
+
+		ax->kind = AXIS_OUTPUT;
+		ax->output = c;
+		if (check_str(P, c, "output"))
+			return -1;
+		snprintf(buf, sizeof(buf), "outputs.%s", c->u.s);
+		if (c->n > IR_KEY_MAX + 256 ||
+		    bake_oref_parse(buf, strlen(buf), &r))
+			return diag_report(P->diags, E_BAKE_AXIS_OUTPUT,
+			    pos_of(P, c), ax->name, c->u.s);
+		return 0;
+	}
 	if ((c = ynode_get(v, "env")) && v->n == 1) {
 		ax->kind = AXIS_ENV;
 		if (check_str(P, c, "env") || check_name(P, c,
@@ -1734,9 +1750,13 @@ parse_root(struct parser *P, const struct ynode *root)
 		def->targets[def->ntargets++] = t;
 	}
 	for (i = 0; i < def->ntargets; i++) {
+		size_t before = diags->errors;
+
 		t = def->targets[i];
-		if (parse_target(P, t, t->node))
+		if (parse_target(P, t, t->node) || diags->errors > before) {
+			t->bad = true;
 			ret = -1;
+		}
 	}
 	/* target keys must differ */
 	if (strmap_reserve(&keys, def->ntargets))

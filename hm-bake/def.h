@@ -107,7 +107,8 @@ struct branch {
 enum axis_kind {
 	AXIS_LIST,
 	AXIS_SH,
-	AXIS_ENV
+	AXIS_ENV,
+	AXIS_OUTPUT
 };
 
 struct axis {
@@ -117,6 +118,7 @@ struct axis {
 	const struct ynode *list;	/* AXIS_LIST */
 	const struct ynode *sh;		/* AXIS_SH */
 	const char *env;		/* AXIS_ENV */
+	const struct ynode *output;	/* AXIS_OUTPUT: "STEP.NAME" */
 	long long timeout;
 };
 
@@ -164,6 +166,7 @@ struct target {
 	struct tref **refs;
 	size_t nrefs;
 	int mark;			/* scratch for graph walks */
+	bool bad;			/* def_parse found errors in it */
 	/* static bake state */
 	int state;			/* 0 unplaced, 1 baking, 2 placed */
 	struct ir_step *step;		/* its group or placeholder */

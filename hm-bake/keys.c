@@ -206,7 +206,7 @@ keys_assign(struct bake *b, const char *prefix)
 	size_t i;
 	int ret;
 
-	if (b->diags->errors || b->stop)
+	if (b->diags->errors > b->errors0 || b->stop)
 		return -1;
 	/* every step gets one key (waits too, counted but keyless) */
 	if (strmap_reserve(&b->keys, b->nsteps))
@@ -222,6 +222,8 @@ keys_assign(struct bake *b, const char *prefix)
 	if (key_scope(b, b->root, prefix))
 		return -1;
 	ret = resolve(b, b->root);
+	if (!ret)
+		ret = outref_resolve(b);
 	/* the map is keying's own: the check of the document reuses its
 	 * memory */
 	strmap_release(&b->keys);

@@ -18,6 +18,7 @@
 #include "ir_load.h"
 #include "ir_write.h"
 #include "jsonw.h"
+#include "lint.h"
 #include "mem.h"
 #include "proc.h"
 #include "tool.h"
@@ -166,6 +167,12 @@ stub_refs(struct ir_doc *chk, struct strmap *seen, struct ir_step **v,
 			if (!is_under(st->depends_on[j].key, prefix) &&
 			    add_stub(chk, seen, st->depends_on[j].key))
 				return -1;
+		/* a nested placeholder's outputs of steps outside */
+		for (j = 0; j < ir_more(st)->nconsumes; j++)
+			if (!is_under(ir_more(st)->consumes[j].step.key,
+			    prefix) && add_stub(chk, seen,
+			    ir_more(st)->consumes[j].step.key))
+				return -1;
 		if (st->type == IR_GROUP && stub_refs(chk, seen, st->steps,
 		    st->nsteps, prefix))
 			return -1;
@@ -195,6 +202,16 @@ check_fragment(struct ir_doc *doc, const char *prefix, struct diag_list *d)
 		goto out;
 	g->key = prefix;
 	g->builds_in_kind = IR_BUILDS_IN_ABSENT;
+	/* what the fragment refers to ran before it was baked */
+	if (chk->nsteps) {
+		g->depends_on = arena_calloc(chk->arena, chk->nsteps,
+		    sizeof(*g->depends_on));
+		if (!g->depends_on)
+			goto out;
+		for (i = 0; i < chk->nsteps; i++)
+			g->depends_on[i].key = chk->steps[i]->key;
+		g->ndepends_on = (uint32_t)chk->nsteps;
+	}
 	if (doc->cont != IR_CONT_NONE) {
 		struct ir_more *m = ir_step_more(chk, g);
 
@@ -221,28 +238,6 @@ out:
 	return ret;
 }
 
-/*
- * The document's check finds what only the whole baked graph shows:
- * continuations through nested groups (ir_cont.h), replication, and
- * cycles or references into a group made by what generators printed.
- * These are the definition's errors, at its places; any other is
- * hm-bake's.
- */
-static bool
-definition_error(enum diag_code c)
-{
-	switch (c) {
-	case E_IR_AMBIGUOUS:
-	case E_IR_AMBIGUOUS_NESTED:
-	case E_IR_CONTINUE_IN_EACH:
-	case E_IR_EACH_TARGET:
-	case E_IR_EACH_NESTED:
-		return true;
-	default:
-		return false;
-	}
-}
-
 static bool
 all_definition_errors(const struct diag_list *d)
 {
@@ -250,7 +245,7 @@ all_definition_errors(const struct diag_list *d)
 
 	for (i = 0; i < d->n; i++)
 		if (diag_level(d->items[i].code) == DIAG_ERROR &&
-		    !definition_error(d->items[i].code))
+		    !bake_definition_error(d->items[i].code))
 			return false;
 	return d->dropped == 0;
 }
@@ -441,11 +436,20 @@ bake_text(const struct request *req, const char *file, char *text,
 	root = ytree_load(doc->arena, file, text, len, &diags);
 	if (!req->all)
 		free(text);
+	/*
+	 * The expressions of the targets that the bake will not evaluate
+	 * (the dynamic ones of a static bake; every one when the definition
+	 * has errors, so that they are told in the same pass).
+	 */
 	if (!root || def_parse(&def, root, &diags) || diags.errors) {
+		if (root)
+			lint_def(&def, true, &diags);
 		diag_print_all(&diags, stderr);
 		status = EXIT_DATAERR;
 		goto out;
 	}
+	if (!target || req->with_deps)
+		lint_def(&def, false, &diags);
 	out->npipelines = def.npipelines;
 	/* --check of a definition with several pipelines: each of them */
 	if (req->all && !pipeline && !target && def.npipelines > 1) {

@@ -125,6 +125,12 @@ ir_step_move_locs(struct ir_doc *dst, const struct ir_doc *src,
 		m->continue_in.pos = ir_loc_move(dst, src,
 		    m->continue_in.pos);
 		m->cont_pos = ir_loc_move(dst, src, m->cont_pos);
+		for (i = 0; i < m->nconsumes; i++) {
+			m->consumes[i].step.pos = ir_loc_move(dst, src,
+			    m->consumes[i].step.pos);
+			m->consumes[i].output_pos = ir_loc_move(dst, src,
+			    m->consumes[i].output_pos);
+		}
 	}
 	for (i = 0; i < s->nsteps; i++)
 		ir_step_move_locs(dst, src, s->steps[i]);
@@ -256,6 +262,59 @@ ir_target_name_problem(const char *s, size_t len)
 			    "allowed";
 	}
 	return NULL;
+}
+
+const char *
+ir_output_name_problem(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return "a name must not be empty";
+	if (len > IR_KEY_MAX)
+		return "a name is at most 255 bytes long";
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+		    c == '-'))
+			return "only letters, digits, '_', '.' and '-' are "
+			    "allowed";
+	}
+	return NULL;
+}
+
+size_t
+ir_output_var_size(const char *key, const char *name)
+{
+	return 7 + strlen(key) + 1 + strlen(name) + 1;
+}
+
+/* s upper-cased, every byte but a letter or digit an underscore */
+static char *
+output_var_part(char *dst, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 'a' && c <= 'z')
+			*dst++ = (char)(c - 'a' + 'A');
+		else if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+			*dst++ = (char)c;
+		else
+			*dst++ = '_';
+	}
+	return dst;
+}
+
+void
+ir_output_var(const char *key, const char *name, char *out)
+{
+	memcpy(out, "HM_OUT_", 7);
+	out = output_var_part(out + 7, key);
+	*out++ = '_';
+	*output_var_part(out, name) = '\0';
 }
 
 const char *

@@ -127,6 +127,17 @@ struct ir_any {
 };
 
 /*
+ * An output of another step that a command (or a dynamic step's bake)
+ * reads: the producer's key (resolved like depends_on) and the output's
+ * name. The producer must run before the consumer (ir_check).
+ */
+struct ir_consume {
+	struct ir_ref step;
+	const char *output;
+	ir_loc output_pos;
+};
+
+/*
  * The fields few steps have: a command's cache, image, runner and
  * secrets, and a dynamic step's or a group's target and continuation. A
  * step points to them only when it has one (ir_step_more makes them);
@@ -148,6 +159,10 @@ struct ir_more {
 	enum ir_cont cont;
 	ir_loc cont_pos;
 	struct ir_ref continue_in;	/* IR_CONT_IN */
+	/* a command's (or dynamic step's) "consumes" */
+	struct ir_consume *consumes;
+	uint32_t nconsumes;
+	bool has_consumes;
 };
 
 /*
@@ -270,6 +285,16 @@ int ir_group_append(struct ir_doc *doc, struct ir_step *group,
 const char *ir_key_problem(const char *key, size_t len);
 /* NULL if s is a valid environment variable name, else why not. */
 const char *ir_env_name_problem(const char *s, size_t len);
+/* NULL if s is a valid output name ([A-Za-z0-9_.-]+), else why not. */
+const char *ir_output_name_problem(const char *s, size_t len);
+/*
+ * The environment variable that carries output name of step key to later
+ * steps and bakes: HM_OUT_KEY_NAME, every byte outside [A-Za-z0-9] of
+ * key and name an underscore, letters in upper case. out has room for
+ * ir_output_var_size(key, name) bytes.
+ */
+size_t ir_output_var_size(const char *key, const char *name);
+void ir_output_var(const char *key, const char *name, char *out);
 /* NULL if s is a valid target name ([A-Za-z0-9_][A-Za-z0-9_.-]*), else why. */
 const char *ir_target_name_problem(const char *s, size_t len);
 

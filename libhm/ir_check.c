@@ -166,6 +166,31 @@ resolve(struct checker *C, struct ir_step *s, struct ir_ref *ref,
 	return 0;
 }
 
+/* A consumed output's producer: a command that runs commands. */
+static void
+resolve_consumes(struct checker *C, struct ir_step *s)
+{
+	struct ir_more *m = s->more;
+	uint32_t i;
+
+	for (i = 0; i < m->nconsumes; i++) {
+		struct ir_consume *c = &m->consumes[i];
+		struct ir_step *t;
+
+		if (resolve(C, s, &c->step, "consumes") < 0)
+			continue;
+		t = c->step.step;
+		if (t->type == IR_GROUP || t->eval == IR_EVAL_DYNAMIC) {
+			diag_report(C->diags, E_IR_CONSUMES_KIND,
+			    ir_pos(C->doc, c->step.pos), s->key, c->output,
+			    t->key, t->type == IR_GROUP ? "a group" :
+			    "a dynamic step");
+			c->step.step = NULL;
+			fail(C);
+		}
+	}
+}
+
 static void
 resolve_refs(struct checker *C)
 {
@@ -182,6 +207,115 @@ resolve_refs(struct checker *C)
 			resolve(C, s, &s->builds_in, "builds_in");
 		for (d = 0; d < s->ndepends_on; d++)
 			resolve(C, s, &s->depends_on[d], "depends_on");
+		if (s->more && s->more->nconsumes)
+			resolve_consumes(C, s);
+	}
+}
+
+/*
+ * Whether a consumed output's producer runs before its consumer: the
+ * steps that have finished when a step starts are found backwards from
+ * it. A step starts after its builds_in and depends_on, after every step
+ * before a wait that stands before it in its list, and after what each
+ * group holding it waits for in the same way; a finished group has
+ * finished every member. Walked with marks, once per consumer.
+ */
+struct before {
+	struct ir_doc *doc;
+	uint32_t *done, *up;	/* epoch marks, by step id */
+	uint32_t epoch;
+	uint32_t *stack;
+	size_t n;
+};
+
+static void
+before_push(struct before *B, const struct ir_step *s)
+{
+	if (!s || B->done[s->id] == B->epoch)
+		return;
+	B->done[s->id] = B->epoch;
+	B->stack[B->n++] = s->id;
+}
+
+/* What s and every group holding it waited for before s started. */
+static void
+before_up(struct before *B, const struct ir_step *s)
+{
+	for (; s && B->up[s->id] != B->epoch; s = s->parent) {
+		struct ir_step *const *list = s->parent ? s->parent->steps :
+		    B->doc->steps;
+		uint32_t i, w = 0, d;
+
+		B->up[s->id] = B->epoch;
+		if (s->type != IR_WAIT) {
+			if (s->builds_in_kind == IR_BUILDS_IN_KEY)
+				before_push(B, s->builds_in.step);
+			for (d = 0; d < s->ndepends_on; d++)
+				before_push(B, s->depends_on[d].step);
+		}
+		for (i = 0; i < s->index; i++)
+			if (list[i]->type == IR_WAIT)
+				w = i;
+		for (i = 0; i < w; i++)
+			if (list[i]->type != IR_WAIT)
+				before_push(B, list[i]);
+	}
+}
+
+static bool
+runs_before(struct before *B, const struct ir_step *p,
+    const struct ir_step *c)
+{
+	B->epoch++;
+	B->n = 0;
+	before_up(B, c);
+	while (B->n) {
+		const struct ir_step *s = B->doc->all[B->stack[--B->n]];
+		uint32_t i;
+
+		if (s == p)
+			return true;
+		before_up(B, s);
+		for (i = 0; s->type == IR_GROUP && i < s->nsteps; i++)
+			if (s->steps[i]->type != IR_WAIT)
+				before_push(B, s->steps[i]);
+	}
+	return false;
+}
+
+static void
+check_consumes(struct checker *C)
+{
+	struct before B = { C->doc, NULL, NULL, 0, NULL, 0 };
+	uint32_t i, k, n = C->doc->nall;
+
+	for (i = 0; i < n; i++) {
+		struct ir_step *s = C->doc->all[i];
+		const struct ir_more *m = ir_more(s);
+
+		if (s->type != IR_COMMAND || !m->nconsumes)
+			continue;
+		if (!B.done) {
+			B.done = arena_calloc(C->doc->arena, n, sizeof(*B.done));
+			B.up = arena_calloc(C->doc->arena, n, sizeof(*B.up));
+			B.stack = arena_calloc(C->doc->arena, n, sizeof(*B.stack));
+			if (!B.done || !B.up || !B.stack) {
+				diag_report(C->diags, E_NOMEM,
+				    ir_pos(C->doc, s->pos));
+				fail(C);
+				return;
+			}
+		}
+		for (k = 0; k < m->nconsumes; k++) {
+			const struct ir_consume *c = &m->consumes[k];
+
+			if (!c->step.step || runs_before(&B, c->step.step, s))
+				continue;
+			diag_report(C->diags, E_IR_CONSUMES_ORDER,
+			    ir_pos(C->doc, c->step.pos), s->key, c->output,
+			    c->step.key);
+			fail(C);
+		}
 	}
 }
 
@@ -443,6 +577,7 @@ ir_check(struct ir_doc *doc, unsigned flags, struct diag_list *diags)
 		    ir_more(doc->all[i])->cont == IR_CONT_EACH;
 	check_groups(&C);
 	check_continuations(&C);
+	check_consumes(&C);
 	/* the options of a runner the document names (hm-exec checks a
 	   run's default runner itself) */
 	if (ir_runner_check(doc, NULL, diags) < 0)

@@ -27,7 +27,7 @@ static const struct fieldset source_fields = { "source", {
 static const struct fieldset command_v1_fields = { "command step", {
 	"type", "key", "label", "eval", "builds_in", "depends_on", "env",
 	"timeout_seconds", "soft_fail", "retry", "cache", "image", "runner",
-	"runner_args", "secret_env", "cmd" }, true };
+	"runner_args", "secret_env", "cmd", "consumes" }, true };
 static const struct fieldset command_v0_fields = { "command step", {
 	"type", "key", "cmd", "builds_in", "label", "cache", "env",
 	"timeout_seconds", "image", "runner", "runner_args", "eval" }, true };
@@ -38,6 +38,8 @@ static const struct fieldset group_fields = { "group", {
 	"continue", "continue_in", "steps" }, false };
 static const struct fieldset eval_fields = { "eval", {
 	"type", "cmd", "target_name", "continue", "continue_in" }, false };
+static const struct fieldset consume_fields = { "consumes entry", {
+	"step", "output" }, false };
 static const struct fieldset cache_fields = { "cache", {
 	"policy", "duration_seconds", "env_keys", "paths", "sub_policies",
 	"key" }, false };
@@ -45,7 +47,7 @@ static const struct fieldset cache_fields = { "cache", {
 enum {
 	F_TYPE, F_KEY, F_LABEL, F_EVAL, F_BUILDS_IN, F_DEPENDS_ON, F_ENV,
 	F_TIMEOUT, F_SOFT_FAIL, F_RETRY, F_CACHE, F_IMAGE, F_RUNNER,
-	F_RUNNER_ARGS, F_SECRET_ENV, F_CMD
+	F_RUNNER_ARGS, F_SECRET_ENV, F_CMD, F_CONSUMES
 };
 
 struct srcpos
@@ -282,6 +284,63 @@ get_refs(struct loader *L, uint32_t node, const char *field,
 		n++;
 	}
 	*nout = n;
+	return ret;
+}
+
+/* "consumes": [{"step": KEY, "output": NAME}...] into m. */
+static int
+get_consumes(struct loader *L, uint32_t node, struct ir_more *m)
+{
+	uint32_t e, v[MAXFIELDS];
+	size_t n = 0;
+	int ret = 0;
+
+	m->has_consumes = true;
+	if (json_type(L->j, node) != JSON_ARRAY)
+		return ld_type_error(L, node, "consumes",
+		    "an array of {\"step\", \"output\"} objects");
+	m->consumes = arena_calloc(L->doc->arena, json_count(L->j, node) + 1,
+	    sizeof(*m->consumes));
+	if (!m->consumes)
+		return -1;
+	for (e = json_first(L->j, node); e; e = json_next_elem(L->j, node, e)) {
+		struct ir_consume *c = &m->consumes[n];
+		const char *why;
+		int bad = 0;
+
+		if (json_type(L->j, e) != JSON_OBJECT) {
+			ret = ld_type_error(L, e, "consumes",
+			    "an array of {\"step\", \"output\"} objects");
+			continue;
+		}
+		if (ld_fields(L, e, &consume_fields, v) < 0)
+			bad = 1;
+		if (!v[0] || !v[1]) {
+			diag_report(L->diags, E_IR_MISSING, ld_pos(L, e),
+			    "a consumes entry", v[0] ? "output" : "step");
+			ret = ld_err(L);
+			continue;
+		}
+		if (get_ref(L, v[0], "step", &c->step) < 0 ||
+		    ld_get_str(L, v[1], "output", &c->output) < 0) {
+			ret = -1;
+			continue;
+		}
+		c->output_pos = ld_loc(L, v[1]);
+		if ((why = ir_output_name_problem(c->output,
+		    strlen(c->output)))) {
+			diag_report(L->diags, E_IR_BAD_NAME, ld_pos(L, v[1]),
+			    "output name", c->output, why);
+			ret = ld_err(L);
+			continue;
+		}
+		if (bad) {
+			ret = -1;
+			continue;
+		}
+		n++;
+	}
+	m->nconsumes = (uint32_t)n;
 	return ret;
 }
 
@@ -660,7 +719,7 @@ load_command_fields(struct loader *L, struct ir_step *s,
 		s->retry = (int32_t)n;
 	}
 	if (!v[F_CACHE] && !v[F_IMAGE] && !v[F_RUNNER] && !v[F_RUNNER_ARGS] &&
-	    !v[F_SECRET_ENV])
+	    !v[F_SECRET_ENV] && !v[F_CONSUMES])
 		return ret;
 	if (!(m = ir_step_more(L->doc, s)))
 		return -1;
@@ -676,6 +735,8 @@ load_command_fields(struct loader *L, struct ir_step *s,
 	}
 	if (v[F_SECRET_ENV] && get_strlist(L, v[F_SECRET_ENV], "secret_env",
 	    true, &m->secret_env) < 0)
+		ret = -1;
+	if (v[F_CONSUMES] && get_consumes(L, v[F_CONSUMES], m) < 0)
 		ret = -1;
 	return ret;
 }

@@ -23,7 +23,7 @@ struct loader {
 	size_t errors;
 };
 
-#define MAXFIELDS 16
+#define MAXFIELDS 18
 
 struct fieldset {
 	const char *what;	/* "command step", ... for messages */

@@ -154,6 +154,24 @@ write_edges(const struct ir_step *s, struct jsonw *w)
 }
 
 static void
+write_consumes(const struct ir_more *m, struct jsonw *w)
+{
+	size_t i;
+
+	JSONW_FIELD(w, "consumes");
+	jsonw_arr_begin(w);
+	for (i = 0; i < m->nconsumes; i++) {
+		jsonw_obj_begin(w);
+		JSONW_FIELD(w, "step");
+		jsonw_str(w, m->consumes[i].step.key);
+		JSONW_FIELD(w, "output");
+		jsonw_str(w, m->consumes[i].output);
+		jsonw_obj_end(w);
+	}
+	jsonw_arr_end(w);
+}
+
+static void
 write_steps(struct ir_step *const *v, size_t n, struct jsonw *w)
 {
 	size_t i;
@@ -210,6 +228,8 @@ ir_write_step(const struct ir_step *s, struct jsonw *w)
 		}
 		jsonw_obj_end(w);
 		write_edges(s, w);
+		if (m->has_consumes)
+			write_consumes(m, w);
 		if (s->env.present)
 			write_env(&s->env, w);
 		if (s->has_timeout) {

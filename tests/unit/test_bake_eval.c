@@ -95,6 +95,51 @@ test_subst(void **state)
 }
 
 static void
+test_oref_parse(void **state)
+{
+	struct oref r;
+	const char *e;
+
+	(void)state;
+	e = "outputs.checks/detect.shards";
+	assert_int_equal(bake_oref_parse(e, strlen(e), &r), 0);
+	assert_int_equal(r.steplen, strlen("checks/detect"));
+	assert_memory_equal(r.step, "checks/detect", r.steplen);
+	assert_int_equal(r.namelen, 6);
+	assert_memory_equal(r.name, "shards", 6);
+	/* a key may hold dots: the name is after the last one */
+	e = "outputs.py3.12.n";
+	assert_int_equal(bake_oref_parse(e, strlen(e), &r), 0);
+	assert_int_equal(r.steplen, 6);
+	e = "outputs.detect";
+	assert_int_equal(bake_oref_parse(e, strlen(e), &r), -1);
+	e = "outputs.a//b.x";
+	assert_int_equal(bake_oref_parse(e, strlen(e), &r), -1);
+	e = "outputs.a.";
+	assert_int_equal(bake_oref_parse(e, strlen(e), &r), -1);
+	e = "outputs.a.x y";
+	assert_int_equal(bake_oref_parse(e, strlen(e), &r), -1);
+	e = "matrix.x";
+	assert_int_equal(bake_oref_parse(e, strlen(e), &r), -1);
+}
+
+static void
+test_sh_quote(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	buf[bake_sh_quote("a-b_1.2", buf)] = '\0';
+	assert_string_equal(buf, "a-b_1.2");
+	buf[bake_sh_quote("1;rm -rf ~", buf)] = '\0';
+	assert_string_equal(buf, "'1;rm -rf ~'");
+	buf[bake_sh_quote("it's", buf)] = '\0';
+	assert_string_equal(buf, "'it'\\''s'");
+	buf[bake_sh_quote("", buf)] = '\0';
+	assert_string_equal(buf, "''");
+}
+
+static void
 test_split_values(void **state)
 {
 	struct arena *a = arena_new();
@@ -420,6 +465,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_slugify),
 		cmocka_unit_test(test_subst),
+		cmocka_unit_test(test_oref_parse),
+		cmocka_unit_test(test_sh_quote),
 		cmocka_unit_test(test_split_values),
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_env_switch),
