@@ -195,6 +195,36 @@ check_deadlines(struct run *r, double t)
 	}
 }
 
+#ifdef __linux__
+/*
+ * The state, parent and process group of the process named pid (a
+ * /proc entry): 0, or -1 if it is gone or not a process.
+ */
+static int
+proc_stat(const char *pid, char *state, long *ppid, long *pgrp)
+{
+	char path[300], buf[512], *p;
+	ssize_t k;
+	int fd;
+
+	if (pid[0] < '0' || pid[0] > '9')
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	k = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (k <= 0)
+		return -1;
+	buf[k] = '\0';
+	/* pid (comm) state ppid pgrp: comm may hold ')' */
+	if (!(p = strrchr(buf, ')')) ||
+	    sscanf(p + 1, " %c %ld %ld", state, ppid, pgrp) != 3)
+		return -1;
+	return 0;
+}
+#endif
+
 /* The processes of group pgid, counted in /proc (Linux); 0 elsewhere. */
 static size_t
 group_size(pid_t pgid)
@@ -203,29 +233,12 @@ group_size(pid_t pgid)
 #ifdef __linux__
 	DIR *d = opendir("/proc");
 	struct dirent *e;
+	long ppid, pg;
+	char state;
 
-	while (d && (e = readdir(d))) {
-		char path[300], buf[512], *p;
-		ssize_t k;
-		int fd;
-		long pg;
-
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			continue;
-		k = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (k <= 0)
-			continue;
-		buf[k] = '\0';
-		/* pid (comm) state ppid pgrp: comm may hold ')' */
-		if (!(p = strrchr(buf, ')')) ||
-		    sscanf(p + 1, " %*c %*d %ld", &pg) != 1)
-			continue;
-		n += pg == (long)pgid;
-	}
+	while (d && (e = readdir(d)))
+		if (proc_stat(e->d_name, &state, &ppid, &pg) == 0)
+			n += pg == (long)pgid;
 	if (d)
 		closedir(d);
 #else
@@ -431,22 +444,11 @@ adopted_list(struct adopted **out)
 		char path[300], buf[4096], *p;
 		ssize_t k;
 		int fd;
-		long ppid;
+		long ppid, pgrp;
 		char state;
 
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			continue;
-		k = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (k <= 0)
-			continue;
-		buf[k] = '\0';
 		/* a zombie has ended already: reap() takes it */
-		if (!(p = strrchr(buf, ')')) ||
-		    sscanf(p + 1, " %c %ld", &state, &ppid) != 2 ||
+		if (proc_stat(e->d_name, &state, &ppid, &pgrp) < 0 ||
 		    ppid != self || state == 'Z')
 			continue;
 		if (n == cap) {
