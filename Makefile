@@ -13,6 +13,8 @@ SANITIZE =
 
 # The user's flags first; warnings always on; POSIX chosen deliberately,
 # since -std=c11 alone hides POSIX declarations.
+# The version is written once, in VERSION; libhm/version.c gives it out.
+HM_VERSION = $(shell cat VERSION)
 ALL_CPPFLAGS = -D_POSIX_C_SOURCE=200809L -DJSMN_STRICT -Ilibhm $(CPPFLAGS)
 ALL_CFLAGS = $(CFLAGS) -std=c11 -pthread -Wall -Wextra -Wshadow \
 	-Wmissing-prototypes -Wpedantic -Wno-overlength-strings $(WERROR)
@@ -57,6 +59,11 @@ all: $(BIN)
 $(O)/obj/%.o: %.c $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/obj/libhm/version.o: libhm/version.c VERSION $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) -DHM_VERSION='"$(HM_VERSION)"' $(ALL_CFLAGS) \
+		-c -o $@ $<
 
 $(O)/obj/hm-bake/%.o: hm-bake/%.c $(LIB_HDR) $(BAKE_HDR)
 	@mkdir -p $(@D)

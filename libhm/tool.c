@@ -10,7 +10,9 @@
 #include <malloc.h>
 #endif
 
+#include "suggest.h"
 #include "tool.h"
+#include "version.h"
 
 const char *tool_name = "hm";
 
@@ -90,6 +92,240 @@ tool_long_opt(const char *a, const char *name)
 	size_t n = strlen(name);
 
 	return strncmp(a, name, n) == 0 && (a[n] == '\0' || a[n] == '=');
+}
+
+static const struct tool_option help_option = {
+	'h', 'h', "help", NULL, "show this help and exit"
+};
+static const struct tool_option version_option = {
+	'V', 0, "version", NULL, "show the version and exit"
+};
+
+void
+tool_usage(const struct tool_cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fmt) {
+		va_start(ap, fmt);
+		vwarnf(fmt, ap);
+		va_end(ap);
+	}
+	fputs(cli->usage, stderr);
+	exit(EXIT_USAGE);
+}
+
+/* "-j" or "--jobs", as the user spelt the option just read. */
+static void
+opt_spelling(const struct tool_args *a, char *buf, size_t n)
+{
+	if (a->long_form)
+		snprintf(buf, n, "--%s", a->opt->long_name);
+	else
+		snprintf(buf, n, "-%c", a->opt->short_name);
+}
+
+/* An option's left column in --help: "-j, --jobs N", "    --dot", "-o FILE". */
+static int
+option_synopsis(const struct tool_option *o, char *buf, size_t n)
+{
+	char sh[3] = { '-', o->short_name, '\0' };
+	int w = snprintf(buf, n, "%s%s%s%s%s%s",
+	    o->short_name ? sh : "  ",
+	    o->long_name ? (o->short_name ? ", " : "  ") : "",
+	    o->long_name ? "--" : "", o->long_name ? o->long_name : "",
+	    o->arg ? " " : "", o->arg ? o->arg : "");
+
+	return w < (int)n ? w : (int)n - 1;
+}
+
+static _Noreturn void
+show_help(const struct tool_cli *cli)
+{
+	const struct tool_option *o, *builtin[] = {
+		&help_option, &version_option
+	};
+	int width = 0, w;
+	size_t i;
+	char left[80];
+
+	for (o = cli->options; o->id; o++)
+		if ((w = option_synopsis(o, left, sizeof(left))) > width)
+			width = w;
+	for (i = 0; i < 2; i++)
+		if ((w = option_synopsis(builtin[i], left, sizeof(left))) >
+		    width)
+			width = w;
+	printf("%s\n%s\nOptions:\n", cli->usage, cli->about);
+	for (o = cli->options; o->id; o++) {
+		option_synopsis(o, left, sizeof(left));
+		printf("  %-*s  %s\n", width, left, o->help);
+	}
+	for (i = 0; i < 2; i++) {
+		option_synopsis(builtin[i], left, sizeof(left));
+		printf("  %-*s  %s\n", width, left, builtin[i]->help);
+	}
+	if (cli->epilogue)
+		printf("\n%s", cli->epilogue);
+	exit(close_stdout());
+}
+
+static _Noreturn void
+show_version(void)
+{
+	printf("%s %s\n", tool_name, hm_version());
+	exit(close_stdout());
+}
+
+void
+tool_args_init(struct tool_args *a, const struct tool_cli *cli, int argc,
+    char **argv)
+{
+	memset(a, 0, sizeof(*a));
+	a->cli = cli;
+	a->argc = argc;
+	a->argv = argv;
+	a->i = argc > 0 ? 1 : 0;
+}
+
+/* The option's value: the rest of its word or the next argument. */
+static int
+take_value(struct tool_args *a, const char *glued)
+{
+	char name[80];
+
+	if (!a->opt->arg) {
+		if (glued) {
+			opt_spelling(a, name, sizeof(name));
+			tool_usage(a->cli, "option '%s' takes no value", name);
+		}
+		a->arg = NULL;
+		return a->opt->id;
+	}
+	if (glued) {
+		a->arg = glued;
+	} else if (a->i < a->argc) {
+		a->arg = a->argv[a->i++];
+	} else {
+		opt_spelling(a, name, sizeof(name));
+		tool_usage(a->cli, "option '%s' needs a value", name);
+	}
+	return a->opt->id;
+}
+
+static int
+found(struct tool_args *a, const struct tool_option *o, const char *glued)
+{
+	int id;
+
+	a->opt = o;
+	id = take_value(a, glued);
+	if (o == &help_option)
+		show_help(a->cli);
+	if (o == &version_option)
+		show_version();
+	return id;
+}
+
+static int
+short_option(struct tool_args *a)
+{
+	const struct tool_option *o;
+	char c = *a->cluster++;
+
+	a->long_form = 0;
+	for (o = a->cli->options; o->id; o++)
+		if (o->short_name == c)
+			break;
+	if (!o->id && c == help_option.short_name)
+		o = &help_option;
+	if (!o->id)
+		tool_usage(a->cli, "unknown option '-%c'", c);
+	if (o->arg) {
+		const char *glued = *a->cluster ? a->cluster : NULL;
+
+		a->cluster = NULL;
+		return found(a, o, glued);
+	}
+	return found(a, o, NULL);
+}
+
+static int
+long_option(struct tool_args *a, const char *word)
+{
+	const struct tool_option *o, *builtin[] = {
+		&help_option, &version_option
+	};
+	const char *eq = strchr(word, '='), *best;
+	size_t len = eq ? (size_t)(eq - word) : strlen(word), i, best_len;
+	struct suggest s;
+
+	a->long_form = 1;
+	for (o = a->cli->options; o->id; o++)
+		if (o->long_name && strlen(o->long_name) == len &&
+		    memcmp(o->long_name, word, len) == 0)
+			return found(a, o, eq ? eq + 1 : NULL);
+	for (i = 0; i < 2; i++)
+		if (strlen(builtin[i]->long_name) == len &&
+		    memcmp(builtin[i]->long_name, word, len) == 0)
+			return found(a, builtin[i], eq ? eq + 1 : NULL);
+	suggest_init(&s, word, len);
+	for (o = a->cli->options; o->id; o++)
+		if (o->long_name)
+			suggest_consider(&s, o->long_name,
+			    strlen(o->long_name));
+	for (i = 0; i < 2; i++)
+		suggest_consider(&s, builtin[i]->long_name,
+		    strlen(builtin[i]->long_name));
+	if ((best = suggest_best(&s, &best_len)) != NULL)
+		tool_usage(a->cli, "unknown option '--%.*s' "
+		    "(did you mean '--%.*s'?)", (int)len, word, (int)best_len,
+		    best);
+	tool_usage(a->cli, "unknown option '--%.*s'", (int)len, word);
+}
+
+int
+tool_getopt(struct tool_args *a)
+{
+	const char *s;
+
+	if (a->cluster && *a->cluster)
+		return short_option(a);
+	a->cluster = NULL;
+	a->opt = NULL;
+	for (;;) {
+		if (a->i >= a->argc)
+			return TOOL_END;
+		s = a->argv[a->i++];
+		if (a->only_operands || s[0] != '-' || s[1] == '\0') {
+			a->arg = s;
+			return TOOL_OPERAND;
+		}
+		if (strcmp(s, "--") != 0)
+			break;
+		a->only_operands = 1;
+	}
+	if (s[1] == '-')
+		return long_option(a, s + 2);
+	a->cluster = s + 1;
+	return short_option(a);
+}
+
+long
+tool_optnum(const struct tool_args *a, long min, long max)
+{
+	const char *s = a->arg;
+	char name[80], *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < min || v > max) {
+		opt_spelling(a, name, sizeof(name));
+		tool_usage(a->cli, "option '%s' needs a number from %ld to "
+		    "%ld, found '%s'", name, min, max, s);
+	}
+	return v;
 }
 
 void *
