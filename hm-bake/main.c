@@ -35,43 +35,41 @@ extern char **environ;
 
 #define MAX_DEFINITION	(256u * 1024 * 1024)
 
-static _Noreturn void
-usage(void)
-{
-	fprintf(stderr, "usage: %s [--compact] [--pipeline SLUG] "
-	    "[--target NAME [--key-prefix KEY | --with-deps]] FILE\n"
-	    "       %s --check [--pipeline SLUG] FILE...\n"
-	    "       %s --fresh FILE...\n", tool_name, tool_name, tool_name);
-	exit(EXIT_USAGE);
-}
+enum option_id {
+	OPT_COMPACT = 256,
+	OPT_CHECK,
+	OPT_FRESH,
+	OPT_WITH_DEPS
+};
 
-static void
-help(void)
-{
-	printf("usage: %s [--compact] [--pipeline SLUG] "
-	    "[--target NAME [--key-prefix KEY | --with-deps]] FILE\n"
-	    "       %s --check [--pipeline SLUG] FILE...\n"
-	    "       %s --fresh FILE...\n\n"
-	    "Bake a YAML pipeline definition into canonical IR v1.\n\n"
-	    "  -p, --pipeline SLUG   the pipeline to bake (optional if only one,\n"
-	    "                        or if the definition names a default:)\n"
-	    "  -t, --target NAME     bake only target NAME, as a fragment\n"
-	    "  -k, --key-prefix KEY  the fragment's keys go under KEY/ "
-	    "(default NAME)\n"
-	    "  --with-deps           with --target: bake NAME and every target\n"
-	    "                        it builds in or depends on, as a pipeline\n"
-	    "  --check               bake each FILE (every pipeline), write\n"
-	    "                        nothing; exit with the worst status\n"
-	    "  --fresh               the IR beside each definition (ci.yml:\n"
-	    "                        ci.hm.json) is what baking it gives now\n"
-	    "  --compact             write the IR on one line\n"
-	    "  -h, --help            show this help\n\n"
-	    "FILE - reads the standard input. Exit status: 0 ok, 1 not up to\n"
-	    "date (--fresh), 64 usage, 65 invalid definition, 66 cannot open,\n"
-	    "74 I/O error. See hm-bake(1) and hm-pipeline(5).\n",
-	    tool_name, tool_name, tool_name);
-}
+static const struct tool_option options[] = {
+	{ 'p', 'p', "pipeline", "SLUG", "the pipeline to bake (optional if "
+	    "only one, or if the definition names a default:)" },
+	{ 't', 't', "target", "NAME", "bake only target NAME, as a fragment" },
+	{ 'k', 'k', "key-prefix", "KEY",
+	    "the fragment's keys go under KEY/ (default NAME)" },
+	{ OPT_WITH_DEPS, 0, "with-deps", NULL, "with --target: bake NAME and "
+	    "every target it builds in or depends on, as a pipeline" },
+	{ OPT_CHECK, 0, "check", NULL, "bake each FILE (every pipeline), "
+	    "write nothing; exit with the worst status" },
+	{ OPT_FRESH, 0, "fresh", NULL, "the IR beside each definition "
+	    "(ci.yml: ci.hm.json) is what baking it gives now" },
+	{ OPT_COMPACT, 0, "compact", NULL, "write the IR on one line" },
+	{ 0, 0, NULL, NULL, NULL }
+};
 
+static const struct tool_cli cli = {
+	"usage: hm-bake [--compact] [--pipeline SLUG]\n"
+	"               [--target NAME [--key-prefix KEY | --with-deps]] FILE\n"
+	"       hm-bake --check [--pipeline SLUG] FILE...\n"
+	"       hm-bake --fresh FILE...\n",
+	"Bake a YAML pipeline definition into canonical IR v1. FILE - reads\n"
+	"the standard input.\n",
+	options,
+	"Exit status: 0 ok, 1 not up to date (--fresh), 64 usage, 65 invalid\n"
+	"definition, 66 cannot open, 74 I/O error. See hm-bake(1) and\n"
+	"hm-pipeline(5).\n"
+};
 
 /* Read all of fd; -1 with errno. */
 static int
@@ -717,7 +715,7 @@ fresh_one(const struct request *base, const char *def, const char *ir)
 
 /* --fresh over every argument, each pair once; the worst status. */
 static int
-fresh_files(const struct request *req, char **files, int n)
+fresh_files(const struct request *req, const char **files, int n)
 {
 	char **done = xreallocarray(NULL, (size_t)n + 1, sizeof(*done));
 	int i, k, ndone = 0, st, worst = 0;
@@ -744,94 +742,69 @@ fresh_files(const struct request *req, char **files, int n)
 	return worst;
 }
 
+/* The command line into req and files (allocated); exits on a bad one. */
+static int
+parse_args(int argc, char **argv, struct request *req, const char ***filesp)
+{
+	const char **files = xreallocarray(NULL, (size_t)argc, sizeof(*files));
+	struct tool_args args;
+	const char *why;
+	int id, nfiles = 0;
+
+	/* options and the files in any order, as in hm-exec's baker call */
+	tool_args_init(&args, &cli, argc, argv);
+	while ((id = tool_getopt(&args)) != TOOL_END) {
+		switch (id) {
+		case TOOL_OPERAND: files[nfiles++] = args.arg; break;
+		case 'p': req->pipeline = args.arg; break;
+		case 't': req->target = args.arg; break;
+		case 'k': req->prefix = args.arg; break;
+		case OPT_COMPACT: req->compact = 1; break;
+		case OPT_CHECK: req->mode = BAKE_CHECK; break;
+		case OPT_FRESH: req->mode = BAKE_FRESH; break;
+		case OPT_WITH_DEPS: req->with_deps = 1; break;
+		}
+	}
+	if (nfiles == 0)
+		tool_usage(&cli, "no definition file given");
+	if (nfiles > 1 && req->mode == BAKE_WRITE)
+		tool_usage(&cli, "too many arguments: one definition file");
+	if (req->prefix && !req->target)
+		tool_usage(&cli, "--key-prefix needs --target");
+	if (req->with_deps && !req->target)
+		tool_usage(&cli, "--with-deps needs --target");
+	if (req->with_deps && req->prefix)
+		tool_usage(&cli, "--with-deps bakes a pipeline, not a fragment: "
+		    "it takes no --key-prefix");
+	if (req->target && req->pipeline && !req->with_deps)
+		tool_usage(&cli, "--pipeline and --target exclude each other");
+	if (req->mode == BAKE_FRESH && req->target)
+		tool_usage(&cli, "--fresh compares whole pipelines: "
+		    "it takes no --target");
+	if (req->target &&
+	    (why = ir_target_name_problem(req->target, strlen(req->target))))
+		tool_usage(&cli, "invalid target name '%s': %s", req->target,
+		    why);
+	if (req->target && !req->prefix && !req->with_deps)
+		req->prefix = req->target;
+	if (req->prefix &&
+	    (why = ir_key_problem(req->prefix, strlen(req->prefix))))
+		tool_usage(&cli, "invalid key prefix '%s': %s", req->prefix,
+		    why);
+	*filesp = files;
+	return nfiles;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct request req = { NULL, NULL, NULL, BAKE_WRITE, 0, 0, 0 };
 	struct baked out = { 0 };
-	const char *why;
-	char **files;
-	int i, nfiles = 0, status = 0, st;
+	const char **files;
+	int i, nfiles, status = 0, st;
 
 	tool_init("hm-bake");
-	files = xreallocarray(NULL, (size_t)argc, sizeof(*files));
-	/* options and the file in any order, as in hm-exec's baker call */
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (strcmp(a, "--") == 0) {
-			while (++i < argc)
-				files[nfiles++] = argv[i];
-			break;
-		}
-		if (a[0] != '-' || strcmp(a, "-") == 0) {
-			files[nfiles++] = argv[i];
-		} else if (strcmp(a, "--compact") == 0) {
-			req.compact = 1;
-		} else if (strcmp(a, "--check") == 0) {
-			req.mode = BAKE_CHECK;
-		} else if (strcmp(a, "--fresh") == 0) {
-			req.mode = BAKE_FRESH;
-		} else if (strcmp(a, "--with-deps") == 0) {
-			req.with_deps = 1;
-		} else if (tool_long_opt(a, "--pipeline")) {
-			req.pipeline = tool_optarg(argv, &i, 10, usage);
-		} else if (tool_long_opt(a, "--target")) {
-			req.target = tool_optarg(argv, &i, 8, usage);
-		} else if (tool_long_opt(a, "--key-prefix")) {
-			req.prefix = tool_optarg(argv, &i, 12, usage);
-		} else if (strncmp(a, "-p", 2) == 0) {
-			req.pipeline = tool_optarg(argv, &i, 2, usage);
-		} else if (strncmp(a, "-t", 2) == 0) {
-			req.target = tool_optarg(argv, &i, 2, usage);
-		} else if (strncmp(a, "-k", 2) == 0) {
-			req.prefix = tool_optarg(argv, &i, 2, usage);
-		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			help();
-			return close_stdout();
-		} else {
-			warnf("unknown option '%s'", a);
-			usage();
-		}
-	}
-	if (nfiles == 0 || (nfiles > 1 && req.mode == BAKE_WRITE)) {
-		warnf(nfiles ? "too many arguments: one definition file" :
-		    "no definition file given");
-		usage();
-	}
-	if (req.prefix && !req.target) {
-		warnf("--key-prefix needs --target");
-		usage();
-	}
-	if (req.with_deps && !req.target) {
-		warnf("--with-deps needs --target");
-		usage();
-	}
-	if (req.with_deps && req.prefix) {
-		warnf("--with-deps bakes a pipeline, not a fragment: "
-		    "it takes no --key-prefix");
-		usage();
-	}
-	if (req.target && req.pipeline && !req.with_deps) {
-		warnf("--pipeline and --target exclude each other");
-		usage();
-	}
-	if (req.mode == BAKE_FRESH && req.target) {
-		warnf("--fresh compares whole pipelines: it takes no --target");
-		usage();
-	}
-	if (req.target &&
-	    (why = ir_target_name_problem(req.target, strlen(req.target)))) {
-		warnf("invalid target name '%s': %s", req.target, why);
-		usage();
-	}
-	if (req.target && !req.prefix && !req.with_deps)
-		req.prefix = req.target;
-	if (req.prefix &&
-	    (why = ir_key_problem(req.prefix, strlen(req.prefix)))) {
-		warnf("invalid key prefix '%s': %s", req.prefix, why);
-		usage();
-	}
+	nfiles = parse_args(argc, argv, &req, &files);
 	signals_init();
 
 	if (req.mode == BAKE_FRESH) {

@@ -36,40 +36,44 @@ enum mode {
 	MODE_DIFF
 };
 
-static _Noreturn void
-usage(void)
-{
-	fprintf(stderr, "usage: %s [--dot [--status EVENTS]] [--compact] "
-	    "[--pipeline SLUG] [-o FILE] [FILE | -]\n"
-	    "       %s --check [--pipeline SLUG] [FILE...]\n"
-	    "       %s --diff [--pipeline SLUG] FILE1 FILE2\n",
-	    tool_name, tool_name, tool_name);
-	exit(EXIT_USAGE);
-}
+enum option_id {
+	OPT_CHECK = 'c',
+	OPT_PIPELINE = 'p',
+	OPT_OUTPUT = 'o',
+	OPT_DIFF = 256,
+	OPT_DOT,
+	OPT_STATUS,
+	OPT_COMPACT
+};
 
-static void
-help(void)
-{
-	printf("usage: %s [--dot [--status EVENTS]] [--compact] "
-	    "[--pipeline SLUG] [-o FILE] [FILE | -]\n"
-	    "       %s --check [--pipeline SLUG] [FILE...]\n"
-	    "       %s --diff [--pipeline SLUG] FILE1 FILE2\n\n"
-	    "Read an IR document (v1, legacy v0, or an envelope), validate it\n"
-	    "and write it as canonical IR v1.\n\n"
-	    "  --check           validate only, any number of files; print\n"
-	    "                    diagnostics; exit with the worst status\n"
-	    "  --diff            the structural difference of two documents,\n"
-	    "                    step by step; exit 1 if they differ\n"
-	    "  --dot             write a Graphviz DOT graph\n"
-	    "  --status EVENTS   colour it by status from hm-exec --events\n"
-	    "  --compact         write the IR on one line\n"
-	    "  -p, --pipeline SLUG  the envelope's pipeline to read\n"
-	    "  -o FILE           write to FILE instead of standard output\n"
-	    "  -h, --help        show this help\n\n"
-	    "Exit status: 0 ok, 64 usage, 65 invalid input, 66 cannot open,\n"
-	    "74 I/O error (--diff: 1 different). See hm-lower(1).\n",
-	    tool_name, tool_name, tool_name);
-}
+static const struct tool_option options[] = {
+	{ OPT_CHECK, 'c', "check", NULL, "validate only, any number of files; "
+	    "print diagnostics; exit with the worst status" },
+	{ OPT_DIFF, 0, "diff", NULL, "the structural difference of two "
+	    "documents, step by step; exit 1 if they differ" },
+	{ OPT_DOT, 0, "dot", NULL, "write a Graphviz DOT graph" },
+	{ OPT_STATUS, 0, "status", "EVENTS",
+	    "with --dot: colour it by status from hm-exec --events" },
+	{ OPT_COMPACT, 0, "compact", NULL, "write the IR on one line" },
+	{ OPT_PIPELINE, 'p', "pipeline", "SLUG",
+	    "the envelope's pipeline to read" },
+	{ OPT_OUTPUT, 'o', NULL, "FILE",
+	    "write to FILE instead of standard output" },
+	{ 0, 0, NULL, NULL, NULL }
+};
+
+static const struct tool_cli cli = {
+	"usage: hm-lower [--dot [--status EVENTS]] [--compact] "
+	"[--pipeline SLUG]\n"
+	"                [-o FILE] [FILE | -]\n"
+	"       hm-lower --check [--pipeline SLUG] [FILE...]\n"
+	"       hm-lower --diff [--pipeline SLUG] FILE1 FILE2\n",
+	"Read an IR document (v1, legacy v0, or an envelope), validate it\n"
+	"and write it as canonical IR v1.\n",
+	options,
+	"Exit status: 0 ok, 64 usage, 65 invalid input, 66 cannot open,\n"
+	"74 I/O error (--diff: 1 different). See hm-lower(1).\n"
+};
 
 static int
 write_output(const struct ir_doc *doc, enum mode mode, int compact,
@@ -150,7 +154,7 @@ load_checked(const char *file, const struct ir_load_opts *opts, int lint,
  * open, 74 cannot read.
  */
 static int
-check_files(char **files, int n, const struct ir_load_opts *opts)
+check_files(const char **files, int n, const struct ir_load_opts *opts)
 {
 	struct ir_doc *doc;
 	int i, st, worst = 0;
@@ -168,7 +172,7 @@ check_files(char **files, int n, const struct ir_load_opts *opts)
 
 /* --diff A B: 0 the same, 1 different, or A's or B's error status. */
 static int
-diff_files(char **files, const struct ir_load_opts *opts)
+diff_files(const char **files, const struct ir_load_opts *opts)
 {
 	struct ir_doc *a, *b;
 	int sa, sb, status;
@@ -217,82 +221,68 @@ read_status(const char *path, struct run_status *rs)
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+/* What the command line asks for. */
+struct request {
+	enum mode mode;
+	int compact;
+	const char *out, *status_file;
+	struct ir_load_opts opts;
+	const char **files;	/* the operands (allocated) */
+	int nfiles;
+};
+
+static void
+set_mode(struct request *req, enum mode mode)
 {
-	const char *file = NULL, *out = NULL, *status_file = NULL;
+	if (req->mode != MODE_LOWER && req->mode != mode)
+		tool_usage(&cli, "--check, --diff and --dot exclude each other");
+	req->mode = mode;
+}
+
+/* The command line into req; exits on a bad one. */
+static void
+parse_args(int argc, char **argv, struct request *req)
+{
+	struct tool_args args;
+	int id;
+
+	req->files = xreallocarray(NULL, (size_t)argc, sizeof(*req->files));
+	tool_args_init(&args, &cli, argc, argv);
+	while ((id = tool_getopt(&args)) != TOOL_END) {
+		switch (id) {
+		case TOOL_OPERAND: req->files[req->nfiles++] = args.arg; break;
+		case OPT_CHECK: set_mode(req, MODE_CHECK); break;
+		case OPT_DIFF: set_mode(req, MODE_DIFF); break;
+		case OPT_DOT: set_mode(req, MODE_DOT); break;
+		case OPT_STATUS: req->status_file = args.arg; break;
+		case OPT_COMPACT: req->compact = 1; break;
+		case OPT_PIPELINE: req->opts.pipeline = args.arg; break;
+		case OPT_OUTPUT: req->out = args.arg; break;
+		}
+	}
+	if (req->status_file && req->mode != MODE_DOT)
+		tool_usage(&cli, "--status needs --dot");
+	if (req->mode == MODE_DIFF && req->nfiles != 2)
+		tool_usage(&cli, "--diff compares two documents");
+	if (req->mode != MODE_CHECK && req->mode != MODE_DIFF &&
+	    req->nfiles > 1)
+		tool_usage(&cli, "too many arguments: one input file at most");
+}
+
+/* Load, check and write one document as req says; the exit status. */
+static int
+lower_one(const struct request *req)
+{
+	const char *file = req->nfiles ? req->files[0] : NULL;
+	const char *out = req->out, *status_file = req->status_file;
 	struct run_status rs = { NULL, 0, 0, NULL };
-	struct ir_dot_status st;
-	struct ir_load_opts opts = { NULL };
-	enum mode mode = MODE_LOWER;
-	int compact = 0, fd, i, status = 0;
-	struct ir_doc *doc;
 	struct file_out of = FILE_OUT_INIT;
+	struct ir_dot_status st;
+	struct ir_doc *doc;
+	int fd, status = 0;
 	const char *why;
 
-	tool_init("hm-lower");
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (strcmp(a, "--") == 0) {
-			i++;
-			break;
-		}
-		if (a[0] != '-' || strcmp(a, "-") == 0)
-			break;
-		if (strcmp(a, "--check") == 0 || strcmp(a, "-c") == 0) {
-			if (mode != MODE_LOWER && mode != MODE_CHECK)
-				usage();
-			mode = MODE_CHECK;
-		} else if (strcmp(a, "--dot") == 0) {
-			if (mode != MODE_LOWER && mode != MODE_DOT)
-				usage();
-			mode = MODE_DOT;
-		} else if (strcmp(a, "--diff") == 0) {
-			if (mode != MODE_LOWER && mode != MODE_DIFF)
-				usage();
-			mode = MODE_DIFF;
-		} else if (tool_long_opt(a, "--status")) {
-			status_file = tool_optarg(argv, &i, 8, usage);
-		} else if (strcmp(a, "--compact") == 0) {
-			compact = 1;
-		} else if (tool_long_opt(a, "--pipeline")) {
-			opts.pipeline = tool_optarg(argv, &i, 10, usage);
-		} else if (strncmp(a, "-p", 2) == 0) {
-			opts.pipeline = tool_optarg(argv, &i, 2, usage);
-		} else if (strncmp(a, "-o", 2) == 0) {
-			out = tool_optarg(argv, &i, 2, usage);
-		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			help();
-			return close_stdout();
-		} else {
-			warnf("unknown option '%s'", a);
-			usage();
-		}
-	}
-	if (status_file && mode != MODE_DOT) {
-		warnf("--status needs --dot");
-		usage();
-	}
-	/* a closed pipe is a write error to report, not a silent death */
-	signal(SIGPIPE, SIG_IGN);
-	if (mode == MODE_CHECK)
-		return check_files(argv + i, argc - i, &opts);
-	if (mode == MODE_DIFF) {
-		if (argc - i != 2) {
-			warnf("--diff compares two documents");
-			usage();
-		}
-		return diff_files(argv + i, &opts);
-	}
-	if (argc - i > 1) {
-		warnf("too many arguments: one input file at most");
-		usage();
-	}
-	if (i < argc)
-		file = argv[i];
-
-	doc = load_checked(file, &opts, 0, &status);
+	doc = load_checked(file, &req->opts, 0, &status);
 	if (!doc)
 		return status;
 	if (status_file && (status = read_status(status_file, &rs)) != 0) {
@@ -314,8 +304,8 @@ main(int argc, char **argv)
 	} else {
 		fd = STDOUT_FILENO;
 	}
-	if (write_output(doc, mode, compact, status_file ? &st : NULL,
-	    fd) < 0) {
+	if (write_output(doc, req->mode, req->compact,
+	    status_file ? &st : NULL, fd) < 0) {
 		warnf("write error%s%s:", out ? " on " : "", out ? out : "");
 		status = EXIT_IOERR;
 	}
@@ -329,7 +319,25 @@ main(int argc, char **argv)
 	}
 	run_status_release(&rs);
 	ir_doc_free(doc);
-	if (status == 0)
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct request req = { MODE_LOWER, 0, NULL, NULL, { NULL }, NULL, 0 };
+	int status;
+
+	tool_init("hm-lower");
+	parse_args(argc, argv, &req);
+	/* a closed pipe is a write error to report, not a silent death */
+	signal(SIGPIPE, SIG_IGN);
+	if (req.mode == MODE_CHECK)
+		status = check_files(req.files, req.nfiles, &req.opts);
+	else if (req.mode == MODE_DIFF)
+		status = diff_files(req.files, &req.opts);
+	else if ((status = lower_one(&req)) == 0)
 		status = close_stdout();
+	free(req.files);
 	return status;
 }

@@ -139,6 +139,35 @@ option_synopsis(const struct tool_option *o, char *buf, size_t n)
 	return w < (int)n ? w : (int)n - 1;
 }
 
+/*
+ * "  LEFT  help", the help folded at spaces to fit 79 columns, each
+ * further line indented to the help's column.
+ */
+static void
+print_option(const char *left, int width, const char *help)
+{
+	int col = 2 + width + 2, room = 79 - col;
+	const char *p = help, *end, *brk;
+
+	printf("  %-*s  ", width, left);
+	if (room < 20)
+		room = 20;
+	for (;;) {
+		end = p + strlen(p);
+		if (end - p > room) {
+			for (brk = p + room; brk > p && *brk != ' '; brk--)
+				;
+			if (brk > p)
+				end = brk;
+		}
+		printf("%.*s\n", (int)(end - p), p);
+		if (!*end)
+			break;
+		p = end + (*end == ' ');
+		printf("%*s", col, "");
+	}
+}
+
 static _Noreturn void
 show_help(const struct tool_cli *cli)
 {
@@ -159,11 +188,11 @@ show_help(const struct tool_cli *cli)
 	printf("%s\n%s\nOptions:\n", cli->usage, cli->about);
 	for (o = cli->options; o->id; o++) {
 		option_synopsis(o, left, sizeof(left));
-		printf("  %-*s  %s\n", width, left, o->help);
+		print_option(left, width, o->help);
 	}
 	for (i = 0; i < 2; i++) {
 		option_synopsis(builtin[i], left, sizeof(left));
-		printf("  %-*s  %s\n", width, left, builtin[i]->help);
+		print_option(left, width, builtin[i]->help);
 	}
 	if (cli->epilogue)
 		printf("\n%s", cli->epilogue);
