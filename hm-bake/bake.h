@@ -83,7 +83,8 @@ bool bake_definition_error(enum diag_code c);
  * Helpers, exposed for the unit tests.
  */
 
-/* Lowercase, runs outside [a-z0-9] become '-', trimmed; at most max bytes. */
+/* Lowercase, runs outside [a-z0-9] become '-', trimmed; at most max bytes
+ * (keys.c, where keys are made from labels). */
 size_t bake_slugify(const char *s, char *out, size_t max);
 
 /* One matrix binding: name = value. */

@@ -70,7 +70,7 @@ int keys_assign(struct bake *b, const char *prefix);
 /* prefix/local as a checked key; NULL after reporting (keys.c). */
 char *keys_join(struct bake *b, const char *prefix, const char *local,
     struct srcpos p);
-/* Report out of memory at p; returns -1 (bake.c). */
+/* Report out of memory at p; returns -1 (keys.c). */
 int bake_nomem(struct bake *b, struct srcpos p);
 
 #endif

@@ -11,6 +11,40 @@
 #include "ir.h"
 #include "strmap.h"
 
+int
+bake_nomem(struct bake *b, struct srcpos p)
+{
+	b->stop = true;
+	return diag_report(b->diags, E_NOMEM, p);
+}
+
+size_t
+bake_slugify(const char *s, char *out, size_t max)
+{
+	size_t n = 0;
+	int dash = 0;
+
+	for (; *s && n < max; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+			if (dash && n > 0) {
+				if (n + 1 >= max)
+					break;	/* no room for "-x" */
+				out[n++] = '-';
+			}
+			dash = 0;
+			out[n++] = (char)c;
+		} else {
+			dash = 1;
+		}
+	}
+	out[n] = '\0';
+	return n;
+}
+
 static int
 register_key(struct bake *b, struct bnode *bn, struct srcpos p)
 {
