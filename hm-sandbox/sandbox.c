@@ -42,13 +42,6 @@
 #define EXIT_SANDBOX	125
 #define MAX_LOWER	500		/* the kernel's own limit */
 
-static const char usage_text[] =
-    "usage: hm-sandbox -C DIR [--lower DIR]... [--upper DIR --work DIR]\n"
-    "                  [--volatile] [--bind DIR]... [--no-pid] -- COMMAND...\n"
-    "       hm-sandbox -C DIR --copy STATE [--from DIR [--move]] [--no-ns]\n"
-    "                  [--bind DIR]... [--no-pid] -- COMMAND...\n"
-    "       hm-sandbox -C DIR --probe SCRATCH\n";
-
 struct opts {
 	const char *ws;			/* -C: the workspace W */
 	const char *lower[MAX_LOWER];	/* newest first; W comes last */
@@ -63,13 +56,6 @@ struct opts {
 	const char *probe;
 	char **argv;
 };
-
-static _Noreturn void
-usage(void)
-{
-	fputs(usage_text, stderr);
-	exit(EXIT_USAGE);
-}
 
 /* Setup errors: a message, then the sandbox's own status. */
 static _Noreturn void
@@ -92,53 +78,87 @@ fail(const char *fmt, ...)
 	_exit(EXIT_SANDBOX);
 }
 
+enum option_id {
+	OPT_BIND = 256,
+	OPT_COPY,
+	OPT_FROM,
+	OPT_LOWER,
+	OPT_MOVE,
+	OPT_NO_NS,
+	OPT_NO_PID,
+	OPT_PROBE,
+	OPT_UPPER,
+	OPT_VOLATILE,
+	OPT_WORK
+};
+
+static const struct tool_option options[] = {
+	{ 'C', 'C', NULL, "DIR", "the workspace (an absolute path)" },
+	{ OPT_LOWER, 0, "lower", "DIR", "an overlay layer, newest first" },
+	{ OPT_UPPER, 0, "upper", "DIR", "the overlay's writable layer" },
+	{ OPT_WORK, 0, "work", "DIR", "the overlay's work directory" },
+	{ OPT_VOLATILE, 0, "volatile", NULL, "the overlay's volatile option (no syncs)" },
+	{ OPT_COPY, 0, "copy", "STATE", "bind the directory STATE over DIR" },
+	{ OPT_FROM, 0, "from", "DIR", "first make STATE from DIR (a copy)" },
+	{ OPT_MOVE, 0, "move", NULL, "rename --from's DIR, do not copy it" },
+	{ OPT_NO_NS, 0, "no-ns", NULL, "no namespaces: run in STATE itself" },
+	{ OPT_BIND, 0, "bind", "DIR", "bind DIR back at its own path" },
+	{ OPT_NO_PID, 0, "no-pid", NULL, "no PID namespace of its own" },
+	{ OPT_PROBE, 0, "probe", "SCRATCH",
+	    "say which ways work, trying them in SCRATCH" },
+	{ 0, 0, NULL, NULL, NULL }
+};
+
+static const struct tool_cli cli = {
+	"usage: hm-sandbox -C DIR [--lower DIR]... [--upper DIR --work DIR]\n"
+	"                  [--volatile] [--bind DIR]... [--no-pid] -- COMMAND...\n"
+	"       hm-sandbox -C DIR --copy STATE [--from DIR [--move]] [--no-ns]\n"
+	"                  [--bind DIR]... [--no-pid] -- COMMAND...\n"
+	"       hm-sandbox -C DIR --probe SCRATCH\n",
+	"Run COMMAND in a snapshot of the workspace DIR: an overlay of layers\n"
+	"over it, or a copy bound over it, in namespaces of its own.\n",
+	options,
+	"Exit status: the command's, 64 usage, 125 the sandbox could not be\n"
+	"set up. See hm-sandbox(1).\n"
+};
+
 static void
 parse(struct opts *o, int argc, char **argv)
 {
-	int i;
+	struct tool_args args;
+	int id, i = argc;
 
-	for (i = 1; i < argc; i++) {
-		char *a = argv[i];
-
-		if (!strcmp(a, "--")) {
-			i++;
+	tool_args_init(&args, &cli, argc, argv);
+	while ((id = tool_getopt(&args)) != TOOL_END) {
+		switch (id) {
+		case TOOL_OPERAND:
+			/* the command: the rest is its own */
+			i = args.i - 1;
 			break;
-		}
-		if (a[0] != '-')
-			break;
-		if (!strncmp(a, "-C", 2))
-			o->ws = tool_optarg(argv, &i, 2, usage);
-		else if (tool_long_opt(a, "--lower")) {
+		case 'C': o->ws = args.arg; break;
+		case OPT_LOWER:
 			if (o->nlower == MAX_LOWER - 1)
 				dief(EXIT_USAGE, "more than %d layers",
 				    MAX_LOWER - 1);
-			o->lower[o->nlower++] = tool_optarg(argv, &i, 7, usage);
-		} else if (tool_long_opt(a, "--upper"))
-			o->upper = tool_optarg(argv, &i, 7, usage);
-		else if (tool_long_opt(a, "--work"))
-			o->work = tool_optarg(argv, &i, 6, usage);
-		else if (tool_long_opt(a, "--copy"))
-			o->copy = tool_optarg(argv, &i, 6, usage);
-		else if (tool_long_opt(a, "--from"))
-			o->from = tool_optarg(argv, &i, 6, usage);
-		else if (tool_long_opt(a, "--bind")) {
+			o->lower[o->nlower++] = args.arg;
+			break;
+		case OPT_UPPER: o->upper = args.arg; break;
+		case OPT_WORK: o->work = args.arg; break;
+		case OPT_COPY: o->copy = args.arg; break;
+		case OPT_FROM: o->from = args.arg; break;
+		case OPT_BIND:
 			if (o->nbind == 16)
 				dief(EXIT_USAGE, "more than 16 binds");
-			o->bind[o->nbind++] = tool_optarg(argv, &i, 6, usage);
-		} else if (tool_long_opt(a, "--probe"))
-			o->probe = tool_optarg(argv, &i, 7, usage);
-		else if (!strcmp(a, "--move"))
-			o->move = true;
-		else if (!strcmp(a, "--volatile"))
-			o->volatil = true;
-		else if (!strcmp(a, "--no-ns"))
-			o->no_ns = true;
-		else if (!strcmp(a, "--no-pid"))
-			o->no_pid = true;
-		else {
-			warnf("unknown option '%s'", a);
-			usage();
+			o->bind[o->nbind++] = args.arg;
+			break;
+		case OPT_PROBE: o->probe = args.arg; break;
+		case OPT_MOVE: o->move = true; break;
+		case OPT_VOLATILE: o->volatil = true; break;
+		case OPT_NO_NS: o->no_ns = true; break;
+		case OPT_NO_PID: o->no_pid = true; break;
 		}
+		if (id == TOOL_OPERAND)
+			break;
 	}
 	o->argv = argv + i;
 	if (!o->ws || o->ws[0] != '/')
@@ -146,7 +166,7 @@ parse(struct opts *o, int argc, char **argv)
 	if (o->probe)
 		return;
 	if (!o->argv[0])
-		usage();
+		tool_usage(&cli, "no command given");
 	if (!o->upper != !o->work)
 		dief(EXIT_USAGE, "--upper and --work go together");
 	if (o->copy && (o->upper || o->nlower))

@@ -52,6 +52,18 @@ for tool in hm-lower hm-bake; do
 		grep -qx "$tool: option '--help' takes no value" "$TMP/err"
 done
 
+# hm-sandbox: the same parser; options end at the command
+S="$TOP/$O/hm-sandbox"
+must_fail 0 "hm-sandbox --version" "$S" --version >"$TMP/out" 2>/dev/null
+check "hm-sandbox --version" test "$(cat "$TMP/out")" = "hm-sandbox $version"
+must_fail 0 "hm-sandbox --help" "$S" --help >"$TMP/help" 2>/dev/null
+check "hm-sandbox --help describes --probe" grep -q -- '--probe SCRATCH  *[a-z]' "$TMP/help"
+must_fail 64 "hm-sandbox --volatil" "$S" -C /tmp --volatil -- true 2>"$TMP/err"
+check "--volatil suggests --volatile" \
+	grep -qx "hm-sandbox: unknown option '--volatil' (did you mean '--volatile'?)" "$TMP/err"
+must_fail 64 "hm-sandbox without a command" "$S" -C /tmp 2>"$TMP/err"
+check "no command named" grep -qx "hm-sandbox: no command given" "$TMP/err"
+
 # the tools' own close matches
 must_fail 64 "hm-lower --chek" "$HM_LOWER" --chek 2>"$TMP/err"
 check "--chek suggests --check" \
