@@ -3,18 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "strmap.h"
 
 static size_t
 hash(const char *s)
 {
-	size_t h = 14695981039346656037u;
-
-	while (*s) {
-		h ^= (unsigned char)*s++;
-		h *= 1099511628211u;
-	}
-	return h | 1;	/* 0 marks an empty slot */
+	return (size_t)hash_str(s) | 1;	/* 0 marks an empty slot */
 }
 
 /* The slot of key, or of the empty slot where it would go. */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "ir_index.h"
 #include "mem.h"
 
@@ -17,15 +18,11 @@ struct ir_index {
 	size_t mask, n;
 };
 
-/* FNV-1a. */
+/* The slot's copy of the hash: its low 32 bits. */
 static uint32_t
 key_hash(const char *s)
 {
-	uint32_t h = 2166136261u;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
+	return (uint32_t)hash_str(s);
 }
 
 struct ir_index *

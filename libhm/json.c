@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "hash.h"
 #include "json.h"
 #include "json_gate.h"
 #include "mem.h"
@@ -479,16 +480,6 @@ fail_char(struct reader *r, size_t p, enum expect ex)
 
 /* --- duplicate keys --------------------------------------------------- */
 
-static uint64_t
-key_hash(const unsigned char *s, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325u;	/* FNV-1a */
-
-	while (n--)
-		h = (h ^ *s++) * 0x100000001b3u;
-	return h;
-}
-
 static int
 key_eq(const struct json_doc *doc, uint32_t a, uint32_t b)
 {
@@ -548,7 +539,7 @@ dup_check(struct json_doc *doc, uint32_t obj, uint32_t m, struct keyset *ks,
 		memset(ks->slot, 0, cap * sizeof(*slot));
 	slot = ks->slot;
 	for (k = obj + 1; k < end; k = json_skip(doc, k + 1)) {
-		h = (size_t)key_hash((const unsigned char *)doc->text +
+		h = (size_t)hash_mem(doc->text +
 		    doc->nodes[k].off + 1, doc->nodes[k].len);
 		for (i = h & (cap - 1);; i = (i + 1) & (cap - 1)) {
 			if (!(e = slot[i])) {
