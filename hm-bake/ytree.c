@@ -8,6 +8,7 @@
 #include "arena.h"
 #include "diag.h"
 #include "esc.h"
+#include "hash.h"
 #include "ytree.h"
 
 /*
@@ -169,22 +170,6 @@ ynode_get(const struct ynode *m, const char *name)
 	return NULL;
 }
 
-static uint32_t
-hash_bytes(const char *s, size_t n)
-{
-	uint32_t h = 5381;
-
-	while (n--)
-		h = h * 33 + (unsigned char)*s++;
-	return h;
-}
-
-static size_t
-hash_str(const char *s)
-{
-	return hash_bytes(s, strlen(s));
-}
-
 /* size bytes aligned to align (a power of two) from c; NULL if no memory. */
 static void *
 chunk_take(struct loader *L, struct chunk *c, size_t size, size_t align)
@@ -228,7 +213,7 @@ str_copy(struct loader *L, const char *s, size_t len)
 static const char *
 key_intern(struct loader *L, const char *s, uint32_t len)
 {
-	uint32_t h = hash_bytes(s, len);
+	uint32_t h = (uint32_t)hash_mem(s, len);
 	size_t i, mask;
 
 	if (2 * (L->nkeys + 1) > L->capkeys) {
@@ -462,7 +447,7 @@ map_check(struct loader *L, const struct ynode *m)
 	for (i = 0; i < m->n; i++) {
 		const struct ynode *k = &v[2 * i];
 
-		for (h = hash_bytes(k->u.s, k->n) & mask; first[h];
+		for (h = (uint32_t)hash_mem(k->u.s, k->n) & mask; first[h];
 		    h = (h + 1) & mask)
 			if (same_key(k, &v[2 * (first[h] - 1)]))
 				break;
