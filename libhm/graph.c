@@ -5,7 +5,6 @@
 #include "arena.h"
 #include "graph.h"
 #include "ir.h"
-#include "ir_check.h"
 #include "ir_cont.h"
 #include "ir_index.h"
 #include "mem.h"
