@@ -65,40 +65,10 @@ number_steps(struct checker *C, struct ir_step **v, size_t n,
 	}
 }
 
-/*
- * The loops over every step below touch one slot of a large index each,
- * at random: the slot of the key some steps ahead is prefetched (and,
- * further ahead, the key's bytes, which its hash reads), so that it is in
- * the cache when its turn comes.
- */
-#define AHEAD	8
-#define KEY_AHEAD	(2 * AHEAD)
-
 static const char *
 step_key(const struct ir_step *s)
 {
 	return s->type == IR_WAIT ? NULL : s->key;
-}
-
-/* The key a step's builds_in names, if any. */
-static const char *
-builds_in_key(const struct ir_step *s)
-{
-	return step_key(s) && s->builds_in_kind == IR_BUILDS_IN_KEY ?
-	    s->builds_in.key : NULL;
-}
-
-/* Before step i's turn: prefetch for the steps ahead the key key() gives. */
-static inline void
-prefetch_ahead(const struct ir_doc *doc, uint32_t i,
-    const char *(*key)(const struct ir_step *))
-{
-	const char *k;
-
-	if (i + KEY_AHEAD < doc->nall && (k = key(doc->all[i + KEY_AHEAD])))
-		__builtin_prefetch(k);
-	if (i + AHEAD < doc->nall && (k = key(doc->all[i + AHEAD])))
-		ir_index_prefetch(doc->index, k);
 }
 
 static void
@@ -111,7 +81,6 @@ index_keys(struct checker *C)
 		uint32_t old = 0;
 		int r;
 
-		prefetch_ahead(C->doc, i, step_key);
 		if (!step_key(s))
 			continue;
 		r = ir_index_put(C->doc->index, s->key, i, &old);
@@ -200,7 +169,6 @@ resolve_refs(struct checker *C)
 	for (i = 0; i < C->doc->nall; i++) {
 		struct ir_step *s = C->doc->all[i];
 
-		prefetch_ahead(C->doc, i, builds_in_key);
 		if (!step_key(s))
 			continue;
 		if (s->builds_in_kind == IR_BUILDS_IN_KEY)

@@ -88,12 +88,6 @@ find(const struct ir_index *ix, const char *key, uint32_t h)
 	return i;
 }
 
-void
-ir_index_prefetch(const struct ir_index *ix, const char *key)
-{
-	__builtin_prefetch(&ix->slots[key_hash(key) & ix->mask]);
-}
-
 int
 ir_index_put(struct ir_index *ix, const char *key, uint32_t v,
     uint32_t *old)

@@ -27,11 +27,4 @@ int ir_index_put(struct ir_index *ix, const char *key, uint32_t v,
 /* The value of key, or IR_INDEX_NONE. */
 uint32_t ir_index_get(const struct ir_index *ix, const char *key);
 
-/*
- * For a loop over many keys: prefetch key's slot some iterations before
- * it is looked up, so that the slot (a cache miss in a large index) is
- * there when its turn comes.
- */
-void ir_index_prefetch(const struct ir_index *ix, const char *key);
-
 #endif
