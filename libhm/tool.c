@@ -68,32 +68,6 @@ dief(int status, const char *fmt, ...)
 	exit(status);
 }
 
-const char *
-tool_optarg(char **argv, int *i, size_t namelen,
-    void (*usage)(void))
-{
-	const char *arg = argv[*i];
-
-	if (arg[namelen] == '=')
-		return arg + namelen + 1;
-	if (arg[namelen] != '\0')
-		return arg + namelen;
-	if (!argv[*i + 1]) {
-		warnf("option '%.*s' needs an argument", (int)namelen, arg);
-		usage();
-		exit(EXIT_USAGE);	/* usage() exits; this is for the compiler */
-	}
-	return argv[++*i];
-}
-
-int
-tool_long_opt(const char *a, const char *name)
-{
-	size_t n = strlen(name);
-
-	return strncmp(a, name, n) == 0 && (a[n] == '\0' || a[n] == '=');
-}
-
 static const struct tool_option help_option = {
 	'h', 'h', "help", NULL, "show this help and exit"
 };

@@ -86,16 +86,6 @@ long tool_optnum(const struct tool_args *a, long min, long max);
 _Noreturn void tool_usage(const struct tool_cli *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/*
- * The argument of option argv[*i], whose name is the first namelen bytes
- * of argv[*i]: from "--opt=ARG", "-oARG", or the next argument (then *i
- * advances). If there is none: a message, then usage(), which exits.
- */
-const char *tool_optarg(char **argv, int *i, size_t namelen,
-    void (*usage)(void));
-/* Whether argv element a is the long option name, alone or "name=...". */
-int tool_long_opt(const char *a, const char *name);
-
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xreallocarray(void *p, size_t n, size_t size);
