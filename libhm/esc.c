@@ -4,17 +4,17 @@
 #include "arena.h"
 #include "esc.h"
 
-/*
- * The length of the UTF-8 sequence at s[0..len), or 0 if it is not one
- * (overlong forms, surrogates and values beyond U+10FFFF are not).
- */
-static size_t
-utf8_seq(const unsigned char *s, size_t len)
+size_t
+esc_utf8_seq(const char *str, size_t len)
 {
-	unsigned c = s[0];
+	const unsigned char *s = (const unsigned char *)str;
+	unsigned c;
 	size_t n, i;
 	unsigned long v;
 
+	if (len == 0)
+		return 0;
+	c = s[0];
 	if (c < 0x80)
 		return 1;
 	if (c >= 0xc2 && c <= 0xdf)
@@ -59,7 +59,7 @@ esc_unit(const unsigned char *s, size_t len, size_t *n, char out[8])
 		*n = 1;
 		return 2;
 	}
-	k = utf8_seq(s, len);
+	k = esc_utf8_seq((const char *)s, len);
 	if (k > 1 && !(s[0] == 0xc2 && s[1] < 0xa0)) {
 		*n = k;
 		return 0;
@@ -82,10 +82,9 @@ esc_unit(const unsigned char *s, size_t len, size_t *n, char out[8])
 size_t
 esc_utf8_valid(const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, n;
 
-	while (i < len && (n = utf8_seq(p + i, len - i)) > 0)
+	while (i < len && (n = esc_utf8_seq(s + i, len - i)) > 0)
 		i += n;
 	return i;
 }

@@ -22,6 +22,13 @@ struct arena;
  * it is): the rendering is for eyes, the document keeps the bytes.
  */
 
+/*
+ * The length of the UTF-8 sequence at s[0..len), or 0 if it is not one
+ * (overlong forms, surrogates, values beyond U+10FFFF, a sequence cut
+ * by len, and len 0 are not). For every writer of a format that wants
+ * UTF-8 (XML, HTML, JSON).
+ */
+size_t esc_utf8_seq(const char *s, size_t len);
 /* The length of the longest prefix of s[0..len) that is valid UTF-8. */
 size_t esc_utf8_valid(const char *s, size_t len);
 /* Whether s[0..len) has anything to escape. */

@@ -72,6 +72,24 @@ test_utf8_valid(void **state)
 }
 
 static void
+test_utf8_seq(void **state)
+{
+	(void)state;
+	assert_int_equal(esc_utf8_seq("a", 1), 1);
+	assert_int_equal(esc_utf8_seq("\xc3\xa9", 2), 2);
+	assert_int_equal(esc_utf8_seq("\xe2\x80\xa6x", 4), 3);
+	assert_int_equal(esc_utf8_seq("\xf0\x9f\x98\x80", 4), 4);
+	assert_int_equal(esc_utf8_seq("\xe2\x80\xa6", 2), 0);	/* cut */
+	assert_int_equal(esc_utf8_seq("\xc0\xaf", 2), 0);	/* overlong */
+	assert_int_equal(esc_utf8_seq("\xe0\x80\xaf", 3), 0);
+	assert_int_equal(esc_utf8_seq("\xed\xa0\x80", 3), 0);	/* surrogate */
+	assert_int_equal(esc_utf8_seq("\xf4\x90\x80\x80", 4), 0);
+	assert_int_equal(esc_utf8_seq("\x80", 1), 0);
+	assert_int_equal(esc_utf8_seq("\xe9t", 2), 0);		/* Latin-1 */
+	assert_int_equal(esc_utf8_seq("", 0), 0);
+}
+
+static void
 test_arena_and_buf(void **state)
 {
 	struct arena *a = arena_new();
@@ -101,6 +119,7 @@ main(void)
 		cmocka_unit_test(test_controls),
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_utf8_valid),
+		cmocka_unit_test(test_utf8_seq),
 		cmocka_unit_test(test_arena_and_buf),
 	};
 
