@@ -167,6 +167,10 @@ demo: setup
 	@$(MAKE) --no-print-directory $(BIN)
 	@O=$(O) sh examples/demo.sh
 
+# The README's picture of a run, taken in headless Chromium.
+screenshot: $(BIN)
+	@O=$(O) sh scripts/screenshot.sh
+
 bench: setup
 	@$(MAKE) --no-print-directory $(BIN)
 	@O=$(O) sh bench/run.sh
@@ -200,4 +204,4 @@ install: $(BIN)
 clean:
 	rm -rf build build-san build-tsan build-clang build-swar build-fuzz
 
-.PHONY: all setup build check test golden demo bench fuzz install clean
+.PHONY: all setup build check test golden demo screenshot bench fuzz install clean

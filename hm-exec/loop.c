@@ -382,6 +382,9 @@ loop_run(struct run *r)
 			t = next - proc_now();
 			timeout = t <= 0 ? 0 : (int)(t * 1000) + 1;
 		}
+		/* the status line's elapsed time moves once a second */
+		if (r->nrunning > 0 && (timeout < 0 || timeout > 1000))
+			timeout = 1000;
 		if (poll(fds, np, timeout) < 0 && errno != EINTR) {
 			ret = -1;
 			break;

@@ -12,12 +12,12 @@
 #include <sys/prctl.h>
 #endif
 
-#include "esc.h"
 #include "file.h"
 #include "ir_check.h"
 #include "ir_load.h"
 #include "proc.h"
 #include "run.h"
+#include "runs.h"
 #include "tool.h"
 
 /*
@@ -32,9 +32,11 @@
 static const char usage_text[] =
     "usage: hm-exec [-knv] [-j N] [-e NAME=VALUE] [--bake PATH]\n"
     "               [--definition PATH] [--emit-ir FILE] [--events FILE|-]\n"
-    "               [--grace SECONDS] [--junit FILE] [--log-dir DIR]\n"
-    "               [--max-depth N] [--pipeline SLUG] [--runner NAME]\n"
-    "               [--target NAME] [FILE | DEFINITION.yml]\n";
+    "               [--grace SECONDS] [--junit FILE] [--keep-runs N]\n"
+    "               [--log-dir DIR] [--max-depth N]\n"
+    "               [--output all|failed|none] [--pipeline SLUG]\n"
+    "               [--report FILE] [--runner NAME] [--tail N]\n"
+    "               [--target NAME] [--trace FILE] [FILE | DEFINITION.yml]\n";
 
 static _Noreturn void
 usage(const char *why, const char *arg)
@@ -89,6 +91,8 @@ parse_args(struct run_opts *o, int argc, char **argv)
 
 	o->jobs = cpus > 0 ? cpus : 1;
 	o->max_depth = 16;
+	o->tail = 10;
+	o->keep_runs = 10;
 	o->grace = 5;
 	for (i = 1; i < argc; i++) {
 		char *a = argv[i], *eq;
@@ -174,6 +178,10 @@ parse_args(struct run_opts *o, int argc, char **argv)
 			o->events = val;
 		else if (FLAG("--junit"))
 			o->junit = val;
+		else if (FLAG("--report"))
+			o->report = val;
+		else if (FLAG("--trace"))
+			o->trace = val;
 		else if (FLAG("--emit-ir"))
 			o->emit_ir = val;
 		else if (FLAG("--bake"))
@@ -188,6 +196,16 @@ parse_args(struct run_opts *o, int argc, char **argv)
 			o->target = val;
 		else if (FLAG("--env"))
 			set_var(val);
+		else if (FLAG("--output"))
+			o->output = strcmp(val, "failed") == 0 ?
+			    TERM_OUTPUT_FAILED : strcmp(val, "all") == 0 ?
+			    TERM_OUTPUT_ALL : strcmp(val, "none") == 0 ?
+			    TERM_OUTPUT_NONE : (usage("--output takes all, "
+			    "failed or none, not", val), 0);
+		else if (FLAG("--keep-runs"))
+			o->keep_runs = num_arg(name, val, 1, 100000);
+		else if (FLAG("--tail"))
+			o->tail = num_arg(name, val, 0, 10000);
 		else if (FLAG("--max-depth"))
 			o->max_depth = num_arg(name, val, 0, 1000);
 		else if (FLAG("--grace"))
@@ -239,6 +257,8 @@ run_setup(struct run *r)
 		    r->log_dir);
 	}
 	if (!r->o.log_dir) {
+		runs_gitignore(".hm");
+		runs_prune(".hm/logs", r->o.keep_runs);
 		/* .hm/logs/latest names the newest run; best effort */
 		unlink(".hm/logs/latest");
 		if (symlink(sr->run_id, ".hm/logs/latest") < 0) {
@@ -298,17 +318,23 @@ sinks_setup(struct run *r)
 		if (strcmp(r->o.events, "-") == 0)
 			out = stderr;	/* stdout is the events' */
 	}
-	sinks_add(&r->sinks, &sink_log_ops, sink_log_new(r->o.jobs));
+	sinks_add(&r->sinks, &sink_log_ops, sink_log_new(r->o.jobs,
+	    (size_t)r->o.tail));
 	sinks_add(&r->sinks, &sink_outputs_ops, sink_outputs_new(&r->outputs,
 	    r->outputs_path));
-	sinks_add(&r->sinks, &sink_term_ops, sink_term_new(out, r->o.jobs));
+	sinks_add(&r->sinks, &sink_term_ops, sink_term_new(out, r->o.jobs,
+	    (enum term_output)r->o.output));
 	if (ev)
 		sinks_add(&r->sinks, &sink_events_ops, ev);
 	if (r->o.junit)
-		sinks_add(&r->sinks, &sink_junit_ops, (void *)r->o.junit);
+		sinks_add(&r->sinks, &sink_junit_ops,
+		    sink_junit_new(r->o.junit));
 	if (r->o.emit_ir)
 		sinks_add(&r->sinks, &sink_ir_ops, sink_ir_new(r->o.emit_ir,
 		    &r->doc));
+	if (r->o.report || r->o.trace)
+		sinks_add(&r->sinks, &sink_report_ops,
+		    sink_report_new(r->o.report, r->o.trace));
 }
 
 /* The plan tells the sinks. */
@@ -344,16 +370,11 @@ print_stages(const struct plan *p, FILE *f)
 			if (k == first[l])
 				fprintf(f, "stage %u:\n", l);
 			fprintf(f, "  %s", gn->key);
-			if (gn->step && gn->step->label &&
-			    strcmp(gn->step->label, gn->key) != 0) {
-				const char *lb = gn->step->label;
-				size_t n = strlen(lb);
-				char *pl = xmalloc(esc_len(lb, n) + 1);
-
-				/* control characters escaped (esc.h) */
-				fprintf(f, " (%s)", esc_write(pl, lb, n));
-				free(pl);
-			}
+			/* the plan's label: a replica's names its leaf, control
+			   characters escaped (plan.c) */
+			if (p->step[order[k]]->label &&
+			    strcmp(p->step[order[k]]->label, gn->key) != 0)
+				fprintf(f, ": %s", p->step[order[k]]->label);
 			if (gn->kind == GN_DYNAMIC)
 				fprintf(f, " [dynamic: bakes target '%s' when"
 				    " reached]", ir_more(gn->step)->target_name);

@@ -358,12 +358,34 @@ printable(const char *s)
 	return esc_write(e, s, n);
 }
 
+/*
+ * A step's label, or its key; a replica's is its step's with the leaf it
+ * follows, by the leaf's label: "report (shard 3)" for "report@shards/3".
+ * Control characters escaped.
+ */
 static char *
-label_of(const struct gnode *gn)
+label_of(const struct graph *g, const struct gnode *gn)
 {
-	if (gn->step && gn->step->label && !strchr(gn->key, IR_REPLICA_SEP))
-		return printable(gn->step->label);
-	return xstrdup(gn->key);
+	const struct gnode *leaf;
+	const char *at = strchr(gn->key, IR_REPLICA_SEP), *ll;
+	char *s, *e;
+	size_t n;
+	int bl;
+
+	if (!at || gn->replica_of == GRAPH_NONE)
+		return printable(gn->step && gn->step->label ? gn->step->label :
+		    gn->key);
+	leaf = &g->nodes[gn->replica_of];
+	ll = leaf->step && leaf->step->label ? leaf->step->label : leaf->key;
+	bl = gn->step && gn->step->label ? (int)strlen(gn->step->label) :
+	    (int)(at - gn->key);
+	n = (size_t)bl + strlen(ll) + 4;
+	s = xmalloc(n);
+	snprintf(s, n, "%.*s (%s)", bl, gn->step && gn->step->label ?
+	    gn->step->label : gn->key, ll);
+	e = printable(s);
+	free(s);
+	return e;
 }
 
 int
@@ -403,7 +425,7 @@ plan_build(struct plan *p, struct ir_doc *doc, struct diag_list *diags)
 			continue;
 		s = plan_step(p, gn->key, true);
 		if (!s->label)
-			s->label = label_of(gn);
+			s->label = label_of(&p->g, gn);
 		s->ir = gn->step;
 		s->dynamic = gn->kind == GN_DYNAMIC;
 		s->node = i;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "esc.h"
 #include "jsonw.h"
 #include "report.h"
 
@@ -81,36 +82,6 @@ sb_printf(struct sb *b, const char *fmt, ...)
 	free(big);
 }
 
-/* Length of a valid UTF-8 sequence at s (n bytes left), or 0. */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	unsigned min, cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		len = 2; cp = s[0] & 0x1f; min = 0x80;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3; cp = s[0] & 0x0f; min = 0x800;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4; cp = s[0] & 0x07; min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /*
  * Text for HTML and SVG: escaped, terminal colour sequences dropped,
  * other control characters and bad UTF-8 as U+FFFD; at most max
@@ -146,7 +117,7 @@ sb_text(struct sb *b, const char *s, size_t max)
 			chars--;
 			break;
 		default:
-			k = utf8_seq(p, n);
+			k = esc_utf8_seq((const char *)p, n);
 			if (k == 0 || (*p < 0x20 && *p != '\t' && *p != '\n') ||
 			    *p == 0x7f) {
 				sb_puts(b, "\xef\xbf\xbd");
@@ -333,7 +304,11 @@ timeline(struct sb *b, const struct report *r)
 		sb_printf(b, "<line x1=\"%.1f\" y1=\"16\" x2=\"%.1f\" "
 		    "y2=\"%.0f\"/><text x=\"%.1f\" y=\"12\">", x, x,
 		    (r->nsteps + 1) * ROW_H + 4, x - 6);
-		duration(b, t);
+		/* ticks closer than 0.1s need the hundredths to differ */
+		if (step < 0.1)
+			sb_printf(b, "%.2fs", t);
+		else
+			duration(b, t);
 		sb_puts(b, "</text>");
 	}
 	sb_puts(b, "</g>\n");

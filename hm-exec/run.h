@@ -44,11 +44,15 @@ struct run_opts {
 	bool keep_going, dry_run, verbose;
 	const char *log_dir;
 	const char *events, *junit, *emit_ir;
+	const char *report, *trace;	/* --report HTML, --trace JSON */
 	const char *bake, *definition;
 	const char *runner;	/* --runner: the default backend */
 	const char *target;	/* --target: a definition's target and what
 				   it needs */
 	long max_depth;
+	long tail;		/* --tail: last lines of a failure shown */
+	int output;		/* --output: enum term_output */
+	long keep_runs;		/* --keep-runs: runs kept under .hm/logs */
 	double grace;		/* seconds between TERM and KILL */
 };
 

@@ -26,6 +26,7 @@
  *	sink_events.c	--events: JSON Lines
  *	sink_junit.c	--junit
  *	sink_ir.c	--emit-ir
+ *	sink_report.c	--report (HTML) and --trace (Chrome trace JSON)
  *
  * To add one: write sink_NAME.c with a struct sink_ops and a
  * constructor, and register it in main.c's list. It touches nothing
@@ -132,17 +133,26 @@ void sinks_release(struct sinks *ks);
  * opened).
  */
 extern const struct sink_ops sink_log_ops, sink_outputs_ops, sink_term_ops,
-    sink_events_ops, sink_junit_ops, sink_ir_ops;
+    sink_events_ops, sink_junit_ops, sink_ir_ops, sink_report_ops;
 /* The step logs; jobs slots of per-attempt state. */
-void *sink_log_new(long jobs);
+void *sink_log_new(long jobs, size_t tail);
 /* HM_OUTPUTS at path, from o (borrowed). */
 void *sink_outputs_new(struct outputs *o, const char *path);
 /* People's output on out (stdout, or stderr when events go to stdout). */
-void *sink_term_new(FILE *out, long jobs);
+/* --output: what of a step's output is printed when it ends. */
+enum term_output {
+	TERM_OUTPUT_FAILED,	/* a failure's excerpt (the default) */
+	TERM_OUTPUT_ALL,	/* all of it */
+	TERM_OUTPUT_NONE	/* nothing: the headers and the summary */
+};
+void *sink_term_new(FILE *out, long jobs, enum term_output output);
 /* --events path ("-": stdout). */
 void *sink_events_new(const char *path);
-/* --junit path: the state is the path itself (borrowed). */
+/* --junit path (borrowed). */
+void *sink_junit_new(const char *path);
 /* --emit-ir path: the document *doc at the end (both borrowed). */
 void *sink_ir_new(const char *path, struct ir_doc *const *doc);
+/* --report HTML and --trace JSON at the end (either NULL; borrowed). */
+void *sink_report_new(const char *html, const char *trace);
 
 #endif

@@ -1,10 +1,11 @@
-/* hm: the log sink: each step's output in its log file, and a bounded tail. */
+/* hm: the log sink: each step's output in its log file, and its excerpt. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "excerpt.h"
 #include "file.h"
 #include "sha256.h"
 #include "sink.h"
@@ -12,37 +13,37 @@
 
 /*
  * Output is spilled to the step's log as it arrives and only a bounded
- * tail stays in memory (for failures), so a step printing 100 MB costs
- * a fixed amount of memory. The log is created with the step's first
+ * excerpt stays in memory (its tail and the last lines that look like
+ * errors, excerpt.h), so a step printing 100 MB costs a fixed amount of
+ * memory. The log is created with the step's first
  * output, and the HM_OUTPUT file only by the step: thousands of silent
  * steps then cost no file creations (which dominated a run of 5,000
  * 'true'). Registered first: the other sinks read the fields of struct
  * step this one fills (log_path, log_written, out_path, log_start,
  * nout, tail).
  */
-#define TAIL_SIZE	4096	/* bytes of output kept in memory per job */
-#define TAIL_LINES	10	/* lines of a failure shown in the summary */
-
 struct log_slot {
 	int fd;			/* -1: not open */
 	bool pending;		/* the log opens with the first output */
-	char tail[TAIL_SIZE];	/* ring */
-	size_t tpos;
-	bool twrapped;
+	struct excerpt *ex;	/* of this attempt's output */
 };
 
 struct log_sink {
 	struct log_slot *slot;	/* per job slot */
 	long jobs;
 	int err;		/* the first write error on a log, or 0 */
+	struct excerpt_opts eo;
 };
 
 void *
-sink_log_new(long jobs)
+sink_log_new(long jobs, size_t tail)
 {
 	struct log_sink *l = xcalloc(1, sizeof(*l));
+	struct excerpt_opts eo = EXCERPT_OPTS_INIT;
 	long i;
 
+	eo.tail = tail;
+	l->eo = eo;
 	l->jobs = jobs;
 	l->slot = xcalloc((size_t)jobs, sizeof(*l->slot));
 	for (i = 0; i < jobs; i++)
@@ -94,57 +95,6 @@ slot_of(struct sink *k, const struct step *s)
 	return &((struct log_sink *)k->state)->slot[s->slot];
 }
 
-static void
-tail_add(struct log_slot *j, const char *buf, size_t n)
-{
-	size_t k;
-
-	if (n >= TAIL_SIZE) {
-		memcpy(j->tail, buf + n - TAIL_SIZE, TAIL_SIZE);
-		j->tpos = 0;
-		j->twrapped = true;
-		return;
-	}
-	while (n > 0) {
-		k = TAIL_SIZE - j->tpos;
-		if (k > n)
-			k = n;
-		memcpy(j->tail + j->tpos, buf, k);
-		j->tpos += k;
-		buf += k;
-		n -= k;
-		if (j->tpos == TAIL_SIZE) {
-			j->tpos = 0;
-			j->twrapped = true;
-		}
-	}
-}
-
-/* The last TAIL_LINES lines of the ring, as a new string. */
-static char *
-tail_lines(const struct log_slot *j)
-{
-	size_t n = j->twrapped ? TAIL_SIZE : j->tpos, i, lines = 0;
-	char *s = xmalloc(n + 1);
-
-	if (j->twrapped) {
-		memcpy(s, j->tail + j->tpos, TAIL_SIZE - j->tpos);
-		memcpy(s + TAIL_SIZE - j->tpos, j->tail, j->tpos);
-	} else {
-		memcpy(s, j->tail, n);
-	}
-	s[n] = '\0';
-	while (n > 0 && s[n - 1] == '\n')
-		s[--n] = '\0';
-	for (i = n; i > 0; i--) {
-		if (s[i - 1] == '\n' && ++lines == TAIL_LINES) {
-			memmove(s, s + i, n - i + 1);
-			break;
-		}
-	}
-	return s;
-}
-
 /* Open (create) the step's log at its first output. */
 static void
 log_open(struct log_slot *j, struct step *s)
@@ -182,7 +132,8 @@ log_add(struct sink *k, struct step *s, const char *buf, size_t n)
 		j->fd = -1;
 	}
 	s->nout += n;
-	tail_add(j, buf, n);
+	if (j->ex && excerpt_feed(j->ex, buf, n) < 0)
+		dief(EXIT_SOFTWARE, "out of memory");
 }
 
 static void
@@ -210,8 +161,9 @@ log_step_started(struct sink *k, struct step *s)
 	}
 	j->fd = -1;
 	j->pending = true;
-	j->tpos = 0;
-	j->twrapped = false;
+	excerpt_free(j->ex);
+	if (!(j->ex = excerpt_new(&((struct log_sink *)k->state)->eo)))
+		dief(EXIT_SOFTWARE, "out of memory");
 	s->nout = 0;
 	s->log_start = 0;
 	if (s->attempt > 1) {
@@ -250,7 +202,11 @@ log_step_finished(struct sink *k, struct step *s, bool ran)
 	if (s->status != ST_PASSED)
 		log_open(j, s);
 	free(s->tail);
-	s->tail = tail_lines(j);
+	s->tail = j->ex ? excerpt_text(j->ex) : NULL;
+	if (j->ex && !s->tail)
+		dief(EXIT_SOFTWARE, "out of memory");
+	excerpt_free(j->ex);
+	j->ex = NULL;
 	if (j->fd >= 0)
 		close(j->fd);
 	j->fd = -1;
@@ -268,7 +224,10 @@ static void
 log_release(struct sink *k)
 {
 	struct log_sink *l = k->state;
+	long i;
 
+	for (i = 0; i < l->jobs; i++)
+		excerpt_free(l->slot[i].ex);
 	free(l->slot);
 	free(l);
 }

@@ -13,12 +13,17 @@
 #include "tool.h"
 
 /*
- * A step's whole output is printed when it ends, copied back from its
- * log (sink_log.c, which spills it there as it arrives), so parallel
- * steps never interleave and a step printing 100 MB costs a fixed amount
- * of memory. The status line follows ninja's smart terminal: only on a
- * terminal with TERM set and not "dumb", "\r", elided to the width, then
- * "ESC[K".
+ * A step that passed is one line; one that failed is its header and the
+ * excerpt of its output that explains it (sink_log.c keeps it), so that
+ * a CI log shows what went wrong and nothing else (--output=failed, the
+ * default, on a terminal or not). --output=all prints a step's whole
+ * output when it ends, copied back from its log, so parallel steps never
+ * interleave and a step printing 100 MB costs a fixed amount of memory;
+ * -v streams it line by line. The status line follows ninja's smart
+ * terminal: only on a terminal with TERM set and not "dumb", and neither
+ * NO_COLOR nor CI set; "\r", elided to the width, then "ESC[K"; drawn
+ * again only when its text changes, which the elapsed time of the
+ * longest-running step, in whole seconds, does at most once a second.
  */
 #define VLINE_SIZE	1024	/* -v: longest line kept before a flush */
 
@@ -34,6 +39,8 @@ struct term {
 	bool colour;
 	int cols;
 	bool status_shown;
+	char shown[1024];	/* the status line as drawn last */
+	enum term_output output;
 	bool verbose;
 	struct term_slot *slot;
 	long jobs;
@@ -45,7 +52,7 @@ struct term {
 #define C_OFF	"\033[0m"
 
 void *
-sink_term_new(FILE *out, long jobs)
+sink_term_new(FILE *out, long jobs, enum term_output output)
 {
 	struct term *r = xcalloc(1, sizeof(*r));
 	const char *term = getenv("TERM");
@@ -54,8 +61,10 @@ sink_term_new(FILE *out, long jobs)
 
 	r->out = out;
 	r->jobs = jobs;
+	r->output = output;
 	r->slot = xcalloc((size_t)jobs, sizeof(*r->slot));
-	r->smart = isatty(fd) && term && *term && strcmp(term, "dumb") != 0;
+	r->smart = isatty(fd) && term && *term && strcmp(term, "dumb") != 0 &&
+	    !getenv("NO_COLOR") && !getenv("CI");
 	r->colour = isatty(fd) && !getenv("NO_COLOR");
 	r->cols = 80;
 	if (r->smart && ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
@@ -130,6 +139,20 @@ sig_name(int sig)
 	case SIGTERM:	return "TERM";
 	}
 	return NULL;
+}
+
+/* "12.3s", "1m12s", "2h05m": a duration as people read it. */
+static void
+dur_text(double t, char *buf, size_t len)
+{
+	long s = (long)t;
+
+	if (t < 60)
+		snprintf(buf, len, "%.1fs", t);
+	else if (s < 3600)
+		snprintf(buf, len, "%ldm%02lds", s / 60, s % 60);
+	else
+		snprintf(buf, len, "%ldh%02ldm", s / 3600, s % 3600 / 60);
 }
 
 /* "exit status 2", "signal KILL", "timed out after 5s": how it ended. */
@@ -207,38 +230,60 @@ term_step_finished(struct sink *k, struct step *rec, bool j)
 		snprintf(how, sizeof(how), " (%s%s)", h, rec->will_retry ?
 		    ", will retry" : "");
 	}
-	if (j)
-		snprintf(dur, sizeof(dur), ", %.2fs", rec->t_end - rec->t_start);
+	if (j) {
+		dur[0] = ' ';
+		dur_text(rec->t_end - rec->t_start, dur + 1, sizeof(dur) - 1);
+	}
 	fprintf(r->out, "%s---%s %s%s: %s%s%s%s%s", col, off, rec->label,
-	    rec->dynamic ? " [bake]" : "", col, what, off, how, dur);
+	    rec->dynamic ? " [bake]" : "", col, what, off, dur, how);
 	if (rec->attempt > 1)
 		fprintf(r->out, " [attempt %d]", rec->attempt);
 	fputc('\n', r->out);
-	if (j && !k->run->verbose && rec->nout > 0)
-		copy_log(r, rec, rec->log_start);
+	if (j && !k->run->verbose && rec->nout > 0) {
+		if (r->output == TERM_OUTPUT_ALL)
+			copy_log(r, rec, rec->log_start);
+		else if (r->output == TERM_OUTPUT_FAILED &&
+		    rec->status != ST_PASSED && rec->tail && *rec->tail)
+			fprintf(r->out, "%s\n", rec->tail);
+	}
 	fflush(r->out);
 }
 
-/* The status line, from the plan's counters and the running steps. */
+/*
+ * The status line, from the plan's counters and the running steps:
+ * "[3/11] 2 running: configure gcc 1m12s", the longest-running one named.
+ */
 static void
 term_tick(struct sink *k)
 {
 	struct term *r = k->state;
-	char line[1024];
-	size_t len;
+	const struct step *oldest = NULL;
+	char line[1024], el[32];
+	size_t len, n = 0;
 	long i;
-	bool first = true;
 
 	if (!r->smart)
 		return;
-	len = (size_t)snprintf(line, sizeof(line), "[%zu/%zu] running:",
-	    k->run->plan->ndone, k->run->plan->ntotal);
-	for (i = 0; i < r->jobs && len < sizeof(line) - 1; i++) {
-		if (!r->slot[i].step)
+	for (i = 0; i < r->jobs; i++) {
+		const struct step *s = r->slot[i].step;
+
+		if (!s)
 			continue;
-		len += (size_t)snprintf(line + len, sizeof(line) - len, "%s %s",
-		    first ? "" : ",", r->slot[i].step->label);
-		first = false;
+		n++;
+		if (!oldest || s->t_start < oldest->t_start)
+			oldest = s;
+	}
+	len = (size_t)snprintf(line, sizeof(line), "[%zu/%zu]",
+	    k->run->plan->ndone, k->run->plan->ntotal);
+	if (oldest) {
+		double t = proc_now() - oldest->t_start;
+
+		if (t < 60)
+			snprintf(el, sizeof(el), "%lds", (long)t);
+		else
+			dur_text(t, el, sizeof(el));
+		len += (size_t)snprintf(line + len, sizeof(line) - len,
+		    " %zu running: %s %s", n, oldest->label, el);
 		if (len >= sizeof(line))
 			len = sizeof(line) - 1;
 	}
@@ -248,7 +293,11 @@ term_tick(struct sink *k)
 		memcpy(line + len, "...", 4);
 		len += 3;
 	}
-	fprintf(r->out, "\r%.*s\033[K", (int)len, line);
+	line[len] = '\0';
+	if (r->status_shown && strcmp(line, r->shown) == 0)
+		return;		/* nothing new to show */
+	memcpy(r->shown, line, len + 1);
+	fprintf(r->out, "\r%s\033[K", line);
 	fflush(r->out);
 	r->status_shown = true;
 }
@@ -305,9 +354,12 @@ term_run_finished(struct sink *k, int code)
 		if (s->status != ST_FAILED && s->status != ST_SOFT_FAILED)
 			continue;
 		how_ended(s, how, sizeof(how));
-		fprintf(f, "%s %s (%s), log %s\n", s->status == ST_FAILED ?
-		    "failed:" : "soft-failed:", s->key, how, s->log_path ?
+		fprintf(f, "%s %s: %s, log %s\n", s->status == ST_FAILED ?
+		    "failed:" : "soft-failed:", s->label, how, s->log_path ?
 		    s->log_path : "-");
+		/* the excerpt again, unless it was printed when it ended */
+		if (r->output == TERM_OUTPUT_FAILED && !k->run->verbose)
+			continue;
 		for (p = s->tail; p && *p; p = q) {
 			q = strchr(p, '\n');
 			q = q ? q + 1 : p + strlen(p);

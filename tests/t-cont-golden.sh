@@ -45,7 +45,7 @@ done
 # splices them, and the same rules apply to what the fragment holds.
 cp "$DATA/dynamic/"*.yml "$TMP" && cd "$TMP" || exit 1
 "$HM_BAKE" nested-each.yml >ne.json 2>err
-check "nested-each: runs" sh -c "'$HM_EXEC' ne.json >out 2>&1"
+check "nested-each: runs" sh -c "'$HM_EXEC' --output=all ne.json >out 2>&1"
 check "nested-each: report runs for leaf a" \
     grep -qx 'report: report/r@checks/o/g/a' out
 check "nested-each: report runs for leaf b" \

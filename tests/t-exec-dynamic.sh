@@ -40,7 +40,7 @@ FAIL_ASAN=1 "$X" -j1 --bake "$B" each.json >out 2>&1
 check "each + failed leaf: exit 1" test $? -eq 1
 rm -f order
 FAIL_ASAN=1 "$X" -k -j1 --bake "$B" each.json >out 2>&1
-check "each: failed leaf skips its replica only" grep -q -- '--- test@variants/asan: skipped' out
+check "each: failed leaf skips its replica only" grep -q -- '--- test (variants/asan): skipped' out
 check "each: other replicas run" test "$(grep -c '^test:test@variants/' order)" = 2
 check "each: depends_on all replicas: skipped" grep -q -- '--- after: skipped' out
 rm -f order
@@ -74,7 +74,7 @@ rm -f order
 # 4. failures fail the placeholder like a command
 mk fail >f.json
 must_fail 1 "failing bake" "$X" --bake "$B" f.json >out 2>&1
-check "failing bake: message" grep -q "failed: variants (dynamic step 'variants': the baker exited with status 3)" out
+check "failing bake: message" grep -q "failed: variants: dynamic step 'variants': the baker exited with status 3" out
 check "failing bake: dependents skipped" grep -q -- '--- test: skipped' out
 mk invalid >inv.json
 must_fail 1 "invalid fragment" "$X" --bake "$B" inv.json >out 2>&1

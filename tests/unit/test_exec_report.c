@@ -230,6 +230,41 @@ test_trace(void **state)
 	free(t);
 }
 
+/* A run shorter than a second: every tick of the axis says another time. */
+static void
+test_short_axis(void **state)
+{
+	static const struct report_attempt a[] = {
+		{ 0.0, 0.31, 0, 1, "passed" } };
+	static const struct report_step one[] = {
+		{ "build", "build", false, "passed", NULL, a, 1, NULL, NULL,
+		    NULL, 0 } };
+	static const struct report r = {
+		"ci", "20261205T080000Z-42", "2026-12-05T08:00:00Z", "passed",
+		0.31, 1, one, 1
+	};
+	size_t len, n = 0, i, j;
+	char *html = report_html(&r, &len), *axis, *p, *q, label[8][16];
+
+	(void)state;
+	assert_non_null(html);
+	axis = between(html, "<g class=\"axis\">", "</g>");
+	for (p = axis; (p = strstr(p, "<text")) && n < 8; p = q) {
+		p = strchr(p, '>') + 1;
+		q = strstr(p, "</text>");
+		assert_non_null(q);
+		assert_true(q - p < 16);
+		memcpy(label[n], p, (size_t)(q - p));
+		label[n++][q - p] = '\0';
+	}
+	assert_true(n >= 4);
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			assert_string_not_equal(label[i], label[j]);
+	free(axis);
+	free(html);
+}
+
 int
 main(void)
 {
@@ -237,6 +272,7 @@ main(void)
 		cmocka_unit_test(test_html),
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_trace),
+		cmocka_unit_test(test_short_axis),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

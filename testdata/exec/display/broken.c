@@ -1,0 +1,6 @@
+int
+broken(void)
+{
+	int x = 1
+	return x;
+}

@@ -1,0 +1,5 @@
+int
+ok(void)
+{
+	return 0;
+}
