@@ -25,10 +25,21 @@ const browser = spawn(process.env.CHROMIUM || 'chromium', [
 	'about:blank',
 ], { stdio: ['ignore', 'ignore', 'pipe'] });
 
+// Chromium's helper processes can still be writing its cache after the
+// browser exited: retry, and never let the profile fail a run.
+function cleanup() {
+	try {
+		rmSync(profile, { recursive: true, force: true, maxRetries: 20,
+			retryDelay: 100 });
+	} catch (e) {
+		console.error(`browser.mjs: left ${profile}: ${e.code}`);
+	}
+}
+
 function die(msg) {
 	console.error(`browser.mjs: ${msg}`);
 	browser.kill('SIGKILL');
-	rmSync(profile, { recursive: true, force: true });
+	cleanup();
 	process.exit(2);
 }
 const timer = setTimeout(() => die('timed out'), 60000);
@@ -129,5 +140,5 @@ clearTimeout(timer);
 ws.close();
 browser.kill('SIGTERM');
 await new Promise((res) => browser.once('exit', res));
-rmSync(profile, { recursive: true, force: true });
 console.log(JSON.stringify(report));
+cleanup();
