@@ -71,6 +71,24 @@ check "a name per lane" jq -e '[.traceEvents[] | select(.ph == "M" and .name == 
 "$HM_EXEC" --bake /bin/false --trace bake.trace.json f.json >/dev/null 2>&1
 check "a bake's span" jq -e '[.traceEvents[] | select(.cat == "bake")] | length >= 1' bake.trace.json >/dev/null
 
+# a bake that succeeded: a span of category bake in the trace, before the
+# steps it made; in JUnit the baked steps are the tests, not the
+# placeholder, grouped by the placeholder's key; replicas by label
+mkdir bake && cd bake || exit 1
+sed -e "s|DEF|$TOP/testdata/exec/def.yml|" -e "s|TARGET|three|" \
+	-e 's|CONT|,"continue":"each"|' "$TOP/testdata/exec/dyn.json" >each.json
+"$HM_EXEC" -j2 --bake "$TOP/testdata/exec/baker.sh" --trace t.json \
+	--junit j.xml each.json >out 2>&1
+check "the baking run passes" test $? -eq 0
+check "the bake is one span, category bake" test "$(jq -c '[.traceEvents[] | select(.ph == "X" and .cat == "bake") | .name]' t.json)" = '["variants"]'
+check "the baked steps start after the bake ends" jq -e '([.traceEvents[] | select(.cat == "bake")][0] | .ts + .dur) as $bake_end | [.traceEvents[] | select(.ph == "X" and (.name | startswith("variants/")))] | length == 3 and all(.ts >= $bake_end)' t.json >/dev/null
+valid j.xml
+check "8 tests: the placeholder is not one" grep -q '<testsuite name="hm-exec" tests="8" failures="0" errors="0" skipped="0"' j.xml
+check "no testcase for the placeholder" sh -c "! grep -q 'name=\"variants\"' j.xml"
+check "baked steps grouped by the placeholder" test "$(grep -c '<testcase classname="hm.variants" name="variants/' j.xml)" -eq 3
+check "replicas by label" grep -q '<testcase classname="hm" name="test (variants/asan)"' j.xml
+cd .. || exit 1
+
 # the report, in the browser
 if node --experimental-websocket --no-warnings "$TOP/tests/browser.mjs" \
     fail.html "$TOP/$O/tests/report.png" >seen.json 2>browser.err; then
