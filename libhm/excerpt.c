@@ -45,57 +45,72 @@ struct excerpt {
 	bool done;
 };
 
-/* Case-insensitive search for an ASCII lower-case needle. */
+/* Whether s[0..k) is the ASCII lower-case lower in any case. */
 static bool
-has_ci(const char *s, size_t n, const char *lower)
+eq_ci(const char *s, const char *lower, size_t k)
 {
-	size_t k = strlen(lower), i, j;
+	size_t j;
 
-	for (i = 0; i + k <= n; i++) {
-		for (j = 0; j < k; j++) {
-			char c = s[i + j];
+	for (j = 0; j < k; j++) {
+		char c = s[j];
 
-			if (c >= 'A' && c <= 'Z')
-				c = (char)(c - 'A' + 'a');
-			if (c != lower[j])
-				break;
-		}
-		if (j == k)
-			return true;
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (c != lower[j])
+			return false;
 	}
-	return false;
+	return true;
 }
 
-static const char *
-find(const char *s, size_t n, const char *needle, size_t from)
-{
-	size_t k = strlen(needle), i;
+#define HAS(p, left, lit) \
+	((left) >= sizeof(lit) - 1 && memcmp(p, lit, sizeof(lit) - 1) == 0)
 
-	for (i = from; i + k <= n; i++)
-		if (memcmp(s + i, needle, k) == 0)
-			return s + i;
-	return NULL;
-}
-
+/*
+ * One pass over the line: every pattern starts with one of a few bytes,
+ * and only there are the patterns compared (a line of a long build log
+ * costs a few instructions a byte, not a search per pattern).
+ */
 bool
 excerpt_is_error(const char *s, size_t n)
 {
-	static const char *const exact[] = {
-		"FAILED", "FAIL:", "Traceback (most recent call last)",
-		"panic:", "panicked at"
-	};
+	size_t i, left;
 	const char *p;
-	size_t i;
 
-	if (has_ci(s, n, "error:") || has_ci(s, n, "assertion"))
-		return true;
-	for (i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
-		if (find(s, n, exact[i], 0))
-			return true;
-	/* make's "*** [Makefile:3: all] Error 2" */
-	for (p = s; (p = find(s, n, "Error ", (size_t)(p - s))); p++)
-		if (p + 6 < s + n && p[6] >= '0' && p[6] <= '9')
-			return true;
+	for (i = 0; i < n; i++) {
+		p = s + i;
+		left = n - i;
+		switch (*p) {
+		case 'E':
+			/* make's "*** [Makefile:3: all] Error 2" */
+			if (left > 6 && memcmp(p, "Error ", 6) == 0 &&
+			    p[6] >= '0' && p[6] <= '9')
+				return true;
+			/* FALLTHROUGH */
+		case 'e':
+			if (left >= 6 && eq_ci(p, "error:", 6))
+				return true;
+			break;
+		case 'a':
+		case 'A':
+			if (left >= 9 && eq_ci(p, "assertion", 9))
+				return true;
+			break;
+		case 'F':
+			if (HAS(p, left, "FAILED") || HAS(p, left, "FAIL:"))
+				return true;
+			break;
+		case 'T':
+			if (HAS(p, left, "Traceback (most recent call last)"))
+				return true;
+			break;
+		case 'p':
+			if (HAS(p, left, "panic:") || HAS(p, left, "panicked at"))
+				return true;
+			break;
+		default:
+			break;
+		}
+	}
 	return false;
 }
 
@@ -250,29 +265,38 @@ line_end(struct excerpt *e)
 int
 excerpt_feed(struct excerpt *e, const char *buf, size_t n)
 {
-	size_t i;
+	const char *p = buf, *end = buf + n, *stop, *q;
+	size_t k;
 
-	for (i = 0; i < n; i++) {
-		char c = buf[i];
-
+	while (p < end) {
 		if (e->cr) {
 			e->cr = false;
 			/* a lone '\r' redraws the line: keep what is drawn last */
-			if (c != '\n')
+			if (*p != '\n')
 				e->ncur = 0;
 		}
-		if (c == '\n') {
+		/* the bytes up to the next '\n' or '\r' join the line */
+		stop = memchr(p, '\n', (size_t)(end - p));
+		if (!stop)
+			stop = end;
+		if ((q = memchr(p, '\r', (size_t)(stop - p))))
+			stop = q;
+		if (stop > p) {
+			e->any = true;
+			k = (size_t)(stop - p);
+			if (k > EXCERPT_LINE_MAX - e->ncur)
+				k = EXCERPT_LINE_MAX - e->ncur;
+			memcpy(e->cur + e->ncur, p, k);
+			e->ncur += k;
+			p = stop;
+			continue;
+		}
+		if (*p++ == '\n') {
 			if (line_end(e) < 0)
 				return -1;
-			continue;
-		}
-		if (c == '\r') {
+		} else {
 			e->cr = true;
-			continue;
 		}
-		e->any = true;
-		if (e->ncur < EXCERPT_LINE_MAX)
-			e->cur[e->ncur++] = c;
 	}
 	return 0;
 }

@@ -363,10 +363,15 @@ test_patterns(void **state)
 		"a: a.c:4: main: Assertion `x' failed.",
 		"Traceback (most recent call last):", "AssertionError: 1 != 2",
 		"ERROR: test_x (t.T)",
+		/* at the very end of the line */
+		"Error 2", "FAIL:", "FAILED", "x error:", "panic:",
 	};
 	static const char *const no[] = {
 		"make: Leaving directory '/src'", "errors: 0", "Error handling",
 		"compiling error.c", "PASSED", "",
+		/* cut by the line's end, or in another case */
+		"make: *** [all] Error ", "FAIL", "FAILE", "error", "panicked",
+		"Traceback (most recent call", "Panic: x", "assertio",
 	};
 	size_t i;
 
