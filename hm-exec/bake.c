@@ -8,6 +8,7 @@
 
 #include "arena.h"
 #include "ir_check.h"
+#include "ir_runner.h"
 #include "ir_load.h"
 #include "ir_splice.h"
 #include "run.h"
@@ -240,6 +241,7 @@ bake_expand(struct run *r, struct step *rec, struct job *j)
 	if (dl.errors || ir_splice(r->doc, rec->ir, frag, &sp, &dl) < 0)
 		goto fail;
 	if (ir_check(r->doc, 0, &dl) < 0 ||
+	    ir_runner_check(r->doc, r->o.runner, &dl) < 0 ||
 	    plan_build(&r->plan, r->doc, &dl) < 0) {
 		ir_splice_undo(&sp);
 		if (ir_check(r->doc, 0, &scratch) < 0)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "ir_check.h"
+#include "ir_runner.h"
 #include "ir_load.h"
 #include "json.h"
 #include "proc.h"
@@ -222,7 +223,9 @@ entry_load(struct run *r)
 		diag_list_release(&dl);
 		return EXIT_DATAERR;
 	}
-	if (ir_check(r->doc, 0, &dl) < 0 || plan_build(&r->plan, r->doc, &dl) < 0) {
+	if (ir_check(r->doc, 0, &dl) < 0 ||
+	    ir_runner_check(r->doc, r->o.runner, &dl) < 0 ||
+	    plan_build(&r->plan, r->doc, &dl) < 0) {
 		diag_print_all(&dl, stderr);
 		diag_list_release(&dl);
 		return EXIT_DATAERR;

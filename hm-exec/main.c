@@ -14,6 +14,7 @@
 
 #include "file.h"
 #include "ir_check.h"
+#include "ir_runner.h"
 #include "ir_load.h"
 #include "proc.h"
 #include "run.h"
@@ -214,6 +215,9 @@ parse_args(struct run_opts *o, int argc, char **argv)
 			usage("unknown option", name);
 #undef FLAG
 	}
+	/* steps in flight on a cluster, not this machine's CPUs */
+	if (!o->jobs_given && o->runner && strcmp(o->runner, "slurm") == 0)
+		o->jobs = RUNNER_SLURM_JOBS;
 	for (; i < argc; i++) {
 		if (nfiles++)
 			usage("too many arguments:", argv[i]);
@@ -454,6 +458,7 @@ main(int argc, char **argv)
 		dief(EXIT_SOFTWARE, "poll:");
 	jobserver_close(&r.js);
 	plan_cancel_rest(&r.plan);
+	runners_settle(&r.runners);
 	loop_reap_left(&r);
 	runners_release(&r.runners);
 

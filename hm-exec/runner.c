@@ -9,6 +9,7 @@
 /* Every backend; add a new one here. */
 static const struct runner_ops *const table[] = {
 	&runner_local,
+	&runner_slurm,
 };
 #define NTABLE	(sizeof(table) / sizeof(table[0]))
 
@@ -124,6 +125,16 @@ runners_local(struct runners *rs, char **msg)
 	if (!rn || probe(rn, msg) != 0)
 		return NULL;
 	return rn;
+}
+
+void
+runners_settle(struct runners *rs)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n; i++)
+		if (rs->v[i].probed && rs->v[i].ops->settle)
+			rs->v[i].ops->settle(&rs->v[i]);
 }
 
 void

@@ -30,6 +30,12 @@
  *				name that is no backend is recorded only,
  *				hm-exec(1)).
  *	ops->start ... ops->finish, per attempt (below)
+ *	runners_settle()	ops->settle of every backend probed: the
+ *				run is over, and what a backend started
+ *				beside its attempts (a cancellation under
+ *				way, say) ends before hm-exec kills what
+ *				steps left behind, which is every child
+ *				it still has.
  *	runners_release()	ops->teardown of every backend probed.
  *
  * An attempt, as the loop drives it:
@@ -134,6 +140,12 @@ struct runner_ops {
 	/* The attempt is over: its status (see above). Optional. */
 	int (*finish)(struct runner *rn, struct attempt *a, int wstatus,
 	    char **msg);
+	/*
+	 * Every attempt has finished: wait (bounded) for the processes the
+	 * backend started beside them, which would otherwise count as left
+	 * behind by steps. Optional.
+	 */
+	void (*settle)(struct runner *rn);
 };
 
 /* A backend in use by this run. */
@@ -178,10 +190,18 @@ struct runner *runners_for(struct runners *rs, const struct ir_step *step,
  */
 struct runner *runners_local(struct runners *rs, char **msg);
 
+/* Let every probed backend settle (ops->settle). */
+void runners_settle(struct runners *rs);
+
 /* Tear down every probed backend. */
 void runners_release(struct runners *rs);
 
 /* The local process runner: /bin/sh -c CMD in a process group. */
 extern const struct runner_ops runner_local;
+/* The Slurm runner: each attempt as srun ... /bin/sh -c CMD
+ * (runner_slurm.c). RUNNER_SLURM_JOBS is -j's default with --runner
+ * slurm: steps in flight on the cluster, not this machine's CPUs. */
+extern const struct runner_ops runner_slurm;
+#define RUNNER_SLURM_JOBS	32
 
 #endif

@@ -168,6 +168,8 @@ check_steps(struct ir_step **v, uint32_t n,
 		if (v[i]->type != IR_COMMAND)
 			continue;
 		runner = ir_more(v[i])->runner;
+		if (dflt && runner)
+			continue;	/* checked without dflt */
 		if (!runner)
 			runner = dflt;
 		opts = ir_runner_opts(runner, &nopts);

@@ -36,10 +36,11 @@ struct ir_runner_opt {
 const struct ir_runner_opt *ir_runner_opts(const char *runner, size_t *n);
 
 /*
- * Check the runner_args of every command step (at any depth) that runs on
- * a backend with options: the one its "runner" names, or dflt (NULL:
- * none) for a step that names no runner. Positioned errors for an unknown
- * option or a bad value. Returns 0, or -1 if it recorded an error.
+ * Check the runner_args of command steps (at any depth) for a backend
+ * with options: with dflt NULL, of every step whose "runner" names one
+ * (ir_check does this); otherwise of every step that names no runner, as
+ * dflt's (hm-exec --runner). Positioned errors for an unknown option or a
+ * bad value. Returns 0, or -1 if it recorded an error.
  */
 int ir_runner_check(struct ir_doc *doc, const char *dflt,
     struct diag_list *diags);
