@@ -51,6 +51,7 @@ struct opts {
 	bool move;			/* rename from, do not copy it */
 	bool volatil;			/* overlay 'volatile' */
 	bool no_ns, no_pid;
+	bool read_only;			/* the whole view */
 	const char *bind[16];		/* bound at the same path */
 	int nbind;
 	const char *probe;
@@ -87,6 +88,7 @@ enum option_id {
 	OPT_NO_NS,
 	OPT_NO_PID,
 	OPT_PROBE,
+	OPT_READ_ONLY,
 	OPT_UPPER,
 	OPT_VOLATILE,
 	OPT_WORK
@@ -102,6 +104,7 @@ static const struct tool_option options[] = {
 	{ OPT_FROM, 0, "from", "DIR", "first make STATE from DIR (a copy)" },
 	{ OPT_MOVE, 0, "move", NULL, "rename --from's DIR, do not copy it" },
 	{ OPT_NO_NS, 0, "no-ns", NULL, "no namespaces: run in STATE itself" },
+	{ OPT_READ_ONLY, 0, "read-only", NULL, "the whole view read-only" },
 	{ OPT_BIND, 0, "bind", "DIR", "bind DIR back at its own path" },
 	{ OPT_NO_PID, 0, "no-pid", NULL, "no PID namespace of its own" },
 	{ OPT_PROBE, 0, "probe", "SCRATCH",
@@ -113,7 +116,7 @@ static const struct tool_cli cli = {
 	"usage: hm-sandbox -C DIR [--lower DIR]... [--upper DIR --work DIR]\n"
 	"                  [--volatile] [--bind DIR]... [--no-pid] -- COMMAND...\n"
 	"       hm-sandbox -C DIR --copy STATE [--from DIR [--move]] [--no-ns]\n"
-	"                  [--bind DIR]... [--no-pid] -- COMMAND...\n"
+	"                  [--read-only] [--bind DIR]... [--no-pid] -- COMMAND...\n"
 	"       hm-sandbox -C DIR --probe SCRATCH\n",
 	"Run COMMAND in a snapshot of the workspace DIR: an overlay of layers\n"
 	"over it, or a copy bound over it, in namespaces of its own.\n",
@@ -156,6 +159,7 @@ parse(struct opts *o, int argc, char **argv)
 		case OPT_VOLATILE: o->volatil = true; break;
 		case OPT_NO_NS: o->no_ns = true; break;
 		case OPT_NO_PID: o->no_pid = true; break;
+		case OPT_READ_ONLY: o->read_only = true; break;
 		}
 		if (id == TOOL_OPERAND)
 			break;
@@ -462,8 +466,13 @@ mount_view(const struct opts *o)
 	if (o->copy) {
 		if (mount(o->copy, o->ws, NULL, MS_BIND, NULL) < 0)
 			fail("cannot bind '%s' over '%s':", o->copy, o->ws);
+		if (o->read_only && mount(NULL, o->ws, NULL, MS_BIND |
+		    MS_REMOUNT | MS_RDONLY, NULL) < 0)
+			fail("cannot make '%s' read-only:", o->ws);
 		return;
 	}
+	if (o->read_only && o->upper)
+		dief(EXIT_USAGE, "--read-only excludes --upper");
 	if (!o->upper && !o->nlower) {
 		/* the workspace alone, read-only (overlay needs two layers
 		   when it has no upper one) */

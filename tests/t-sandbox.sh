@@ -79,6 +79,10 @@ nodir"
 	check "copy: the path is the workspace's" test "$(cat "$d/c1/p")" = "$d/ws"
 	"$SB" -C "$d/ws" --copy "$d/c2" --from "$d/c1" --move -- sh -c 'cat a >b'
 	check "copy: moved" test ! -e "$d/c1" -a "$(cat "$d/c2/b")" = c
+	"$SB" -C "$d/ws" --copy "$d/c2" --read-only -- sh -c 'cat b; echo x >b' \
+		>"$d/ro" 2>/dev/null
+	check "copy: a read-only view reads and refuses writes" \
+		test $? -ne 0 -a "$(cat "$d/ro")" = c -a "$(cat "$d/c2/b")" = c
 	"$SB" -C "$d/ws" --copy "$d/c3" --from "$d/c2" --no-ns -- sh -c 'pwd >p'
 	check "copy without namespaces runs in the copy" test "$(cat "$d/c3/p")" = "$d/c3"
 }
