@@ -444,6 +444,26 @@ open_binds(const struct opts *o, int *fds)
 			fail("cannot open '%s':", o->bind[i]);
 }
 
+static int
+mkdir_p(const char *path)
+{
+	char p[4096], *q;
+
+	if (strlen(path) >= sizeof(p)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(p, path);
+	for (q = p + 1; *q; q++)
+		if (*q == '/') {
+			*q = '\0';
+			if (mkdir(p, 0755) < 0 && errno != EEXIST)
+				return -1;
+			*q = '/';
+		}
+	return mkdir(p, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
 static void
 do_binds(const struct opts *o, const int *fds)
 {
@@ -452,7 +472,10 @@ do_binds(const struct opts *o, const int *fds)
 
 	for (i = 0; i < o->nbind; i++) {
 		snprintf(src, sizeof(src), "/proc/self/fd/%d", fds[i]);
-		if (mount(src, o->bind[i], NULL, MS_BIND, NULL) < 0)
+		/* a state from an earlier run lacks this run's directory */
+		if (mount(src, o->bind[i], NULL, MS_BIND, NULL) < 0 &&
+		    (errno != ENOENT || mkdir_p(o->bind[i]) < 0 ||
+		    mount(src, o->bind[i], NULL, MS_BIND, NULL) < 0))
 			fail("cannot bind '%s' into the view:", o->bind[i]);
 		close(fds[i]);
 	}

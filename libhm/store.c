@@ -991,7 +991,7 @@ store_evict(const char *root, time_t max_age, uint64_t max_bytes,
     time_t now, char *err, size_t err_size)
 {
 	struct centry *v = NULL;
-	size_t n = 0, cap = 0, i, runs_n = 0;
+	size_t n = 0, cap = 0, i;
 	uint64_t total = 0;
 	char *dirs[3] = { pathf("%s/cache/overlay", root),
 	    pathf("%s/cache/copy", root), pathf("%s/runs", root) };
@@ -1000,8 +1000,8 @@ store_evict(const char *root, time_t max_age, uint64_t max_bytes,
 	for (i = 0; i < 2; i++)
 		if (dirs[i] && evict_dir(dirs[i], &v, &n, &cap) < 0)
 			r = -1;
-	runs_n = n;
-	qsort(v, n, sizeof(*v), centry_cmp);
+	if (n)
+		qsort(v, n, sizeof(*v), centry_cmp);
 	for (i = 0; i < n; i++)
 		total += v[i].size;
 	for (i = 0; i < n; i++) {
@@ -1017,7 +1017,6 @@ store_evict(const char *root, time_t max_age, uint64_t max_bytes,
 	for (i = 0; i < n; i++)
 		free(v[i].path);
 	n = 0;
-	(void)runs_n;
 	/* runs left behind (kept states, crashed runs) */
 	if (dirs[2] && max_age > 0 && evict_dir(dirs[2], &v, &n, &cap) == 0)
 		for (i = 0; i < n; i++) {
