@@ -16,6 +16,9 @@
 bench_init || exit 1
 bench_cc spawnloop || exit 1
 X="$BENCH_TOP/$O/hm-exec"
+# the scheduler's cost: no isolation (bench/isolate.sh measures that)
+HM_ISOLATE=none
+export HM_ISOLATE
 gen="$BENCH_TOP/bench/exec/gen.sh"
 W=$BENCH_TMP
 # fresh: an empty working directory for the next command

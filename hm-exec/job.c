@@ -87,6 +87,26 @@ mask_of(const struct step *s)
 	return m;
 }
 
+/* A step whose state is in the cache does not run: it is cached. */
+static bool
+job_cached(struct run *r, struct step *s)
+{
+	const struct ir_more *m;
+	struct step_env env;
+	bool hit;
+
+	if (r->iso.mode == ISO_NONE || s->dynamic || !s->ir ||
+	    !(m = ir_more(s->ir))->cache ||
+	    (m->runner && strcmp(m->runner, "host") == 0))
+		return false;
+	step_env(r, s, &env);
+	hit = isolate_cache_hit(&r->iso, s, env.envp);
+	env_release(&env);
+	if (hit)
+		plan_cached(&r->plan, s);
+	return hit;
+}
+
 bool
 job_start(struct run *r, struct step *s)
 {
@@ -102,6 +122,8 @@ job_start(struct run *r, struct step *s)
 			j = &r->jobs[i];
 	if (!j)
 		return false;
+	if (job_cached(r, s))
+		return true;
 	job_reset(j);
 	j->step = s;
 	s->slot = (unsigned)(j - r->jobs);
@@ -125,8 +147,14 @@ job_start(struct run *r, struct step *s)
 			return true;
 		}
 	}
-	j->runner = s->dynamic ? runners_local(&r->runners, &why) :
-	    runners_for(&r->runners, s->ir, &why);
+	/* a baker runs here, in a read-only view of the placeholder's start
+	   state when steps are isolated */
+	if (s->dynamic && r->runners.dflt &&
+	    r->runners.dflt->ops == &runner_isolated)
+		j->runner = r->runners.dflt;
+	else
+		j->runner = s->dynamic ? runners_local(&r->runners, &why) :
+		    runners_for(&r->runners, s->ir, &why);
 	if (!j->runner) {
 		fail_now(r, j, why);
 		goto out;

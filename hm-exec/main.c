@@ -37,7 +37,11 @@ static const char usage_text[] =
     "               [--log-dir DIR] [--max-depth N]\n"
     "               [--output all|failed|none] [--pipeline SLUG]\n"
     "               [--report FILE] [--runner NAME] [--tail N]\n"
-    "               [--target NAME] [--trace FILE] [FILE | DEFINITION.yml]\n";
+    "               [--target NAME] [--trace FILE] [--isolate MODE]\n"
+    "               [--keep WHAT] [--no-cache] [--store DIR]\n"
+    "               [--cache-max-age DAYS] [--cache-max-size BYTES]\n"
+    "               [FILE | DEFINITION.yml]\n"
+    "       hm-exec [--store DIR] --shell KEY | --apply KEY\n";
 
 static _Noreturn void
 usage(const char *why, const char *arg)
@@ -83,6 +87,50 @@ set_var(const char *arg)
 	free(name);
 }
 
+static const char *const isolate_words[] = { "auto", "overlay", "copy",
+	"none", NULL };
+
+/* One of words (NULL-terminated), as its index; else a usage error. */
+static int
+word_arg(const char *opt, const char *s, const char *const *words)
+{
+	int i;
+
+	for (i = 0; words[i]; i++)
+		if (strcmp(s, words[i]) == 0)
+			return i;
+	fprintf(stderr, "hm-exec: %s takes", opt);
+	for (i = 0; words[i]; i++)
+		fprintf(stderr, "%s '%s'", i ? (words[i + 1] ? "," : " or") :
+		    "", words[i]);
+	fprintf(stderr, ", not '%s'\n", s);
+	usage(NULL, NULL);
+}
+
+/* A size in bytes, with an optional K, M, G or T suffix (powers of 1024). */
+static uint64_t
+size_arg(const char *opt, const char *s)
+{
+	char *end;
+	unsigned long long v;
+	int shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	switch (*end) {
+	case 'K': shift = 10; end++; break;
+	case 'M': shift = 20; end++; break;
+	case 'G': shift = 30; end++; break;
+	case 'T': shift = 40; end++; break;
+	}
+	if (!*s || *s == '-' || *end || errno || v > (UINT64_MAX >> shift)) {
+		fprintf(stderr, "hm-exec: %s needs a size in bytes (with K, M, "
+		    "G or T), found '%s'\n", opt, s);
+		usage(NULL, NULL);
+	}
+	return (uint64_t)v << shift;
+}
+
 static void
 parse_args(struct run_opts *o, int argc, char **argv)
 {
@@ -95,6 +143,12 @@ parse_args(struct run_opts *o, int argc, char **argv)
 	o->tail = 10;
 	o->keep_runs = 10;
 	o->grace = 5;
+	o->iso.mode = ISO_AUTO;
+	if ((val = getenv("HM_ISOLATE")) && *val)
+		o->iso.mode = (enum isolate_mode)word_arg("HM_ISOLATE", val,
+		    isolate_words);
+	o->iso.keep = KEEP_FAILED;
+	o->iso.cache_max_age = 30 * 86400;
 	for (i = 1; i < argc; i++) {
 		char *a = argv[i], *eq;
 		const char *name = a;
@@ -151,6 +205,12 @@ parse_args(struct run_opts *o, int argc, char **argv)
 			val = eq + 1;
 		}
 #define FLAG(n) (strcmp(name, n) == 0)
+		if (FLAG("--no-cache")) {
+			if (val)
+				usage("option takes no value:", name);
+			o->iso.no_cache = true;
+			continue;
+		}
 		if (FLAG("--keep-going") || FLAG("--dry-run") ||
 		    FLAG("--verbose") || FLAG("--help")) {
 			if (val)
@@ -207,6 +267,25 @@ parse_args(struct run_opts *o, int argc, char **argv)
 			o->keep_runs = num_arg(name, val, 1, 100000);
 		else if (FLAG("--tail"))
 			o->tail = num_arg(name, val, 0, 10000);
+		else if (FLAG("--isolate"))
+			o->iso.mode = (enum isolate_mode)word_arg(name, val,
+			    isolate_words);
+		else if (FLAG("--keep")) {
+			static const char *const w[] = { "none", "failed",
+			    "all", NULL };
+
+			o->iso.keep = (enum isolate_keep)word_arg(name, val, w);
+		} else if (FLAG("--store"))
+			o->iso.store = val;
+		else if (FLAG("--shell"))
+			o->shell = val;
+		else if (FLAG("--apply"))
+			o->apply = val;
+		else if (FLAG("--cache-max-age"))
+			o->iso.cache_max_age = (time_t)num_arg(name, val, 0,
+			    100000) * 86400;
+		else if (FLAG("--cache-max-size"))
+			o->iso.cache_max_bytes = size_arg(name, val);
 		else if (FLAG("--max-depth"))
 			o->max_depth = num_arg(name, val, 0, 1000);
 		else if (FLAG("--grace"))
@@ -324,6 +403,7 @@ sinks_setup(struct run *r)
 	}
 	sinks_add(&r->sinks, &sink_log_ops, sink_log_new(r->o.jobs,
 	    (size_t)r->o.tail));
+	sinks_add(&r->sinks, &sink_state_ops, &r->iso);
 	sinks_add(&r->sinks, &sink_outputs_ops, sink_outputs_new(&r->outputs,
 	    r->outputs_path));
 	sinks_add(&r->sinks, &sink_term_ops, sink_term_new(out, r->o.jobs,
@@ -414,12 +494,16 @@ main(int argc, char **argv)
 	struct runner_run rr;
 	static struct run r;	/* static: reachable to the end, for LSan */
 	int code, c;
-	char *msg;
+	char *msg, *note;
 
 	tool_init("hm-exec");
 	std_fds();
 	memset(&r, 0, sizeof(r));
 	parse_args(&r.o, argc, argv);
+	if (r.o.shell)
+		return isolate_shell(r.o.iso.store, r.o.shell);
+	if (r.o.apply)
+		return isolate_apply(r.o.iso.store, r.o.apply);
 	r.sinks.run.t0 = proc_now();
 	pl.ctx = &r.sinks;
 	plan_init(&r.plan, &pl, r.o.keep_going);
@@ -433,6 +517,19 @@ main(int argc, char **argv)
 
 	jobserver_setup(&r);
 	run_setup(&r);
+	r.o.iso.pipeline = r.doc->source_pipeline;
+	if ((code = isolate_setup(&r.iso, &r.o.iso, r.sinks.run.run_id,
+	    r.log_dir, &r.plan, &msg, &note)) != 0) {
+		warnf("%s", msg);
+		free(msg);
+		return code;
+	}
+	if (note) {
+		fprintf(stderr, "hm-exec: %s\n", note);
+		free(note);
+	}
+	if (r.iso.mode == ISO_NONE)
+		isolate_warn_shared(&r.plan, stderr);
 	sinks_setup(&r);
 	memset(&rr, 0, sizeof(rr));
 	rr.run_id = r.sinks.run.run_id;
@@ -440,7 +537,9 @@ main(int argc, char **argv)
 	rr.doc = r.doc;
 	rr.grace = r.o.grace;
 	rr.jobs = r.o.jobs;
-	if ((code = runners_init(&r.runners, r.o.runner, &rr, &msg)) != 0) {
+	rr.isolation = &r.iso;
+	if ((code = runners_init(&r.runners, r.o.runner ? r.o.runner :
+	    r.iso.mode != ISO_NONE ? "isolated" : NULL, &rr, &msg)) != 0) {
 		warnf("%s", msg ? msg : "cannot set up the runner");
 		free(msg);
 		return code;
@@ -461,6 +560,10 @@ main(int argc, char **argv)
 	runners_settle(&r.runners);
 	loop_reap_left(&r);
 	runners_release(&r.runners);
+	if (isolate_release(&r.iso, &msg) < 0 && msg) {
+		warnf("%s", msg);
+		free(msg);
+	}
 
 	code = r.plan.failed ? 1 : 0;
 	if (r.plan.interrupted)

@@ -85,6 +85,7 @@ step_status_name(enum step_status s)
 	case ST_RUNNING:	return "running";
 	case ST_PASSED:		return "passed";
 	case ST_SOFT_FAILED:	return "soft_failed";
+	case ST_CACHED:		return "cached";
 	case ST_FAILED:		return "failed";
 	case ST_SKIPPED:	return "skipped";
 	case ST_CANCELED:	return "canceled";
@@ -547,6 +548,18 @@ plan_attempt_done(struct plan *p, struct step *s, bool ok)
 		}
 	}
 	/* an expanded bake: the new graph already carries it over */
+	if (s->node == GRAPH_NONE || p->step[s->node] != s)
+		return;
+	push_work(p, s->node);
+	propagate(p);
+}
+
+void
+plan_cached(struct plan *p, struct step *s)
+{
+	set_status(p, s, ST_CACHED);
+	if (p->listener.step_finished)
+		p->listener.step_finished(p->listener.ctx, s, false);
 	if (s->node == GRAPH_NONE || p->step[s->node] != s)
 		return;
 	push_work(p, s->node);

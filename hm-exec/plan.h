@@ -44,6 +44,8 @@ enum step_status {
 	ST_RUNNING,
 	ST_PASSED,
 	ST_SOFT_FAILED,		/* failed with soft_fail: counts as passed */
+	ST_CACHED,		/* not run: its state came from the cache;
+				   counts as passed */
 	ST_FAILED,
 	ST_SKIPPED,		/* a predecessor edge was not satisfied */
 	ST_CANCELED,		/* never started: the run was stopping */
@@ -52,7 +54,8 @@ enum step_status {
 				   before it did not pass */
 };
 #define ST_FINAL(s)	((s) >= ST_PASSED)
-#define ST_OK(s)	((s) == ST_PASSED || (s) == ST_SOFT_FAILED)
+#define ST_OK(s)	((s) == ST_PASSED || (s) == ST_SOFT_FAILED || \
+			 (s) == ST_CACHED)
 #define ST_NSTATUS	(ST_RELEASED + 1)
 
 /* The run's record of a step. */
@@ -159,6 +162,11 @@ void plan_started(struct plan *p, struct step *s);
  * hard failure without -k, and lets the successors go.
  */
 void plan_attempt_done(struct plan *p, struct step *s, bool ok);
+/*
+ * A ready step need not run: its state came from the cache. Status
+ * cached (as passed for what follows); tells the listener (ran false).
+ */
+void plan_cached(struct plan *p, struct step *s);
 /* A signal: cancel everything queued; nothing new becomes ready. */
 void plan_interrupt(struct plan *p, int sig);
 /* Mark every step neither final nor running canceled (the end). */

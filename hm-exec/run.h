@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "env.h"
+#include "isolate.h"
 #include "ir.h"
 #include "jobserver.h"
 #include "mask.h"
@@ -49,6 +50,8 @@ struct run_opts {
 	const char *runner;	/* --runner: the default backend */
 	const char *target;	/* --target: a definition's target and what
 				   it needs */
+	struct isolate_opts iso;	/* --isolate, --keep, --store, cache */
+	const char *shell, *apply;	/* --shell KEY, --apply KEY */
 	long max_depth;
 	long tail;		/* --tail: last lines of a failure shown */
 	int output;		/* --output: enum term_output */
@@ -91,6 +94,7 @@ struct run {
 	size_t nfrags;
 	struct plan plan;
 	struct runners runners;
+	struct isolation iso;
 	struct sinks sinks;
 	struct outputs outputs;
 	struct env_base env;

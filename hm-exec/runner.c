@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "isolate.h"
 #include "runner.h"
 #include "tool.h"
 
@@ -10,6 +11,8 @@
 static const struct runner_ops *const table[] = {
 	&runner_local,
 	&runner_slurm,
+	&runner_isolated,
+	&runner_host,
 };
 #define NTABLE	(sizeof(table) / sizeof(table[0]))
 

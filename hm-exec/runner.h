@@ -107,6 +107,8 @@ struct attempt {
 	void *data;		/* the backend's own, released by finish */
 };
 
+struct isolation;
+
 /* What a backend knows of the run. */
 struct runner_run {
 	const char *run_id;		/* HM_RUN_ID */
@@ -114,6 +116,7 @@ struct runner_run {
 	const struct ir_doc *doc;	/* the document, as first loaded */
 	double grace;			/* --grace: seconds from TERM to KILL */
 	long jobs;			/* -j */
+	struct isolation *isolation;	/* the isolated runner's (isolate.h) */
 };
 
 struct runner_ops {

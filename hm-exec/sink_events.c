@@ -201,6 +201,8 @@ events_run_finished(struct sink *k, int code)
 	jsonw_key(&w, "counts");
 	jsonw_obj_begin(&w);
 	for (i = ST_PASSED; i <= ST_CANCELED; i++) {
+		if (i == ST_CACHED && !c[i])
+			continue;	/* only with isolation's cache */
 		jsonw_key(&w, step_status_name((enum step_status)i));
 		jsonw_int(&w, (long long)c[i]);
 	}

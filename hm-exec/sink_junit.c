@@ -282,6 +282,8 @@ junit_write(const struct junit *j, const struct sink_run *r)
 			    r->interrupted);
 		} else {
 			buf_printf(&b, "      <skipped message=\"%s\"/>\n",
+			    s->status == ST_CACHED ? "cached: the state an "
+			    "earlier run stored was reused" :
 			    step_status_name(s->status));
 		}
 		buf_printf(&b, "    </testcase>\n");

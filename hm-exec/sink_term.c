@@ -335,6 +335,8 @@ term_run_finished(struct sink *k, int code)
 	fprintf(f, "hm-exec: %zu passed, %zu failed, %zu soft-failed, "
 	    "%zu skipped", c[ST_PASSED], c[ST_FAILED], c[ST_SOFT_FAILED],
 	    c[ST_SKIPPED]);
+	if (c[ST_CACHED])
+		fprintf(f, ", %zu cached", c[ST_CACHED]);
 	if (c[ST_CANCELED])
 		fprintf(f, ", %zu canceled", c[ST_CANCELED]);
 	fprintf(f, " in %.2fs\n", proc_now() - k->run->t0);

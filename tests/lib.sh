@@ -7,6 +7,10 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 HM_LOWER="$TOP/$O/hm-lower"
 HM_BAKE="$TOP/$O/hm-bake"
 HM_EXEC="$TOP/$O/hm-exec"
+# hm-exec's own tests observe the order of steps through files in one
+# workspace: they run without isolation (t-isolate.sh asks for it)
+HM_ISOLATE=none
+export HM_ISOLATE
 SHARED="${HM_SHARED:-$TOP/../shared}"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/hm-test.XXXXXX")
 fails=0

@@ -1,0 +1,953 @@
+/* hm: hm-exec's isolation: every step in a snapshot of the state it continues. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache_key.h"
+#include "diag.h"
+#include "isolate.h"
+#include "proc.h"
+#include "tool.h"
+
+/*
+ * The state of a step: its layer once it finished well (its snapshot,
+ * held while a step may still continue in it), the layer its running
+ * attempt writes, and how many unfinished steps continue in it. Counts
+ * come from the graph (recounted when a dynamic step changed it); while
+ * a placeholder may still bake, no state is deleted, since its fragment
+ * may build in any step that is not downstream of it.
+ */
+struct state_ent {
+	char *key;
+	struct layer *layer;	/* the finished state; owner's reference */
+	struct layer *attempt;	/* the running attempt's */
+	uint32_t consumers;
+	bool final;
+	bool released;		/* its state was deleted: nobody needed it */
+	bool has_key;		/* a cache key, for itself and its children */
+	char ckey[65];
+	struct state_ent *next;
+};
+
+/* How many layers a view may stack before its parents are flattened. */
+#define FLATTEN_DEPTH	64
+#define PROBE_OUT_MAX	4096
+
+static uint32_t
+hash_key(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+static struct state_ent *
+ent(struct isolation *iso, const char *key, bool create)
+{
+	struct state_ent *e;
+	uint32_t h;
+
+	if (!iso->cap) {
+		if (!create)
+			return NULL;
+		iso->cap = 256;
+		iso->tab = xcalloc(iso->cap, sizeof(*iso->tab));
+	}
+	h = hash_key(key) & (iso->cap - 1);
+	for (e = iso->tab[h]; e; e = e->next)
+		if (!strcmp(e->key, key))
+			return e;
+	if (!create)
+		return NULL;
+	if (iso->n >= iso->cap) {
+		/* grow: rehash every entry */
+		size_t cap = iso->cap * 2, i;
+		struct state_ent **t = xcalloc(cap, sizeof(*t)), *nx;
+
+		for (i = 0; i < iso->cap; i++)
+			for (e = iso->tab[i]; e; e = nx) {
+				uint32_t j = hash_key(e->key) & (cap - 1);
+
+				nx = e->next;
+				e->next = t[j];
+				t[j] = e;
+			}
+		free(iso->tab);
+		iso->tab = t;
+		iso->cap = cap;
+		h = hash_key(key) & (iso->cap - 1);
+	}
+	e = xcalloc(1, sizeof(*e));
+	e->key = xstrdup(key);
+	e->next = iso->tab[h];
+	iso->tab[h] = e;
+	iso->n++;
+	return e;
+}
+
+/*
+ * The node whose state node n continues in, through group exits and
+ * starts and placeholders that were never expanded (a soft-failed bake:
+ * its start state); GRAPH_NONE for the start.
+ */
+static uint32_t
+source_node(const struct graph *g, uint32_t n)
+{
+	uint32_t s = g->nodes[n].state_from, guard = 0;
+
+	while (s != GRAPH_NONE && g->nodes[s].kind != GN_COMMAND &&
+	    guard++ < g->n)
+		s = g->nodes[s].state_from;
+	return s;
+}
+
+static struct state_ent *
+source_ent(struct isolation *iso, const char *key)
+{
+	const struct graph *g = &iso->plan->g;
+	uint32_t n = graph_find(g, key), s;
+
+	if (n == GRAPH_NONE || (s = source_node(g, n)) == GRAPH_NONE)
+		return NULL;
+	return ent(iso, g->nodes[s].key, true);
+}
+
+/* Whether key is still an unexpanded placeholder in the graph. */
+static bool
+placeholder_here(const struct isolation *iso, const char *key)
+{
+	uint32_t n = graph_find(&iso->plan->g, key);
+
+	return n != GRAPH_NONE && iso->plan->g.nodes[n].kind == GN_DYNAMIC;
+}
+
+static void
+maybe_release(struct isolation *iso, struct state_ent *e)
+{
+	if (!e->final || e->consumers || iso->dynamic_pending || !e->layer)
+		return;
+	store_unref(iso->store, e->layer);
+	e->layer = NULL;
+	e->released = true;
+}
+
+/* Count again who continues in what (the graph is new). */
+static void
+recount(struct isolation *iso)
+{
+	const struct plan *p = iso->plan;
+	const struct graph *g = &p->g;
+	size_t i;
+	uint32_t n;
+
+	for (i = 0; i < iso->cap; i++) {
+		struct state_ent *e;
+
+		for (e = iso->tab[i]; e; e = e->next)
+			e->consumers = 0;
+	}
+	iso->dynamic_pending = false;
+	for (n = 0; n < g->n; n++) {
+		const struct step *s = p->step ? p->step[n] : NULL;
+		uint32_t src;
+
+		if (!s || (g->nodes[n].kind != GN_COMMAND &&
+		    g->nodes[n].kind != GN_DYNAMIC) || ST_FINAL(s->status))
+			continue;
+		if (g->nodes[n].kind == GN_DYNAMIC && !s->expanded)
+			iso->dynamic_pending = true;
+		if ((src = source_node(g, n)) != GRAPH_NONE)
+			ent(iso, g->nodes[src].key, true)->consumers++;
+	}
+	iso->seen = g->nodes;
+	for (i = 0; i < iso->cap; i++) {
+		struct state_ent *e;
+
+		for (e = iso->tab[i]; e; e = e->next)
+			maybe_release(iso, e);
+	}
+}
+
+static void
+fresh_counts(struct isolation *iso)
+{
+	if (iso->seen != iso->plan->g.nodes)
+		recount(iso);
+}
+
+/* ---- setup ---- */
+
+/* hm-sandbox beside our own binary, else from PATH. */
+static char *
+sandbox_path(void)
+{
+	char self[PATH_MAX], *slash, *s;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/'))) {
+			slash[1] = '\0';
+			s = xmalloc(strlen(self) + sizeof("hm-sandbox"));
+			strcpy(s, self);
+			strcat(s, "hm-sandbox");
+			if (access(s, X_OK) == 0)
+				return s;
+			free(s);
+		}
+	}
+	return xstrdup("hm-sandbox");
+}
+
+/* Whether path is dir or below it (both real paths). */
+static bool
+is_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return !strncmp(path, dir, n) && (path[n] == '/' || path[n] == '\0' ||
+	    (n == 1 && dir[0] == '/'));
+}
+
+/* A line "WAY ok" or "WAY no: REASON" of the probe's output, or NULL. */
+static char *
+probe_line(const char *out, const char *way, bool *ok)
+{
+	const char *p = out;
+	size_t n = strlen(way);
+
+	for (; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, way, n) && p[n] == ' ') {
+			const char *end = strchr(p, '\n');
+			size_t len = end ? (size_t)(end - p) : strlen(p);
+			char *line = xmalloc(len + 1);
+
+			memcpy(line, p, len);
+			line[len] = '\0';
+			*ok = !strncmp(p + n, " ok", 3);
+			return line;
+		}
+	*ok = false;
+	return NULL;
+}
+
+/* Run hm-sandbox --probe in a scratch directory of the store. */
+static char *
+run_probe(struct isolation *iso, char **msg)
+{
+	char *scratch, *out = NULL;
+	const char *argv[6];
+	struct proc p = PROC_INIT;
+	size_t len;
+	bool big;
+	int e;
+
+	if (asprintf(&scratch, "%s/probe-%ld", iso->root, (long)getpid()) < 0)
+		abort();
+	mkdir(iso->root, 0755);
+	if (mkdir(scratch, 0755) < 0 && errno != EEXIST) {
+		if (asprintf(msg, "cannot create '%s': %s", scratch,
+		    strerror(errno)) < 0)
+			abort();
+		free(scratch);
+		return NULL;
+	}
+	argv[0] = iso->sandbox;
+	argv[1] = "-C";
+	argv[2] = iso->ws;
+	argv[3] = "--probe";
+	argv[4] = scratch;
+	argv[5] = NULL;
+	p.argv = argv;
+	p.search = !strchr(iso->sandbox, '/');
+	p.out = PROC_PIPE;
+	p.err = PROC_TO_OUT;
+	p.timeout = 30;
+	if ((e = proc_wait(&p, -1, PROBE_OUT_MAX, &out, &len, &big)) != 0) {
+		if (asprintf(msg, "cannot run '%s': %s", iso->sandbox,
+		    strerror(e)) < 0)
+			abort();
+		out = NULL;
+	}
+	proc_release(&p);
+	store_rmtree(scratch);
+	free(scratch);
+	return out;
+}
+
+static int
+choose_mode(struct isolation *iso, char **msg, char **note)
+{
+	char *out, *ov = NULL, *cp = NULL, *why = NULL;
+	bool ov_ok = false, cp_ok = false;
+
+	if (!(out = run_probe(iso, &why))) {
+		if (iso->o.mode != ISO_AUTO) {
+			*msg = why;
+			return 69;
+		}
+		iso->mode = ISO_NONE;
+		if (asprintf(note, "isolation: none (%s)", why) < 0)
+			abort();
+		free(why);
+		return 0;
+	}
+	ov = probe_line(out, "overlay", &ov_ok);
+	cp = probe_line(out, "copy", &cp_ok);
+	iso->copy_ns = cp_ok;
+	if (iso->o.mode == ISO_OVERLAY && !ov_ok) {
+		if (asprintf(msg, "--isolate=overlay: %s", ov ? ov : out) < 0)
+			abort();
+		free(out), free(ov), free(cp);
+		return 69;
+	}
+	if (iso->o.mode == ISO_AUTO)
+		iso->mode = ov_ok ? ISO_OVERLAY : ISO_COPY;
+	else
+		iso->mode = iso->o.mode;
+	if (iso->mode == ISO_COPY && asprintf(note, "isolation: copy%s%s%s%s",
+	    ov_ok ? "" : " (", ov_ok ? "" : (ov ? ov : "overlay no"),
+	    ov_ok ? "" : ")", cp_ok ? "" : "; no namespaces: a step runs in "
+	    "its copy's own directory") < 0)
+		abort();
+	iso->why = xstrdup(out);
+	free(out), free(ov), free(cp);
+	return 0;
+}
+
+int
+isolate_setup(struct isolation *iso, const struct isolate_opts *o,
+    const char *run_id, const char *log_dir, const struct plan *plan,
+    char **msg, char **note)
+{
+	char buf[PATH_MAX], *err = NULL;
+	struct stat st;
+	int r;
+
+	memset(iso, 0, sizeof(*iso));
+	iso->o = *o;
+	iso->plan = plan;
+	iso->mode = o->mode;
+	iso->now = (long long)time(NULL);
+	*msg = *note = NULL;
+	if (o->mode == ISO_NONE)
+		return 0;
+	if (!getcwd(buf, sizeof(buf))) {
+		if (asprintf(msg, "cannot find the current directory: %s",
+		    strerror(errno)) < 0)
+			abort();
+		return EXIT_SOFTWARE;
+	}
+	iso->ws = xstrdup(buf);
+	iso->root = o->store ? xstrdup(o->store) :
+	    store_default_root(getenv("XDG_CACHE_HOME"), getenv("HOME"));
+	if (!iso->root) {
+		*msg = xstrdup("no store: set HOME or XDG_CACHE_HOME, or give "
+		    "--store");
+		return EXIT_USAGE;
+	}
+	iso->sandbox = sandbox_path();
+	if ((r = choose_mode(iso, msg, note)) != 0 || iso->mode == ISO_NONE)
+		return r;
+	/* the store must be outside the workspace: the view would hide it */
+	if (realpath(iso->root, buf) && is_under(buf, iso->ws)) {
+		if (asprintf(msg, "the store '%s' is inside the workspace "
+		    "'%s': give --store a directory outside it", iso->root,
+		    iso->ws) < 0)
+			abort();
+		return EXIT_USAGE;
+	}
+	if (log_dir && realpath(log_dir, buf) && is_under(buf, iso->ws))
+		iso->bind = xstrdup(buf);
+	if (store_open(&iso->store, iso->root, run_id, iso->mode == ISO_COPY ?
+	    STORE_COPY : STORE_OVERLAY, buf, sizeof(buf)) < 0) {
+		*msg = xstrdup(buf);
+		return EXIT_IOERR;
+	}
+	/* unprivileged, files of other users cannot change in the view */
+	if (geteuid() != 0 && stat(iso->ws, &st) == 0 &&
+	    st.st_uid != geteuid() && !*note &&
+	    asprintf(note, "warning: the workspace belongs to uid %lu: its "
+	    "files cannot be changed in an isolated step run as uid %lu",
+	    (unsigned long)st.st_uid, (unsigned long)geteuid()) < 0)
+		abort();
+	free(err);
+	return 0;
+}
+
+int
+isolate_release(struct isolation *iso, char **msg)
+{
+	char err[512];
+	size_t i;
+	int r = 0;
+
+	*msg = NULL;
+	if (iso->store) {
+		for (i = 0; i < iso->cap; i++) {
+			struct state_ent *e;
+
+			for (e = iso->tab[i]; e; e = e->next) {
+				if (e->attempt)
+					store_unref(iso->store, e->attempt);
+				if (e->layer)
+					store_unref(iso->store, e->layer);
+				e->attempt = e->layer = NULL;
+			}
+		}
+		if (store_close(iso->store) < 0)
+			r = -1;
+		iso->store = NULL;
+		if (store_evict(iso->root, iso->o.cache_max_age,
+		    iso->o.cache_max_bytes, time(NULL), err, sizeof(err)) < 0) {
+			*msg = xstrdup(err);
+			r = -1;
+		}
+	}
+	for (i = 0; i < iso->cap; i++) {
+		struct state_ent *e, *nx;
+
+		for (e = iso->tab[i]; e; e = nx) {
+			nx = e->next;
+			free(e->key);
+			free(e);
+		}
+	}
+	free(iso->tab);
+	free(iso->why);
+	free(iso->sandbox);
+	free(iso->ws);
+	free(iso->bind);
+	free(iso->root);
+	iso->tab = NULL;
+	iso->cap = iso->n = 0;
+	return r;
+}
+
+/* ---- the warning without isolation ---- */
+
+int
+isolate_warn_shared(const struct plan *plan, FILE *f)
+{
+	const struct graph *g = &plan->g;
+	uint32_t *first, n, src;
+	int count = 0, shown = 0;
+
+#define WARN(...) do { \
+	if (shown++ < 5) { \
+		fprintf(f, "hm-exec: warning: " __VA_ARGS__); \
+		fputc('\n', f); \
+	} \
+	count++; \
+} while (0)
+	first = xmalloc((g->n + 1) * sizeof(*first));
+	for (n = 0; n < g->n; n++)
+		first[n] = GRAPH_NONE;
+	for (n = 0; n < g->n; n++) {
+		const struct gnode *gn = &g->nodes[n];
+		const struct ir_more *m;
+
+		if (gn->kind == GN_ENTER && (m = ir_more(gn->step)) &&
+		    m->cont != IR_CONT_NONE && gn->step->nsteps > 1)
+			WARN("group '%s' declares '%s', but without isolation "
+			    "what continues in it sees every member's changes",
+			    gn->key, m->cont == IR_CONT_JOIN ? "continue: join" :
+			    m->cont == IR_CONT_EACH ? "continue: each" :
+			    "continue_in");
+		if (gn->kind != GN_COMMAND)
+			continue;
+		src = source_node(g, n);
+		if (gn->step->retry > 0 && src != GRAPH_NONE)
+			WARN("step '%s' retries, and without isolation a "
+			    "retry starts from what the failed attempt left",
+			    gn->key);
+		if (src == GRAPH_NONE)
+			continue;
+		if (first[src] == GRAPH_NONE)
+			first[src] = n;
+		else if (first[src] != UINT32_MAX - 1) {
+			WARN("steps '%s' and '%s' both continue in '%s': "
+			    "without isolation they share one workspace and "
+			    "see each other's changes", g->nodes[first[src]].key,
+			    gn->key, g->nodes[src].key);
+			first[src] = UINT32_MAX - 1;
+		}
+	}
+	if (count > shown)
+		fprintf(f, "hm-exec: warning: and %d more ways the graph "
+		    "depends on state (--isolate=auto makes each step's state "
+		    "its own)\n", count - shown);
+#undef WARN
+	free(first);
+	return count;
+}
+
+/* ---- the cache ---- */
+
+static const char *
+env_lookup(void *ctx, const char *name)
+{
+	char *const *e = ctx;
+	size_t n = strlen(name);
+
+	for (; e && *e; e++)
+		if (!strncmp(*e, name, n) && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
+bool
+isolate_cache_hit(struct isolation *iso, const struct step *s,
+    char *const *envp)
+{
+	const struct ir_cache *c;
+	struct state_ent *e, *src;
+	struct cache_key_in in = { 0 };
+	struct layer *l;
+	char err[512];
+
+	if (iso->mode == ISO_NONE || !iso->store || s->dynamic || !s->ir ||
+	    !(c = ir_more(s->ir)->cache) || c->policy == IR_CACHE_NONE)
+		return false;
+	fresh_counts(iso);
+	e = ent(iso, s->key, true);
+	src = source_ent(iso, s->key);
+	/* harmont's rule: a cached step's parent is cached too, or none */
+	if (src && !src->has_key)
+		return false;
+	in.pipeline = iso->o.pipeline;
+	in.step = s->key;
+	in.parent = src ? src->ckey : NULL;
+	in.cmd = s->ir->cmd;
+	in.getenv = env_lookup;
+	in.ctx = (void *)envp;
+	in.dir = iso->ws;
+	in.now = iso->now;
+	if (cache_key(c, &in, e->ckey, err, sizeof(err)) != 1)
+		return false;
+	e->has_key = true;
+	if (iso->o.no_cache)
+		return false;
+	if (!(l = store_cache_get(iso->store, e->ckey,
+	    iso->mode == ISO_OVERLAY && src ? src->layer : NULL)))
+		return false;
+	e->layer = l;
+	iso->cached++;
+	return true;
+}
+
+/* ---- the runner ---- */
+
+struct iso_attempt {
+	struct proc p;
+	const char **argv;
+	struct state_ent *e;
+	char *key;
+};
+
+static const char **
+sandbox_argv(struct isolation *iso, const struct attempt_spec *spec,
+    struct layer *below, struct layer *own, const char *from, bool move,
+    bool volatile_ok)
+{
+	const char *dirs[512];
+	size_t n = 0, i, k = 0, cap;
+	const char **v;
+
+	if (iso->mode == ISO_OVERLAY)
+		n = store_chain(below, dirs, 512);
+	cap = 2 * n + 24;
+	v = xcalloc(cap, sizeof(*v));
+	v[k++] = iso->sandbox;
+	v[k++] = "-C";
+	v[k++] = iso->ws;
+	if (iso->mode == ISO_OVERLAY) {
+		for (i = 0; i < n && i < 512; i++) {
+			v[k++] = "--lower";
+			v[k++] = dirs[i];
+		}
+		if (own) {
+			v[k++] = "--upper";
+			v[k++] = own->dir;
+			v[k++] = "--work";
+			v[k++] = own->work;
+			/* no sync of the whole file system at unmount; only a
+			   state that goes into the cache must survive a crash */
+			if (volatile_ok)
+				v[k++] = "--volatile";
+		}
+	} else if (own || below) {
+		v[k++] = "--copy";
+		v[k++] = own ? own->dir : below->dir;
+		if (own) {
+			v[k++] = "--from";
+			v[k++] = from;
+			if (move)
+				v[k++] = "--move";
+		} else
+			v[k++] = "--read-only";
+		if (!iso->copy_ns)
+			v[k++] = "--no-ns";
+	}
+	if (iso->bind && (iso->mode == ISO_OVERLAY || iso->copy_ns)) {
+		v[k++] = "--bind";
+		v[k++] = iso->bind;
+	}
+	v[k++] = "--";
+	if (spec->argv) {
+		for (i = 0; spec->argv[i] && k < cap - 1; i++)
+			v[k++] = spec->argv[i];
+	} else {
+		v[k++] = "/bin/sh";
+		v[k++] = "-c";
+		v[k++] = spec->cmd;
+	}
+	v[k] = NULL;
+	return v;
+}
+
+static int
+iso_start(struct runner *rn, const struct attempt_spec *spec,
+    struct attempt *a, char **msg)
+{
+	struct isolation *iso = rn->run->isolation;
+	struct state_ent *e, *src;
+	struct layer *below = NULL, *own = NULL;
+	struct iso_attempt *t;
+	const char *from = NULL;
+	bool move = false;
+	int r;
+
+	if (iso->mode == ISO_NONE)
+		return runner_local.start(rn, spec, a, msg);
+	fresh_counts(iso);
+	e = ent(iso, spec->key, true);
+	src = source_ent(iso, spec->key);
+	if (src && src->released) {
+		*msg = diag_msg(E_EXEC_STATE_GONE, spec->key, src->key);
+		return ENOENT;
+	}
+	below = src ? src->layer : NULL;
+	/* copies without namespaces: a baker of the start state reads the
+	   workspace itself, as without isolation */
+	if (spec->argv && !below && iso->mode == ISO_COPY && !iso->copy_ns)
+		return runner_local.start(rn, spec, a, msg);
+	if (!spec->argv) {
+		/* a command: a new layer over its parent's state */
+		own = store_layer_new(iso->store,
+		    iso->mode == ISO_OVERLAY ? below : NULL);
+		if (!own) {
+			*msg = xstrdup(store_error(iso->store));
+			return errno ? errno : EIO;
+		}
+		if (iso->mode == ISO_OVERLAY && own->depth > FLATTEN_DEPTH &&
+		    store_flatten(iso->store, own) < 0) {
+			*msg = xstrdup(store_error(iso->store));
+			store_unref(iso->store, own);
+			return EIO;
+		}
+		if (iso->mode == ISO_COPY) {
+			from = below ? below->dir : iso->ws;
+			/* the only step to continue in it, and nothing to go
+			   back to: take the directory instead of a copy */
+			move = below && !below->cached && !below->kept &&
+			    below->refs == 1 && src->consumers == 1 &&
+			    !iso->dynamic_pending && spec->step &&
+			    spec->step->retry == 0;
+		}
+		if (e->attempt)
+			store_unref(iso->store, e->attempt);
+		e->attempt = own;
+	}
+	t = xcalloc(1, sizeof(*t));
+	t->p = (struct proc)PROC_INIT;
+	t->e = e;
+	t->key = xstrdup(spec->key);
+	t->argv = sandbox_argv(iso, spec, below, own, from, move,
+	    !e->has_key || iso->o.no_cache);
+	t->p.argv = t->argv;
+	t->p.envp = spec->envp;
+	t->p.search = true;
+	t->p.grace = rn->run->grace;
+	if (spec->split_stdout) {
+		t->p.out = PROC_PIPE;
+		t->p.err = PROC_PIPE;
+	} else {
+		t->p.out = PROC_PIPE;
+		t->p.err = PROC_TO_OUT;
+	}
+	if ((r = proc_start(&t->p)) != 0) {
+		if (asprintf(msg, "cannot run '%s': %s", iso->sandbox,
+		    strerror(r)) < 0)
+			abort();
+		free(t->argv);
+		free(t->key);
+		free(t);
+		return r;
+	}
+	/* moved: src's directory is the step's now; src's empty home goes
+	   when its last consumer, this step, has finished */
+	a->pid = t->p.pid;
+	if (spec->split_stdout) {
+		a->frag_fd = t->p.out_fd;
+		a->out_fd = t->p.err_fd;
+	} else {
+		a->out_fd = t->p.out_fd;
+		a->frag_fd = -1;
+	}
+	a->data = t;
+	return 0;
+}
+
+static int
+iso_signal(struct runner *rn, struct attempt *a, int sig)
+{
+	(void)rn;
+	/* also after finish, for what the step left in its group */
+	if (a->pid <= 0)
+		return -1;
+	return kill(-a->pid, sig) < 0 && errno == ESRCH ? -1 : 0;
+}
+
+static int
+iso_finish(struct runner *rn, struct attempt *a, int ws, char **msg)
+{
+	struct isolation *iso = rn->run->isolation;
+	struct iso_attempt *t = a->data;
+
+	if (iso->mode == ISO_NONE || !t)	/* started as local */
+		return runner_local.finish ? runner_local.finish(rn, a, ws, msg)
+		    : ws;
+	if (WIFEXITED(ws) && WEXITSTATUS(ws) == 125)
+		*msg = diag_msg(E_EXEC_SANDBOX, t->key);
+	/* the proc's descriptors are the loop's: it closed them at EOF */
+	free(t->argv);
+	free(t->key);
+	free(t);
+	a->data = NULL;
+	return ws;
+}
+
+const struct runner_ops runner_isolated = {
+	.name = "isolated",
+	.start = iso_start,
+	.signal = iso_signal,
+	.finish = iso_finish,
+};
+
+static int
+host_start(struct runner *rn, const struct attempt_spec *spec,
+    struct attempt *a, char **msg)
+{
+	return runner_local.start(rn, spec, a, msg);
+}
+
+static int
+host_signal(struct runner *rn, struct attempt *a, int sig)
+{
+	return runner_local.signal(rn, a, sig);
+}
+
+static int
+host_finish(struct runner *rn, struct attempt *a, int ws, char **msg)
+{
+	return runner_local.finish ? runner_local.finish(rn, a, ws, msg) : ws;
+}
+
+const struct runner_ops runner_host = {
+	.name = "host",
+	.start = host_start,
+	.signal = host_signal,
+	.finish = host_finish,
+};
+
+/* ---- the state sink ---- */
+
+static void
+state_finished(struct sink *k, struct step *s, bool ran)
+{
+	struct isolation *iso = k->state;
+	struct state_ent *e, *src;
+	struct layer *l;
+
+	if (iso->mode == ISO_NONE || !iso->store)
+		return;
+	fresh_counts(iso);
+	e = ent(iso, s->key, true);
+	if (s->will_retry) {
+		/* the next attempt starts from the parent's state again */
+		if (e->attempt)
+			store_unref(iso->store, e->attempt);
+		e->attempt = NULL;
+		return;
+	}
+	e->final = true;
+	/* an expanded placeholder is a group now: the count of its start
+	   state was redone without it when the graph changed */
+	if ((!s->dynamic || placeholder_here(iso, s->key)) &&
+	    (src = source_ent(iso, s->key)) && src->consumers) {
+		src->consumers--;
+		maybe_release(iso, src);
+	}
+	if (!ran || !(l = e->attempt)) {
+		maybe_release(iso, e);
+		return;
+	}
+	e->attempt = NULL;
+	if (!ST_OK(s->status)) {
+		if (iso->o.keep != KEEP_NONE)
+			store_keep(iso->store, l, s->key);
+		store_unref(iso->store, l);
+		return;
+	}
+	if (e->has_key && s->status == ST_PASSED && !iso->o.no_cache)
+		store_cache_put(iso->store, l, e->ckey);
+	else
+		store_fold(iso->store, l);
+	if (iso->o.keep == KEEP_ALL)
+		store_keep(iso->store, l, s->key);
+	e->layer = l;
+	maybe_release(iso, e);
+}
+
+static void
+state_expanded(struct sink *k, struct step *s, const char *const *keys,
+    size_t n)
+{
+	struct isolation *iso = k->state;
+
+	(void)s, (void)keys, (void)n;
+	if (iso->mode != ISO_NONE && iso->store)
+		recount(iso);
+}
+
+static int
+state_started(struct sink *k, const struct sink_run *run)
+{
+	struct isolation *iso = k->state;
+
+	(void)run;
+	if (iso->mode != ISO_NONE && iso->store)
+		recount(iso);
+	return 0;
+}
+
+const struct sink_ops sink_state_ops = {
+	.name = "state",
+	.run_started = state_started,
+	.step_finished = state_finished,
+	.step_expanded = state_expanded,
+};
+
+/* ---- --shell and --apply ---- */
+
+static int
+find_kept(const char *store, const char *key, char **dirs, size_t *n,
+    enum store_mode *mode, char **root)
+{
+	char err[512];
+
+	*root = store ? xstrdup(store) : store_default_root(
+	    getenv("XDG_CACHE_HOME"), getenv("HOME"));
+	if (!*root) {
+		warnf("no store: set HOME or XDG_CACHE_HOME, or give --store");
+		return EXIT_USAGE;
+	}
+	if (store_find_kept(*root, key, dirs, 500, n, mode, err,
+	    sizeof(err)) < 0) {
+		warnf("%s", err);
+		return EXIT_NOINPUT;
+	}
+	return 0;
+}
+
+int
+isolate_apply(const char *store, const char *key)
+{
+	char *dirs[500], *root, err[512];
+	size_t n, i;
+	enum store_mode mode;
+	int r;
+
+	if ((r = find_kept(store, key, dirs, &n, &mode, &root)) != 0) {
+		free(root);
+		return r;
+	}
+	if (store_apply((const char *const *)dirs, n, mode, ".", err,
+	    sizeof(err)) < 0) {
+		warnf("%s", err);
+		r = EXIT_IOERR;
+	}
+	for (i = 0; i < n; i++)
+		free(dirs[i]);
+	free(root);
+	return r;
+}
+
+int
+isolate_shell(const char *store, const char *key)
+{
+	char *dirs[500], *root, *scratch, *upper, *work, cwd[PATH_MAX];
+	const char **v;
+	const char *sh = getenv("SHELL");
+	size_t n, i, k = 0;
+	enum store_mode mode;
+	int r;
+
+	if ((r = find_kept(store, key, dirs, &n, &mode, &root)) != 0) {
+		free(root);
+		return r;
+	}
+	if (!getcwd(cwd, sizeof(cwd)))
+		dief(EXIT_SOFTWARE, "cannot find the current directory:");
+	/* a throwaway layer: the kept state stays as it was */
+	if (asprintf(&scratch, "%s/runs/shell-%ld", root, (long)getpid()) < 0 ||
+	    asprintf(&upper, "%s/upper", scratch) < 0 ||
+	    asprintf(&work, "%s/work", scratch) < 0)
+		abort();
+	if (mkdir(scratch, 0755) < 0 || (mode == STORE_OVERLAY &&
+	    (mkdir(upper, 0755) < 0 || mkdir(work, 0755) < 0)))
+		dief(EXIT_IOERR, "cannot create '%s':", scratch);
+	v = xcalloc(2 * n + 16, sizeof(*v));
+	v[k++] = "hm-sandbox";
+	v[k++] = "-C";
+	v[k++] = cwd;
+	if (mode == STORE_OVERLAY) {
+		for (i = 0; i < n; i++) {
+			v[k++] = "--lower";
+			v[k++] = dirs[i];
+		}
+		v[k++] = "--upper";
+		v[k++] = upper;
+		v[k++] = "--work";
+		v[k++] = work;
+	} else {
+		v[k++] = "--copy";
+		v[k++] = upper;
+		v[k++] = "--from";
+		v[k++] = dirs[0];
+	}
+	v[k++] = "--";
+	v[k++] = sh && *sh ? sh : "/bin/sh";
+	v[k] = NULL;
+	fprintf(stderr, "hm-exec: a shell in the state of '%s' (changes are "
+	    "thrown away)\n", key);
+	{
+		char *sb = sandbox_path();
+
+		v[0] = sb;
+		execvp(sb, (char *const *)v);
+		warnf("cannot run '%s':", sb);
+	}
+	return 126;
+}
