@@ -33,6 +33,8 @@ struct state_ent {
 	bool final;
 	bool released;		/* its state was deleted: nobody needed it */
 	bool has_key;		/* a cache key, for itself and its children */
+	const char *image;	/* the root filesystem its chain runs in
+				   (iso->images), or NULL: the workspace */
 	char ckey[65];
 	struct state_ent *next;
 };
@@ -184,6 +186,8 @@ fresh_counts(struct isolation *iso)
 	if (iso->seen != iso->plan->g.nodes)
 		recount(iso);
 }
+
+static int images_check(struct isolation *iso, char **msg);
 
 /* ---- setup ---- */
 
@@ -367,13 +371,18 @@ isolate_setup(struct isolation *iso, const struct isolate_opts *o,
 			abort();
 		return EXIT_USAGE;
 	}
-	if (log_dir && realpath(log_dir, buf) && is_under(buf, iso->ws))
-		iso->bind = xstrdup(buf);
+	if (log_dir && realpath(log_dir, buf)) {
+		iso->logs = xstrdup(buf);
+		if (is_under(buf, iso->ws))
+			iso->bind = xstrdup(buf);
+	}
 	if (store_open(&iso->store, iso->root, run_id, iso->mode == ISO_COPY ?
 	    STORE_COPY : STORE_OVERLAY, buf, sizeof(buf)) < 0) {
 		*msg = xstrdup(buf);
 		return EXIT_IOERR;
 	}
+	if ((r = images_check(iso, msg)) != 0)
+		return r;
 	/* unprivileged, files of other users cannot change in the view */
 	if (geteuid() != 0 && stat(iso->ws, &st) == 0 &&
 	    st.st_uid != geteuid() && !*note &&
@@ -429,6 +438,12 @@ isolate_release(struct isolation *iso, char **msg)
 	free(iso->ws);
 	free(iso->bind);
 	free(iso->root);
+	free(iso->logs);
+	free(iso->image_ws);
+	free(iso->image_mnt);
+	for (i = 0; i < iso->nimages; i++)
+		free(iso->images[i]);
+	free(iso->images);
 	iso->tab = NULL;
 	iso->cap = iso->n = 0;
 	return r;
@@ -492,6 +507,182 @@ isolate_warn_shared(const struct plan *plan, FILE *f)
 	return count;
 }
 
+/* ---- images ---- */
+
+/* The image a step that starts fresh runs in: its own, or the default. */
+static const char *
+image_name(const struct isolation *iso, const struct ir_step *st)
+{
+	const struct ir_more *m;
+
+	if (!st || !(m = ir_more(st)) || (m->runner &&
+	    !strcmp(m->runner, "host")))
+		return NULL;
+	return m->image ? m->image : iso->o.default_image;
+}
+
+/* Whether root (a directory) holds a system: bin/sh at least. */
+static bool
+is_rootfs(const char *root)
+{
+	char *sh;
+	struct stat st;
+	bool ok;
+
+	if (asprintf(&sh, "%s/bin/sh", root) < 0)
+		abort();
+	ok = lstat(sh, &st) == 0;
+	free(sh);
+	return ok;
+}
+
+/*
+ * The root filesystem of the image name: DIR/NAME on --image-path with
+ * bin/sh in it. NULL with *msg (naming every place looked at) if none.
+ */
+static const char *
+image_find(struct isolation *iso, const char *name, char **msg)
+{
+	const char *p = iso->o.image_path, *colon;
+	char *looked = NULL, *cand, *t;
+	size_t i;
+
+	for (i = 0; i + 1 < iso->nimages; i += 2)
+		if (!strcmp(iso->images[i], name))
+			return iso->images[i + 1];
+	if (!*name || name[0] == '/' || !strncmp(name, "../", 3) ||
+	    strstr(name, "/../") || (strlen(name) >= 3 &&
+	    !strcmp(name + strlen(name) - 3, "/..")) || !strcmp(name, "..")) {
+		if (asprintf(msg, "image '%s': not a name to look up on "
+		    "--image-path", name) < 0)
+			abort();
+		return NULL;
+	}
+	for (; p && *p; p = colon ? colon + 1 : NULL) {
+		colon = strchr(p, ':');
+		if (asprintf(&cand, "%.*s/%s", colon ? (int)(colon - p) :
+		    (int)strlen(p), p, name) < 0)
+			abort();
+		if (is_rootfs(cand)) {
+			free(looked);
+			iso->images = xreallocarray(iso->images,
+			    iso->nimages + 2, sizeof(*iso->images));
+			iso->images[iso->nimages++] = xstrdup(name);
+			iso->images[iso->nimages++] = cand;
+			return cand;
+		}
+		if (asprintf(&t, "%s%s'%s'", looked ? looked : "",
+		    looked ? ", " : "", cand) < 0)
+			abort();
+		free(looked);
+		free(cand);
+		looked = t;
+	}
+	if (asprintf(msg, "image '%s' is not available here: %s%s (an "
+	    "unpacked root filesystem with bin/sh; hm-exec pulls no images)",
+	    name, looked ? "no root filesystem at " : "no --image-path given",
+	    looked ? looked : "") < 0)
+		abort();
+	free(looked);
+	return NULL;
+}
+
+/*
+ * Before the run: every step that starts fresh finds its image, and the
+ * mode can run images (overlay). 0, or an exit status with *msg.
+ */
+static int
+images_check(struct isolation *iso, char **msg)
+{
+	const struct graph *g = &iso->plan->g;
+	const char *name;
+	uint32_t n;
+
+	for (n = 0; n < g->n; n++) {
+		if (g->nodes[n].kind != GN_COMMAND ||
+		    source_node(g, n) != GRAPH_NONE ||
+		    !(name = image_name(iso, g->nodes[n].step)))
+			continue;
+		if (iso->mode != ISO_OVERLAY) {
+			if (asprintf(msg, "step '%s' runs in image '%s', and "
+			    "images need --isolate=overlay (here: %s)",
+			    g->nodes[n].key, name, iso->mode == ISO_COPY ?
+			    "copy" : "none") < 0)
+				abort();
+			return 69;
+		}
+		if (!image_find(iso, name, msg))
+			return EXIT_NOINPUT;
+	}
+	return 0;
+}
+
+/*
+ * The workspace as it was when the run started, under IMAGE_WS, made once
+ * (hard links where the store shares the workspace's file system: overlay
+ * never writes a lower layer). 0, or -1 with *msg.
+ */
+static int
+image_ws(struct isolation *iso, char **msg)
+{
+	char *dir, *src;
+	const char *argv[8];
+	struct proc p = PROC_INIT;
+	size_t len;
+	bool big;
+	char *out = NULL;
+	int e, try;
+	bool ok;
+
+	if (iso->image_ws)
+		return 0;
+	if (asprintf(&dir, "%s/image-ws", store_run_dir(iso->store)) < 0 ||
+	    asprintf(&iso->image_mnt, "%s/image-mnt",
+	    store_run_dir(iso->store)) < 0 ||
+	    asprintf(&src, "%s/.", iso->ws) < 0)
+		abort();
+	if ((mkdir(dir, 0755) < 0 && errno != EEXIST) ||
+	    (mkdir(iso->image_mnt, 0755) < 0 && errno != EEXIST)) {
+		if (asprintf(msg, "cannot create '%s': %s", dir,
+		    strerror(errno)) < 0)
+			abort();
+		free(dir), free(src);
+		return -1;
+	}
+	iso->image_ws = dir;
+	if (asprintf(&dir, "%s/workspace", iso->image_ws) < 0)
+		abort();
+	for (try = 0; try < 2; try++) {
+		store_rmtree(dir);
+		argv[0] = "cp";
+		argv[1] = "-a";
+		argv[2] = try ? "--reflink=auto" : "-l";
+		argv[3] = src;
+		argv[4] = dir;
+		argv[5] = NULL;
+		p = (struct proc)PROC_INIT;
+		p.argv = argv;
+		p.search = true;
+		p.out = PROC_PIPE;
+		p.err = PROC_TO_OUT;
+		e = proc_wait(&p, -1, PROBE_OUT_MAX, &out, &len, &big);
+		ok = !e && WIFEXITED(p.wstatus) && !WEXITSTATUS(p.wstatus);
+		proc_release(&p);
+		if (ok) {
+			free(out), free(dir), free(src);
+			return 0;
+		}
+		if (try && asprintf(msg, "cannot copy the workspace for "
+		    "images to '%s': %s", dir, out && *out ? out :
+		    strerror(e ? e : EIO)) < 0)
+			abort();
+		free(out);
+		out = NULL;
+	}
+	free(dir), free(src);
+	return -1;
+}
+
 /* ---- the cache ---- */
 
 static const char *
@@ -524,6 +715,9 @@ isolate_cache_hit(struct isolation *iso, const struct step *s,
 	src = source_ent(iso, s->key);
 	/* harmont's rule: a cached step's parent is cached too, or none */
 	if (src && !src->has_key)
+		return false;
+	/* a state in an image holds the image's changes too: not cached */
+	if (src ? src->image != NULL : image_name(iso, s->ir) != NULL)
 		return false;
 	in.pipeline = iso->o.pipeline;
 	in.step = s->key;
@@ -558,7 +752,7 @@ struct iso_attempt {
 static const char **
 sandbox_argv(struct isolation *iso, const struct attempt_spec *spec,
     struct layer *below, struct layer *own, const char *from, bool move,
-    bool volatile_ok)
+    bool volatile_ok, const char *image)
 {
 	const char *dirs[512];
 	size_t n = 0, i, k = 0, cap;
@@ -566,7 +760,7 @@ sandbox_argv(struct isolation *iso, const struct attempt_spec *spec,
 
 	if (iso->mode == ISO_OVERLAY)
 		n = store_chain(below, dirs, 512);
-	cap = 2 * n + 24;
+	cap = 2 * n + 32;
 	v = xcalloc(cap, sizeof(*v));
 	v[k++] = iso->sandbox;
 	v[k++] = "-C";
@@ -575,6 +769,15 @@ sandbox_argv(struct isolation *iso, const struct attempt_spec *spec,
 		for (i = 0; i < n && i < 512; i++) {
 			v[k++] = "--lower";
 			v[k++] = dirs[i];
+		}
+		if (image) {
+			/* the workspace, then the image at the bottom */
+			v[k++] = "--lower";
+			v[k++] = iso->image_ws;
+			v[k++] = "--image";
+			v[k++] = image;
+			v[k++] = "--root";
+			v[k++] = iso->image_mnt;
 		}
 		if (own) {
 			v[k++] = "--upper";
@@ -599,7 +802,11 @@ sandbox_argv(struct isolation *iso, const struct attempt_spec *spec,
 		if (!iso->copy_ns)
 			v[k++] = "--no-ns";
 	}
-	if (iso->bind && (iso->mode == ISO_OVERLAY || iso->copy_ns)) {
+	if (image && iso->logs) {
+		/* a root of its own: the log directory wherever it is */
+		v[k++] = "--bind";
+		v[k++] = iso->logs;
+	} else if (iso->bind && (iso->mode == ISO_OVERLAY || iso->copy_ns)) {
 		v[k++] = "--bind";
 		v[k++] = iso->bind;
 	}
@@ -638,6 +845,20 @@ iso_start(struct runner *rn, const struct attempt_spec *spec,
 		return ENOENT;
 	}
 	below = src ? src->layer : NULL;
+	if (!spec->argv && iso->mode == ISO_OVERLAY) {
+		/* a chain's image: its first step's */
+		const char *name;
+
+		if (src)
+			e->image = src->image;
+		else if (spec->step && (name = image_name(iso, spec->step))
+		    && !(e->image = image_find(iso, name, msg)))
+			return ENOENT;
+		if (e->image && image_ws(iso, msg) < 0)
+			return EIO;
+	} else if (spec->argv && src && src->image)
+		/* a baker reads a workspace, not a system: the start one */
+		below = NULL;
 	/* copies without namespaces: a baker of the start state reads the
 	   workspace itself, as without isolation */
 	if (spec->argv && !below && iso->mode == ISO_COPY && !iso->copy_ns)
@@ -674,7 +895,7 @@ iso_start(struct runner *rn, const struct attempt_spec *spec,
 	t->e = e;
 	t->key = xstrdup(spec->key);
 	t->argv = sandbox_argv(iso, spec, below, own, from, move,
-	    !e->has_key || iso->o.no_cache);
+	    !e->has_key || iso->o.no_cache, spec->argv ? NULL : e->image);
 	t->p.argv = t->argv;
 	t->p.envp = spec->envp;
 	t->p.search = true;
@@ -804,8 +1025,10 @@ state_finished(struct sink *k, struct step *s, bool ran)
 		return;
 	}
 	e->attempt = NULL;
+	/* a state in an image is not kept: --shell and --apply read a
+	   workspace */
 	if (!ST_OK(s->status)) {
-		if (iso->o.keep != KEEP_NONE)
+		if (iso->o.keep != KEEP_NONE && !e->image)
 			store_keep(iso->store, l, s->key);
 		store_unref(iso->store, l);
 		return;
@@ -814,7 +1037,7 @@ state_finished(struct sink *k, struct step *s, bool ran)
 		store_cache_put(iso->store, l, e->ckey);
 	else
 		store_fold(iso->store, l);
-	if (iso->o.keep == KEEP_ALL)
+	if (iso->o.keep == KEEP_ALL && !e->image)
 		store_keep(iso->store, l, s->key);
 	e->layer = l;
 	maybe_release(iso, e);

@@ -29,6 +29,13 @@
  * else needs the parent, kept with --keep, stored in the cache; a state
  * nobody will continue in is deleted). A step with runner: host runs as
  * without isolation, in W.
+ *
+ * Images: a step that starts fresh (it continues in no other) and names
+ * an image (or the document's default_image) runs in that image, an
+ * unpacked root filesystem found on --image-path. Its view is a whole
+ * system: the layers of the chain, then the workspace at /workspace (a
+ * linked copy made once per run), then the image; its layer covers both,
+ * so what it installs is there for the steps that continue in it.
  */
 
 enum isolate_mode {
@@ -50,6 +57,8 @@ struct isolate_opts {
 	bool no_cache;
 	const char *store;		/* NULL: the default root */
 	const char *pipeline;		/* for cache keys; NULL: "default" */
+	const char *image_path;		/* --image-path: DIR[:DIR]... */
+	const char *default_image;	/* the document's */
 	time_t cache_max_age;		/* seconds; 0: no limit */
 	uint64_t cache_max_bytes;	/* 0: no limit */
 };
@@ -67,6 +76,12 @@ struct isolation {
 	char *bind;			/* the log directory, when it is
 					   inside ws; else NULL */
 	char *root;			/* the store's root */
+	char *logs;			/* the log directory (real path) */
+	char *image_ws;			/* a run's workspace under IMAGE_WS,
+					   the layer below an image's */
+	char *image_mnt;		/* where hm-sandbox mounts a root */
+	char **images;			/* name, root filesystem, name, ... */
+	size_t nimages;
 	struct store *store;
 	const struct plan *plan;
 	const void *seen;		/* the graph the counts are for */

@@ -40,6 +40,7 @@ static const char usage_text[] =
     "               [--target NAME] [--trace FILE] [--isolate MODE]\n"
     "               [--keep WHAT] [--no-cache] [--store DIR]\n"
     "               [--cache-max-age DAYS] [--cache-max-size BYTES]\n"
+    "               [--image-path DIRS]\n"
     "               [FILE | DEFINITION.yml]\n"
     "       hm-exec [--store DIR] --shell KEY | --apply KEY\n";
 
@@ -277,6 +278,8 @@ parse_args(struct run_opts *o, int argc, char **argv)
 			o->iso.keep = (enum isolate_keep)word_arg(name, val, w);
 		} else if (FLAG("--store"))
 			o->iso.store = val;
+		else if (FLAG("--image-path"))
+			o->iso.image_path = val;
 		else if (FLAG("--shell"))
 			o->shell = val;
 		else if (FLAG("--apply"))
@@ -518,6 +521,7 @@ main(int argc, char **argv)
 	jobserver_setup(&r);
 	run_setup(&r);
 	r.o.iso.pipeline = r.doc->source_pipeline;
+	r.o.iso.default_image = r.doc->default_image;
 	if ((code = isolate_setup(&r.iso, &r.o.iso, r.sinks.run.run_id,
 	    r.log_dir, &r.plan, &msg, &note)) != 0) {
 		warnf("%s", msg);

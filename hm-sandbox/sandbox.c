@@ -12,6 +12,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,11 +37,19 @@
  * namespace ignores signals it does not handle, and this process ignores
  * them while it waits for the status, then dies the way the command did.
  *
+ * With --image ROOT (an unpacked root filesystem) the view is a whole
+ * system instead: an overlay of the given layers over ROOT, mounted on
+ * --root MNT, with /dev, /sys, a fresh /proc and /tmp, the host's
+ * resolv.conf, and the run's log directory; then pivot_root into it and
+ * run the command in IMAGE_WS, where the layers hold the workspace. The
+ * user (when not root) is mapped to uid 0, so that package managers work.
+ *
  * Exit status: the command's, or 125 when the sandbox itself could not be
  * set up (the reason on the standard error, which is the step's log).
  */
 #define EXIT_SANDBOX	125
 #define MAX_LOWER	500		/* the kernel's own limit */
+#define IMAGE_WS	"/workspace"	/* the workspace in an image */
 
 struct opts {
 	const char *ws;			/* -C: the workspace W */
@@ -52,6 +61,7 @@ struct opts {
 	bool volatil;			/* overlay 'volatile' */
 	bool no_ns, no_pid;
 	bool read_only;			/* the whole view */
+	const char *image, *root;	/* --image ROOT, mounted on --root */
 	const char *bind[16];		/* bound at the same path */
 	int nbind;
 	const char *probe;
@@ -83,12 +93,14 @@ enum option_id {
 	OPT_BIND = 256,
 	OPT_COPY,
 	OPT_FROM,
+	OPT_IMAGE,
 	OPT_LOWER,
 	OPT_MOVE,
 	OPT_NO_NS,
 	OPT_NO_PID,
 	OPT_PROBE,
 	OPT_READ_ONLY,
+	OPT_ROOT,
 	OPT_UPPER,
 	OPT_VOLATILE,
 	OPT_WORK
@@ -105,6 +117,8 @@ static const struct tool_option options[] = {
 	{ OPT_MOVE, 0, "move", NULL, "rename --from's DIR, do not copy it" },
 	{ OPT_NO_NS, 0, "no-ns", NULL, "no namespaces: run in STATE itself" },
 	{ OPT_READ_ONLY, 0, "read-only", NULL, "the whole view read-only" },
+	{ OPT_IMAGE, 0, "image", "ROOT", "a system: the layers over the root file system ROOT" },
+	{ OPT_ROOT, 0, "root", "MNT", "where --image's view is mounted" },
 	{ OPT_BIND, 0, "bind", "DIR", "bind DIR back at its own path" },
 	{ OPT_NO_PID, 0, "no-pid", NULL, "no PID namespace of its own" },
 	{ OPT_PROBE, 0, "probe", "SCRATCH",
@@ -117,6 +131,8 @@ static const struct tool_cli cli = {
 	"                  [--volatile] [--bind DIR]... [--no-pid] -- COMMAND...\n"
 	"       hm-sandbox -C DIR --copy STATE [--from DIR [--move]] [--no-ns]\n"
 	"                  [--read-only] [--bind DIR]... [--no-pid] -- COMMAND...\n"
+	"       hm-sandbox -C DIR --image ROOT --root MNT [--lower DIR]...\n"
+	"                  --upper DIR --work DIR [--bind DIR]... -- COMMAND...\n"
 	"       hm-sandbox -C DIR --probe SCRATCH\n",
 	"Run COMMAND in a snapshot of the workspace DIR: an overlay of layers\n"
 	"over it, or a copy bound over it, in namespaces of its own.\n",
@@ -149,6 +165,8 @@ parse(struct opts *o, int argc, char **argv)
 		case OPT_WORK: o->work = args.arg; break;
 		case OPT_COPY: o->copy = args.arg; break;
 		case OPT_FROM: o->from = args.arg; break;
+		case OPT_IMAGE: o->image = args.arg; break;
+		case OPT_ROOT: o->root = args.arg; break;
 		case OPT_BIND:
 			if (o->nbind == 16)
 				dief(EXIT_USAGE, "more than 16 binds");
@@ -177,6 +195,13 @@ parse(struct opts *o, int argc, char **argv)
 		dief(EXIT_USAGE, "--copy excludes --lower and --upper");
 	if ((o->move || o->from) && !o->copy)
 		dief(EXIT_USAGE, "--from and --move need --copy");
+	if (!o->image != !o->root)
+		dief(EXIT_USAGE, "--image and --root go together");
+	if (o->image && !o->upper)
+		dief(EXIT_USAGE, "--image needs --upper and --work");
+	if (o->image && (o->copy || o->no_pid || o->read_only))
+		dief(EXIT_USAGE, "--image excludes --copy, --no-pid and "
+		    "--read-only");
 	if (o->no_ns && !o->copy)
 		dief(EXIT_USAGE, "--no-ns works only with --copy");
 }
@@ -204,7 +229,7 @@ write_file(const char *path, const char *text)
  * root. The mounts below propagate nowhere. 0, or -1 with a reason.
  */
 static int
-enter_ns(bool pid, const char **why)
+enter_ns(bool pid, bool as_root, const char **why)
 {
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
@@ -218,8 +243,8 @@ enter_ns(bool pid, const char **why)
 		return -1;
 	}
 	if (uid != 0) {
-		snprintf(map, sizeof(map), "%lu %lu 1\n", (unsigned long)uid,
-		    (unsigned long)uid);
+		snprintf(map, sizeof(map), "%lu %lu 1\n", as_root ? 0ul :
+		    (unsigned long)uid, (unsigned long)uid);
 		if (write_file("/proc/self/uid_map", map) < 0) {
 			*why = "uid_map";
 			return -1;
@@ -229,8 +254,8 @@ enter_ns(bool pid, const char **why)
 			*why = "setgroups";
 			return -1;
 		}
-		snprintf(map, sizeof(map), "%lu %lu 1\n", (unsigned long)gid,
-		    (unsigned long)gid);
+		snprintf(map, sizeof(map), "%lu %lu 1\n", as_root ? 0ul :
+		    (unsigned long)gid, (unsigned long)gid);
 		if (write_file("/proc/self/gid_map", map) < 0) {
 			*why = "gid_map";
 			return -1;
@@ -289,7 +314,8 @@ overlay_fsmount(const struct opts *o, char *kmsg, size_t ksize)
 			}
 			goto fail;
 		}
-	if (CFG(FSCONFIG_SET_STRING, "lowerdir+", o->ws) < 0)
+	if (CFG(FSCONFIG_SET_STRING, "lowerdir+", o->image ? o->image :
+	    o->ws) < 0)
 		goto fail;
 	if (o->upper && (CFG(FSCONFIG_SET_STRING, "upperdir", o->upper) < 0 ||
 	    CFG(FSCONFIG_SET_STRING, "workdir", o->work) < 0))
@@ -303,7 +329,7 @@ overlay_fsmount(const struct opts *o, char *kmsg, size_t ksize)
 	if ((mfd = fsmount(fd, FSMOUNT_CLOEXEC, 0)) < 0)
 		goto fail;
 	close(fd);
-	if (move_mount(mfd, "", AT_FDCWD, o->ws,
+	if (move_mount(mfd, "", AT_FDCWD, o->image ? o->root : o->ws,
 	    MOVE_MOUNT_F_EMPTY_PATH) < 0) {
 		saved = errno;
 		close(mfd);
@@ -343,13 +369,13 @@ overlay_mount2(const struct opts *o, char *kmsg, size_t ksize)
 	PUT("lowerdir=");
 	for (i = 0; i < o->nlower; i++)
 		PUT("%s:", o->lower[i]);
-	PUT("%s", o->ws);
+	PUT("%s", o->image ? o->image : o->ws);
 	if (o->upper)
 		PUT(",upperdir=%s,workdir=%s%s", o->upper, o->work,
 		    o->volatil ? ",volatile" : "");
 	PUT(",userxattr");
 #undef PUT
-	r = mount("hm", o->ws, "overlay", 0, opt);
+	r = mount("hm", o->image ? o->root : o->ws, "overlay", 0, opt);
 	free(opt);
 	return r;
 toolong:
@@ -464,21 +490,80 @@ mkdir_p(const char *path)
 	return mkdir(p, 0755) < 0 && errno != EEXIST ? -1 : 0;
 }
 
+/*
+ * Where a bound directory goes: its own path; in an image, a directory
+ * of the workspace goes to the same place under IMAGE_WS (relative paths
+ * such as $HM_OUTPUT keep working), any other to its path in the root.
+ */
+static void
+bind_target(const struct opts *o, const char *dir, char *buf, size_t size)
+{
+	size_t n = strlen(o->ws);
+
+	if (!o->image)
+		snprintf(buf, size, "%s", dir);
+	else if (!strncmp(dir, o->ws, n) && (dir[n] == '/' || !dir[n]))
+		snprintf(buf, size, "%s%s%s", o->root, IMAGE_WS, dir + n);
+	else
+		snprintf(buf, size, "%s%s", o->root, dir);
+}
+
 static void
 do_binds(const struct opts *o, const int *fds)
 {
-	char src[64];
+	char src[64], dst[4096];
 	int i;
 
 	for (i = 0; i < o->nbind; i++) {
 		snprintf(src, sizeof(src), "/proc/self/fd/%d", fds[i]);
+		bind_target(o, o->bind[i], dst, sizeof(dst));
 		/* a state from an earlier run lacks this run's directory */
-		if (mount(src, o->bind[i], NULL, MS_BIND, NULL) < 0 &&
-		    (errno != ENOENT || mkdir_p(o->bind[i]) < 0 ||
-		    mount(src, o->bind[i], NULL, MS_BIND, NULL) < 0))
+		if (mount(src, dst, NULL, MS_BIND, NULL) < 0 &&
+		    (errno != ENOENT || mkdir_p(dst) < 0 ||
+		    mount(src, dst, NULL, MS_BIND, NULL) < 0))
 			fail("cannot bind '%s' into the view:", o->bind[i]);
 		close(fds[i]);
 	}
+}
+
+/*
+ * An image's view, mounted on o->root: the system's directories, then
+ * pivot_root into it. The new /proc comes with the PID namespace's init.
+ */
+static void
+enter_image(const struct opts *o)
+{
+	char p[4096];
+	struct stat st;
+
+#define AT(sub) (snprintf(p, sizeof(p), "%s%s", o->root, (sub)), p)
+	if (mkdir_p(AT("/dev")) < 0 ||
+	    mount("/dev", AT("/dev"), NULL, MS_BIND | MS_REC, NULL) < 0)
+		fail("cannot bind /dev into the image:");
+	if (mkdir_p(AT("/sys")) < 0 ||
+	    mount("/sys", AT("/sys"), NULL, MS_BIND | MS_REC, NULL) < 0)
+		fail("cannot bind /sys into the image:");
+	if (mkdir_p(AT("/tmp")) < 0 || mount("tmpfs", AT("/tmp"), "tmpfs",
+	    MS_NOSUID | MS_NODEV, "mode=1777") < 0)
+		fail("cannot mount a tmpfs on the image's /tmp:");
+	if (mkdir_p(AT("/proc")) < 0)
+		fail("cannot create the image's /proc:");
+	/* the host's name servers, where the image has the file */
+	if (stat("/etc/resolv.conf", &st) == 0 &&
+	    stat(AT("/etc/resolv.conf"), &st) == 0)
+		mount("/etc/resolv.conf", p, NULL, MS_BIND, NULL);
+	if (mkdir_p(AT(IMAGE_WS)) < 0)
+		fail("cannot create '%s' in the image:", IMAGE_WS);
+#undef AT
+	if (chdir(o->root) < 0)
+		fail("cannot enter '%s':", o->root);
+	/* the old root stacks under the new one; detach it */
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		fail("pivot_root:");
+	if (umount2(".", MNT_DETACH) < 0)
+		fail("cannot detach the old root:");
+	if (chdir("/") < 0)
+		fail("chdir /:");
 }
 
 static void
@@ -507,7 +592,8 @@ mount_view(const struct opts *o)
 	}
 	if (mount_overlay(o, kmsg, sizeof(kmsg)) < 0)
 		fail("cannot mount the overlay over '%s' (%d layers)%s%s:",
-		    o->ws, o->nlower + 1, kmsg[0] ? ": " : "", kmsg);
+		    o->image ? o->image : o->ws, o->nlower + 1,
+		    kmsg[0] ? ": " : "", kmsg);
 }
 
 /* ---- processes ---- */
@@ -562,7 +648,7 @@ ns_init(const struct opts *o, int status_fd)
 		fail("fork:");
 	if (cmd == 0) {
 		close(status_fd);
-		exec_command(o, o->ws);
+		exec_command(o, o->image ? IMAGE_WS : o->ws);
 	}
 	for (;;) {
 		p = waitpid(-1, &st, 0);
@@ -621,12 +707,14 @@ run(const struct opts *o)
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
-	if (enter_ns(!o->no_pid, &why) < 0)
+	if (enter_ns(!o->no_pid, o->image != NULL, &why) < 0)
 		fail("cannot create namespaces (%s):", why);
 	/* in the new namespace: a mount from another cannot be bound */
 	open_binds(o, fds);
 	mount_view(o);
 	do_binds(o, fds);
+	if (o->image)
+		enter_image(o);
 	if (o->no_pid)
 		exec_command(o, o->ws);
 	if (pipe2(sp, O_CLOEXEC) < 0)
@@ -683,7 +771,7 @@ probe_child(struct opts *o, const char *scratch, bool copy)
 		o->upper = copy ? NULL : upper;
 		o->work = copy ? NULL : work;
 		o->copy = copy ? upper : NULL;
-		if (enter_ns(true, &w) < 0) {
+		if (enter_ns(true, false, &w) < 0) {
 			fprintf(stderr, "namespaces: %s: %s", w,
 			    strerror(errno));
 			_exit(1);

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 pkgs="make gcc clang libclang-rt-14-dev pkg-config libjsmn-dev libyaml-dev libcmocka-dev jq
 graphviz mandoc ninja-build procps util-linux bsdextrautils time hyperfine
-nodejs pre-commit git python3 chromium libxml2-utils slurm-wlm munge"
+nodejs pre-commit git python3 chromium libxml2-utils slurm-wlm munge
+busybox-static"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
