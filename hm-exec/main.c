@@ -526,6 +526,7 @@ main(int argc, char **argv)
 	    r.log_dir, &r.plan, &msg, &note)) != 0) {
 		warnf("%s", msg);
 		free(msg);
+		free(note);
 		return code;
 	}
 	if (note) {
