@@ -14,6 +14,7 @@
 #include "cache_key.h"
 #include "diag.h"
 #include "isolate.h"
+#include "oci.h"
 #include "proc.h"
 #include "tool.h"
 
@@ -536,9 +537,78 @@ is_rootfs(const char *root)
 	return ok;
 }
 
+/* Remember name's root file system (rootfs, malloc'd). */
+static const char *
+image_add(struct isolation *iso, const char *name, char *rootfs)
+{
+	iso->images = xreallocarray(iso->images, iso->nimages + 2,
+	    sizeof(*iso->images));
+	iso->images[iso->nimages++] = xstrdup(name);
+	iso->images[iso->nimages++] = rootfs;
+	return rootfs;
+}
+
 /*
- * The root filesystem of the image name: DIR/NAME on --image-path with
- * bin/sh in it. NULL with *msg (naming every place looked at) if none.
+ * In directory d (of length dn) of --image-path: name as a root file
+ * system, an OCI layout or an archive of one (NAME.tar); NAME:TAG also
+ * as the layout NAME (or NAME.tar) with that tag. 1 found (*rootfs), 0
+ * not there, -1 found but unusable (*msg).
+ */
+static int
+image_in(struct isolation *iso, const char *d, int dn, const char *name,
+    char **rootfs, char **msg)
+{
+	const char *colon = strrchr(name, ':');
+	char *cand, *base = NULL, *layout = NULL;
+	struct stat st;
+	int r = 0;
+
+	if (colon && strchr(colon, '/'))
+		colon = NULL;
+	if (asprintf(&cand, "%.*s/%s", dn, d, name) < 0 || (colon &&
+	    asprintf(&base, "%.*s/%.*s", dn, d, (int)(colon - name),
+	    name) < 0))
+		abort();
+	if (is_rootfs(cand)) {
+		*rootfs = cand;
+		free(base);
+		return 1;
+	}
+	if (oci_is_layout(cand))
+		*rootfs = oci_rootfs(cand, NULL, iso->root, msg), r = 1;
+	else if (base && oci_is_layout(base))
+		*rootfs = oci_rootfs(base, colon + 1, iso->root, msg), r = 1;
+	else {
+		/* archives: NAME.tar, or NAME.tar of NAME:TAG */
+		char *a;
+		const char *tag = NULL;
+
+		if (asprintf(&a, "%s.tar", cand) < 0)
+			abort();
+		if (stat(a, &st) < 0 && base) {
+			free(a);
+			if (asprintf(&a, "%s.tar", base) < 0)
+				abort();
+			tag = colon + 1;
+		}
+		if (stat(a, &st) == 0 && S_ISREG(st.st_mode)) {
+			r = 1;
+			*rootfs = NULL;
+			if ((layout = oci_extract(a, iso->root, msg)))
+				*rootfs = oci_rootfs(layout, tag, iso->root,
+				    msg);
+		}
+		free(a);
+	}
+	free(cand);
+	free(base);
+	free(layout);
+	return r && !*rootfs ? -1 : r;
+}
+
+/*
+ * The root file system of the image name, found on --image-path (see
+ * image_in). NULL with *msg (naming every place looked at) if none.
  */
 static const char *
 image_find(struct isolation *iso, const char *name, char **msg)
@@ -559,29 +629,32 @@ image_find(struct isolation *iso, const char *name, char **msg)
 		return NULL;
 	}
 	for (; p && *p; p = colon ? colon + 1 : NULL) {
+		int dn, r;
+		char *err = NULL;
+
 		colon = strchr(p, ':');
-		if (asprintf(&cand, "%.*s/%s", colon ? (int)(colon - p) :
-		    (int)strlen(p), p, name) < 0)
-			abort();
-		if (is_rootfs(cand)) {
+		dn = colon ? (int)(colon - p) : (int)strlen(p);
+		if ((r = image_in(iso, p, dn, name, &cand, &err)) > 0) {
 			free(looked);
-			iso->images = xreallocarray(iso->images,
-			    iso->nimages + 2, sizeof(*iso->images));
-			iso->images[iso->nimages++] = xstrdup(name);
-			iso->images[iso->nimages++] = cand;
-			return cand;
+			return image_add(iso, name, cand);
 		}
-		if (asprintf(&t, "%s%s'%s'", looked ? looked : "",
-		    looked ? ", " : "", cand) < 0)
+		if (r < 0) {
+			if (asprintf(msg, "image '%s': %s", name, err) < 0)
+				abort();
+			free(err);
+			free(looked);
+			return NULL;
+		}
+		if (asprintf(&t, "%s%s'%.*s/%s'", looked ? looked : "",
+		    looked ? ", " : "", dn, p, name) < 0)
 			abort();
 		free(looked);
-		free(cand);
 		looked = t;
 	}
-	if (asprintf(msg, "image '%s' is not available here: %s%s (an "
-	    "unpacked root filesystem with bin/sh; hm-exec pulls no images)",
-	    name, looked ? "no root filesystem at " : "no --image-path given",
-	    looked ? looked : "") < 0)
+	if (asprintf(msg, "image '%s' is not available here: %s%s (a root "
+	    "filesystem with bin/sh, an OCI layout, or an archive of one "
+	    "named .tar; hm-exec pulls no images)", name, looked ?
+	    "nothing at " : "no --image-path given", looked ? looked : "") < 0)
 		abort();
 	free(looked);
 	return NULL;
