@@ -55,6 +55,8 @@ struct isolate_opts {
 	enum isolate_mode mode;
 	enum isolate_keep keep;
 	bool no_cache;
+	bool quiet;			/* HM_ISOLATE=none: shared on purpose,
+					   no warnings about state */
 	const char *store;		/* NULL: the default root */
 	const char *pipeline;		/* for cache keys; NULL: "default" */
 	const char *image_path;		/* --image-path: DIR[:DIR]... */

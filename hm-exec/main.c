@@ -148,6 +148,7 @@ parse_args(struct run_opts *o, int argc, char **argv)
 	if ((val = getenv("HM_ISOLATE")) && *val)
 		o->iso.mode = (enum isolate_mode)word_arg("HM_ISOLATE", val,
 		    isolate_words);
+	o->iso.quiet = o->iso.mode == ISO_NONE;
 	o->iso.keep = KEEP_FAILED;
 	o->iso.cache_max_age = 30 * 86400;
 	for (i = 1; i < argc; i++) {
@@ -268,9 +269,11 @@ parse_args(struct run_opts *o, int argc, char **argv)
 			o->keep_runs = num_arg(name, val, 1, 100000);
 		else if (FLAG("--tail"))
 			o->tail = num_arg(name, val, 0, 10000);
-		else if (FLAG("--isolate"))
+		else if (FLAG("--isolate")) {
 			o->iso.mode = (enum isolate_mode)word_arg(name, val,
 			    isolate_words);
+			o->iso.quiet = false;
+		}
 		else if (FLAG("--keep")) {
 			static const char *const w[] = { "none", "failed",
 			    "all", NULL };
@@ -533,7 +536,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "hm-exec: %s\n", note);
 		free(note);
 	}
-	if (r.iso.mode == ISO_NONE)
+	if (r.iso.mode == ISO_NONE && !r.o.iso.quiet)
 		isolate_warn_shared(&r.plan, stderr);
 	sinks_setup(&r);
 	memset(&rr, 0, sizeof(rr));
