@@ -16,7 +16,7 @@ SANITIZE =
 # The version is written once, in VERSION; libhm/version.c gives it out.
 HM_VERSION = $(shell cat VERSION)
 ALL_CPPFLAGS = -D_POSIX_C_SOURCE=200809L -DJSMN_STRICT -Ilibhm $(CPPFLAGS)
-ALL_CFLAGS = $(CFLAGS) -std=c11 -pthread -Wall -Wextra -Wshadow \
+ALL_CFLAGS = $(CFLAGS) -std=c11 -Wall -Wextra -Wshadow \
 	-Wmissing-prototypes -Wpedantic -Wno-overlength-strings $(WERROR)
 YAML_CFLAGS = $$(pkg-config --cflags yaml-0.1)
 YAML_LIBS = $$(pkg-config --libs yaml-0.1)
@@ -27,12 +27,6 @@ O ?= build-san
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 ALL_LDFLAGS = -fsanitize=address,undefined $(LDFLAGS)
-else ifeq ($(SANITIZE),thread)
-# the JSON reader's thread (json_gate.c) and the parser that writes
-# behind it
-O ?= build-tsan
-ALL_CFLAGS += -fsanitize=thread -fno-omit-frame-pointer
-ALL_LDFLAGS = -fsanitize=thread $(LDFLAGS)
 else
 O ?= build
 ALL_LDFLAGS = $(LDFLAGS)
@@ -202,6 +196,6 @@ install: $(BIN)
 	cp $(filter %.5,$(MAN)) $(DESTDIR)$(MANDIR)/man5/
 
 clean:
-	rm -rf build build-san build-tsan build-clang build-swar build-fuzz
+	rm -rf build build-san build-clang build-swar build-fuzz
 
 .PHONY: all setup build check test golden demo screenshot bench fuzz install clean

@@ -1,11 +1,9 @@
 /* hm: a strict JSON reader on jsmn, with positions. */
 
 /*
- * jsmn must accept the text too (json_gate.c): on a small text it runs
- * first and its count sizes the node array exactly; on a large one it
- * runs on a thread beside this parser, which then sizes the array from
- * the text's length and writes (decodes strings) only behind the point
- * jsmn has passed. jsmn's token-filling pass is not used: without
+ * jsmn must accept the text too: its counting pass runs first and its
+ * count sizes the node array exactly. jsmn's token-filling pass is not
+ * used: without
  * JSMN_PARENT_LINKS it scans back over the whole subtree at every ']',
  * '}' and member ',' (O(n * depth), quadratic on 100,000-deep nesting),
  * and every token it produces would have to be checked byte by byte
@@ -31,10 +29,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#define JSMN_STATIC
+#include <jsmn.h>
+
 #include "diag.h"
 #include "hash.h"
 #include "json.h"
-#include "json_gate.h"
 #include "mem.h"
 #include "scan.h"
 #include "swar.h"
@@ -96,8 +96,6 @@ struct reader {
 	unsigned depth;
 	struct keyset keys;
 	int dups;		/* a duplicate key was reported */
-	struct json_gate *gate;	/* jsmn's pass */
-	size_t writable;	/* bytes before this one may be rewritten */
 };
 
 /* Byte classes inside strings: 0 is an ordinary ASCII byte. */
@@ -738,9 +736,6 @@ string_read(struct reader *r, size_t p, size_t *end, uint32_t *len)
 	}
 done:
 	*end = q;
-	/* decoding rewrites s[p + 1 .. q]: only where jsmn has been */
-	if (q >= r->writable)
-		r->writable = json_gate_wait(r->gate, q);
 	if (!escapes) {
 		s[q] = '\0';
 		*len = (uint32_t)(q - p - 1);
@@ -1092,8 +1087,8 @@ json_parse(struct json_doc *doc, const char *file, char *text, size_t size,
     struct diag_list *diags)
 {
 	struct reader *r;
-	struct json_gate *gate;
-	size_t cap, jpos;
+	jsmn_parser jp;
+	size_t cap;
 	int count, ret;
 
 	memset(doc, 0, sizeof(*doc));
@@ -1114,12 +1109,9 @@ json_parse(struct json_doc *doc, const char *file, char *text, size_t size,
 	if (!(r = malloc(sizeof(*r))))
 		return diag_report(diags, E_NOMEM,
 		    (struct srcpos){ file, 0, 0 });
-	count = json_gate_start(&gate, text, size + 1);
-	if (!gate) {
-		free(r);
-		return diag_report(diags, E_NOMEM,
-		    (struct srcpos){ file, 0, 0 });
-	}
+	/* jsmn's verdict, and its count of the nodes */
+	jsmn_init(&jp);
+	count = jsmn_parse(&jp, text, size + 1, NULL, 0);
 	r->doc = doc;
 	r->diags = diags;
 	r->s = (unsigned char *)text;
@@ -1129,14 +1121,7 @@ json_parse(struct json_doc *doc, const char *file, char *text, size_t size,
 	r->keys.slot = NULL;
 	r->keys.cap = 0;
 	r->dups = 0;
-	r->gate = gate;
-	r->writable = 0;	/* the first string asks the gate */
-	/*
-	 * jsmn's count, or while it runs a guess from the length: a value
-	 * of a large IR document takes 15 bytes or so; more nodes double it.
-	 */
-	cap = count == JSON_GATE_RUNNING ? size / 8 + 64 :
-	    count > 0 ? (size_t)count : 0;
+	cap = count > 0 ? (size_t)count : 0;
 	if (cap > 0) {
 		doc->nodes = malloc(cap * sizeof(*doc->nodes));
 		if (doc->nodes) {
@@ -1149,13 +1134,12 @@ json_parse(struct json_doc *doc, const char *file, char *text, size_t size,
 		ret = -1;
 	free(r->keys.slot);
 	free(r);
-	count = json_gate_finish(gate, ret < 0, &jpos);
 	if (ret < 0)
 		return -1;
 	/* Both must accept: jsmn has never been seen to reject valid JSON. */
 	if (count < 0)
 		return diag_report(diags, E_JSON_JSMN,
-		    json_pos_at(doc, jpos), count);
+		    json_pos_at(doc, jp.pos), count);
 	return 0;
 }
 

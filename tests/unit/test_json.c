@@ -15,7 +15,6 @@
 
 #include "diag.h"
 #include "json.h"
-#include "json_gate.h"
 #define JSMN_HEADER
 #include <jsmn.h>
 
@@ -778,76 +777,6 @@ test_read_fd(void **state)
 	assert_int_equal(l.n, 0);
 }
 
-/*
- * jsmn's pass on its own: fed in chunks on a thread for a large text, at
- * once for a small one, with the same verdict and stopping place; a
- * number and a long string cut by chunk ends are read whole.
- */
-static void
-gate_verdict(const char *text, size_t len, int threaded, int want,
-    size_t want_pos)
-{
-	struct json_gate *g;
-	size_t pos;
-	int r = json_gate_start(&g, text, len);
-
-	assert_non_null(g);
-	assert_int_equal(r == JSON_GATE_RUNNING, threaded);
-	r = json_gate_finish(g, 0, &pos);
-	if (want >= 0) {
-		assert_true(r >= 0);
-	} else {
-		assert_int_equal(r, want);
-		assert_int_equal(pos, want_pos);
-	}
-}
-
-static void
-test_gate(void **state)
-{
-	size_t n = 3u << 20, i, bad;
-	char *t = malloc(n + 1);
-	struct json_gate *g;
-
-	(void)state;
-	assert_non_null(t);
-	/* numbers of every length straddle the 256 KiB chunk ends */
-	t[0] = '[';
-	for (i = 1; i + 2 < n; ) {
-		size_t k = 1 + i % 7;
-
-		memset(t + i, '7', k);
-		i += k;
-		t[i++] = ',';
-	}
-	while (i < n - 2)
-		t[i++] = ' ';
-	t[n - 2] = '0';
-	t[n - 1] = ']';
-	t[n] = '\0';
-	gate_verdict(t, n, 1, 0, 0);
-	gate_verdict("[1,22,333]\n", 11, 0, 0, 0);
-	gate_verdict("[1,x]\n", 6, 0, JSMN_ERROR_INVAL, 3);
-	/* a character strict jsmn rejects, past the first chunks */
-	bad = (5u << 18) + 3;
-	t[bad] = 'x';
-	gate_verdict(t, n, 1, JSMN_ERROR_INVAL, bad);
-	t[bad] = '7';
-	/* a 2 MiB string: the thread rereads it with longer chunks */
-	t[1] = '"';
-	memset(t + 2, 'a', 2u << 20);
-	t[2 + (2u << 20)] = '"';
-	gate_verdict(t, n, 1, 0, 0);
-	/* unterminated at the end of the text */
-	t[2 + (2u << 20)] = 'a';
-	memset(t + 2, 'b', n - 2);
-	gate_verdict(t, n, 1, JSMN_ERROR_PART, 1);
-	/* cancelled while it runs: it stops, and is freed */
-	assert_int_equal(json_gate_start(&g, t, n), JSON_GATE_RUNNING);
-	json_gate_finish(g, 1, &i);
-	free(t);
-}
-
 /* The large document of test_large; object dup (if >= 0) repeats a key. */
 static size_t
 large_doc(char *s, int dup, int *count, size_t *dup_off)
@@ -875,8 +804,7 @@ large_doc(char *s, int dup, int *count, size_t *dup_off)
 }
 
 /*
- * A large document parsed while jsmn runs beside the parser: every
- * escaped string decoded, the nodes grown past the guess, positions and
+ * A large document: every escaped string decoded, positions and
  * duplicate keys right, and errors found anywhere in it.
  */
 static void
@@ -926,7 +854,7 @@ test_large(void **state)
 	    "unexpected end of input: expected a value");
 	json_doc_release(&doc);
 	diag_list_release(&l);
-	/* ... and at the start, which stops jsmn's thread early */
+	/* ... and at the start */
 	s[len - 1] = ']';
 	s[1] = ']';
 	assert_int_equal(parse(s, len, &doc, &l), -1);
@@ -995,7 +923,6 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_tree),
 		cmocka_unit_test(test_int),
 		cmocka_unit_test(test_read_fd),
-		cmocka_unit_test(test_gate),
 		cmocka_unit_test(test_large),
 	};
 
