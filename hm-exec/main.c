@@ -30,45 +30,122 @@
  * summary, events, JUnit and the expanded IR, and the exit status. An
  * interrupted run cleans up the same way and then dies by its signal.
  */
-static const char usage_text[] =
-    "usage: hm-exec [-knv] [-j N] [-e NAME=VALUE] [--bake PATH]\n"
-    "               [--definition PATH] [--emit-ir FILE] [--events FILE|-]\n"
-    "               [--grace SECONDS] [--junit FILE] [--keep-runs N]\n"
-    "               [--log-dir DIR] [--max-depth N]\n"
-    "               [--output all|failed|none] [--pipeline SLUG]\n"
-    "               [--report FILE] [--runner NAME] [--tail N]\n"
-    "               [--target NAME] [--trace FILE] [--isolate MODE]\n"
-    "               [--keep WHAT] [--no-cache] [--store DIR]\n"
-    "               [--cache-max-age DAYS] [--cache-max-size BYTES]\n"
-    "               [--image-path DIRS]\n"
-    "               [FILE | DEFINITION.yml]\n"
-    "       hm-exec [--store DIR] --shell KEY | --apply KEY\n";
+enum option_id {
+	OPT_BAKE = 256,
+	OPT_DEFINITION,
+	OPT_EMIT_IR,
+	OPT_EVENTS,
+	OPT_GRACE,
+	OPT_JUNIT,
+	OPT_KEEP_RUNS,
+	OPT_LOG_DIR,
+	OPT_MAX_DEPTH,
+	OPT_OUTPUT,
+	OPT_PIPELINE,
+	OPT_REPORT,
+	OPT_RUNNER,
+	OPT_TAIL,
+	OPT_TARGET,
+	OPT_TRACE,
+	OPT_ISOLATE,
+	OPT_KEEP,
+	OPT_NO_CACHE,
+	OPT_STORE,
+	OPT_CACHE_MAX_AGE,
+	OPT_CACHE_MAX_SIZE,
+	OPT_IMAGE_PATH,
+	OPT_SHELL,
+	OPT_APPLY
+};
 
-static _Noreturn void
-usage(const char *why, const char *arg)
-{
-	if (why)
-		fprintf(stderr, "hm-exec: %s%s%s%s\n", why, arg ? " '" : "",
-		    arg ? arg : "", arg ? "'" : "");
-	fputs(usage_text, stderr);
-	exit(EXIT_USAGE);
-}
+static const struct tool_option options[] = {
+	{ 'e', 'e', "env", "NAME=VALUE",
+	    "set NAME in the environment of the bake and every step" },
+	{ 'j', 'j', "jobs", "N",
+	    "run up to N steps at a time (default: the CPUs online)" },
+	{ 'k', 'k', "keep-going", NULL,
+	    "after a failure, run everything not downstream of it" },
+	{ 'n', 'n', "dry-run", NULL,
+	    "print the plan by stage and run nothing" },
+	{ 'v', 'v', "verbose", NULL,
+	    "stream output live, each line prefixed by its step" },
+	{ OPT_OUTPUT, 0, "output", "all|failed|none", "what of a step's "
+	    "output is printed when it ends (default failed: a failure's "
+	    "excerpt)" },
+	{ OPT_TAIL, 0, "tail", "N",
+	    "the number of last lines in an excerpt (default 10)" },
+	{ OPT_BAKE, 0, "bake", "PATH",
+	    "the baker of dynamic steps (default $HM_BAKE, hm-bake)" },
+	{ OPT_DEFINITION, 0, "definition", "PATH",
+	    "bake from PATH, not the document's source.definition" },
+	{ OPT_EMIT_IR, 0, "emit-ir", "FILE",
+	    "at the end, write the expanded graph as IR v1 to FILE" },
+	{ OPT_EVENTS, 0, "events", "FILE",
+	    "write JSON Lines events to FILE ('-': standard output)" },
+	{ OPT_GRACE, 0, "grace", "SECONDS",
+	    "between SIGTERM and SIGKILL (default 5)" },
+	{ OPT_JUNIT, 0, "junit", "FILE",
+	    "at the end, write a JUnit XML report to FILE" },
+	{ OPT_KEEP_RUNS, 0, "keep-runs", "N", "with the default log "
+	    "directory, keep the logs of the last N runs (default 10)" },
+	{ OPT_LOG_DIR, 0, "log-dir", "DIR",
+	    "where the logs go (default .hm/logs/RUN)" },
+	{ OPT_MAX_DEPTH, 0, "max-depth", "N",
+	    "how deeply dynamic steps may nest (default 16)" },
+	{ OPT_PIPELINE, 0, "pipeline", "SLUG",
+	    "the pipeline to run (an envelope's, or a definition's)" },
+	{ OPT_REPORT, 0, "report", "FILE",
+	    "at the end, write the run as one HTML page to FILE" },
+	{ OPT_RUNNER, 0, "runner", "NAME",
+	    "the runner of steps that name none (default local)" },
+	{ OPT_TARGET, 0, "target", "NAME",
+	    "run only target NAME and what it needs (a definition)" },
+	{ OPT_TRACE, 0, "trace", "FILE",
+	    "at the end, write the run as Chrome trace-event JSON to FILE" },
+	{ OPT_ISOLATE, 0, "isolate", "auto|overlay|copy|none", "how each "
+	    "step gets the state it continues in (default auto, or "
+	    "$HM_ISOLATE)" },
+	{ OPT_KEEP, 0, "keep", "none|failed|all",
+	    "the states kept after the run (default failed)" },
+	{ OPT_NO_CACHE, 0, "no-cache", NULL,
+	    "neither reuse nor record cached states" },
+	{ OPT_STORE, 0, "store", "DIR",
+	    "where states and the cache live (default .hm/store)" },
+	{ OPT_CACHE_MAX_AGE, 0, "cache-max-age", "DAYS",
+	    "drop cached states unused for DAYS (default 30)" },
+	{ OPT_CACHE_MAX_SIZE, 0, "cache-max-size", "BYTES",
+	    "keep the cache under BYTES (K, M, G or T)" },
+	{ OPT_IMAGE_PATH, 0, "image-path", "DIRS",
+	    "where images are looked up (':'-separated)" },
+	{ OPT_SHELL, 0, "shell", "KEY",
+	    "open a shell in the kept state of step KEY, run nothing" },
+	{ OPT_APPLY, 0, "apply", "KEY",
+	    "copy the kept state of step KEY into the work tree, run nothing" },
+	{ 0, 0, NULL, NULL, NULL }
+};
 
-static long
-num_arg(const char *opt, const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (!*s || *end || errno || v < min || v > max) {
-		fprintf(stderr, "hm-exec: %s needs a number from %ld to %ld, "
-		    "found '%s'\n", opt, min, max, s);
-		usage(NULL, NULL);
-	}
-	return v;
-}
+static const struct tool_cli cli = {
+	"usage: hm-exec [-knv] [-j N] [-e NAME=VALUE] [--bake PATH]\n"
+	"               [--definition PATH] [--emit-ir FILE] [--events FILE|-]\n"
+	"               [--grace SECONDS] [--junit FILE] [--keep-runs N]\n"
+	"               [--log-dir DIR] [--max-depth N]\n"
+	"               [--output all|failed|none] [--pipeline SLUG]\n"
+	"               [--report FILE] [--runner NAME] [--tail N]\n"
+	"               [--target NAME] [--trace FILE] [--isolate MODE]\n"
+	"               [--keep WHAT] [--no-cache] [--store DIR]\n"
+	"               [--cache-max-age DAYS] [--cache-max-size BYTES]\n"
+	"               [--image-path DIRS]\n"
+	"               [FILE | DEFINITION.yml]\n"
+	"       hm-exec [--store DIR] --shell KEY | --apply KEY\n",
+	"Run an IR document's steps in parallel, in dependency order, baking\n"
+	"dynamic steps when they become ready. FILE (default: the standard\n"
+	"input) is IR v1, legacy v0 or an envelope; a YAML definition is\n"
+	"baked first.\n",
+	options,
+	"Exit status: 0 every step passed, 1 a step failed, 64 usage,\n"
+	"65 invalid input, 66 cannot open, 74 I/O error, 128+N interrupted\n"
+	"by signal N. See hm-exec(1).\n"
+};
 
 /* -e NAME=VALUE: in the environment of the bake and of every step. */
 static void
@@ -78,14 +155,28 @@ set_var(const char *arg)
 	char *name;
 
 	if (!eq || eq == arg)
-		usage("-e needs NAME=VALUE, found", arg);
+		tool_usage(&cli, "-e needs NAME=VALUE, found '%s'", arg);
 	name = xstrdup(arg);
 	name[eq - arg] = '\0';
 	if (ir_env_name_problem(name, strlen(name)))
-		usage("-e: invalid variable name in", arg);
+		tool_usage(&cli, "-e: invalid variable name in '%s'", arg);
 	if (setenv(name, eq + 1, 1) < 0)
 		dief(EXIT_SOFTWARE, "setenv:");
 	free(name);
+}
+
+/* --output: all, failed or none. */
+static int
+output_mode(const char *val)
+{
+	if (strcmp(val, "failed") == 0)
+		return TERM_OUTPUT_FAILED;
+	if (strcmp(val, "all") == 0)
+		return TERM_OUTPUT_ALL;
+	if (strcmp(val, "none") != 0)
+		tool_usage(&cli, "--output takes all, failed or none, not '%s'",
+		    val);
+	return TERM_OUTPUT_NONE;
 }
 
 static const char *const isolate_words[] = { "auto", "overlay", "copy",
@@ -95,17 +186,19 @@ static const char *const isolate_words[] = { "auto", "overlay", "copy",
 static int
 word_arg(const char *opt, const char *s, const char *const *words)
 {
+	char list[128] = "";
+	size_t n = 0;
 	int i;
 
-	for (i = 0; words[i]; i++)
+	for (i = 0; words[i]; i++) {
 		if (strcmp(s, words[i]) == 0)
 			return i;
-	fprintf(stderr, "hm-exec: %s takes", opt);
-	for (i = 0; words[i]; i++)
-		fprintf(stderr, "%s '%s'", i ? (words[i + 1] ? "," : " or") :
-		    "", words[i]);
-	fprintf(stderr, ", not '%s'\n", s);
-	usage(NULL, NULL);
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s'%s'",
+		    i ? (words[i + 1] ? ", " : " or ") : "", words[i]);
+		if (n >= sizeof(list))
+			n = sizeof(list) - 1;
+	}
+	tool_usage(&cli, "%s takes %s, not '%s'", opt, list, s);
 }
 
 /* A size in bytes, with an optional K, M, G or T suffix (powers of 1024). */
@@ -124,20 +217,19 @@ size_arg(const char *opt, const char *s)
 	case 'G': shift = 30; end++; break;
 	case 'T': shift = 40; end++; break;
 	}
-	if (!*s || *s == '-' || *end || errno || v > (UINT64_MAX >> shift)) {
-		fprintf(stderr, "hm-exec: %s needs a size in bytes (with K, M, "
-		    "G or T), found '%s'\n", opt, s);
-		usage(NULL, NULL);
-	}
+	if (!*s || *s == '-' || *end || errno || v > (UINT64_MAX >> shift))
+		tool_usage(&cli, "%s needs a size in bytes (with K, M, G or T),"
+		    " found '%s'", opt, s);
 	return (uint64_t)v << shift;
 }
 
 static void
 parse_args(struct run_opts *o, int argc, char **argv)
 {
-	int i, nfiles = 0;
-	const char *val;
+	struct tool_args args;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int id, operands = 0;
+	const char *val;
 
 	o->jobs = cpus > 0 ? cpus : 1;
 	o->max_depth = 16;
@@ -151,167 +243,80 @@ parse_args(struct run_opts *o, int argc, char **argv)
 	o->iso.quiet = o->iso.mode == ISO_NONE;
 	o->iso.keep = KEEP_FAILED;
 	o->iso.cache_max_age = 30 * 86400;
-	for (i = 1; i < argc; i++) {
-		char *a = argv[i], *eq;
-		const char *name = a;
-
-		if (strcmp(a, "--") == 0) {
-			i++;
+	tool_args_init(&args, &cli, argc, argv);
+	while ((id = tool_getopt(&args)) != TOOL_END) {
+		switch (id) {
+		case TOOL_OPERAND:
+			if (operands++)
+				tool_usage(&cli, "too many arguments: '%s'",
+				    args.arg);
+			if (strcmp(args.arg, "-") != 0)
+				o->file = args.arg;	/* else stdin */
 			break;
-		}
-		/* the file, before or among the options */
-		if (a[0] != '-' || strcmp(a, "-") == 0) {
-			if (nfiles++)
-				usage("too many arguments:", a);
-			if (strcmp(a, "-") != 0)
-				o->file = a;
-			continue;
-		}
-		if (a[1] != '-') {
-			/* clustered short options; -j takes a value */
-			for (a++; *a; a++) {
-				switch (*a) {
-				case 'k': o->keep_going = true; break;
-				case 'n': o->dry_run = true; break;
-				case 'v': o->verbose = true; break;
-				case 'h': fputs(usage_text, stdout); exit(0);
-				case 'j':
-					val = a[1] ? a + 1 : argv[++i];
-					if (!val)
-						usage("option needs a value:",
-						    "-j");
-					o->jobs = num_arg("-j", val, 1, 4096);
-					o->jobs_given = true;
-					a += strlen(a) - 1;
-					break;
-				case 'e':
-					val = a[1] ? a + 1 : argv[++i];
-					if (!val)
-						usage("option needs a value:",
-						    "-e");
-					set_var(val);
-					a += strlen(a) - 1;
-					break;
-				default: {
-					char opt[3] = { '-', *a, '\0' };
-
-					usage("unknown option", opt);
-				}
-				}
-			}
-			continue;
-		}
-		val = NULL;
-		if ((eq = strchr(a, '=')) != NULL) {
-			*eq = '\0';
-			val = eq + 1;
-		}
-#define FLAG(n) (strcmp(name, n) == 0)
-		if (FLAG("--no-cache")) {
-			if (val)
-				usage("option takes no value:", name);
-			o->iso.no_cache = true;
-			continue;
-		}
-		if (FLAG("--keep-going") || FLAG("--dry-run") ||
-		    FLAG("--verbose") || FLAG("--help")) {
-			if (val)
-				usage("option takes no value:", name);
-			if (FLAG("--help")) {
-				fputs(usage_text, stdout);
-				exit(0);
-			}
-			if (FLAG("--keep-going"))
-				o->keep_going = true;
-			else if (FLAG("--dry-run"))
-				o->dry_run = true;
-			else
-				o->verbose = true;
-			continue;
-		}
-		if (!val && !(val = argv[++i]))
-			usage("option needs a value:", name);
-		if (FLAG("--jobs")) {
-			o->jobs = num_arg(name, val, 1, 4096);
+		case 'e': set_var(args.arg); break;
+		case 'j':
+			o->jobs = tool_optnum(&args, 1, 4096);
 			o->jobs_given = true;
-		}
-		else if (FLAG("--log-dir"))
-			o->log_dir = val;
-		else if (FLAG("--events"))
-			o->events = val;
-		else if (FLAG("--junit"))
-			o->junit = val;
-		else if (FLAG("--report"))
-			o->report = val;
-		else if (FLAG("--trace"))
-			o->trace = val;
-		else if (FLAG("--emit-ir"))
-			o->emit_ir = val;
-		else if (FLAG("--bake"))
-			o->bake = val;
-		else if (FLAG("--definition"))
-			o->definition = val;
-		else if (FLAG("--pipeline"))
-			o->pipeline = val;
-		else if (FLAG("--runner"))
-			o->runner = val;
-		else if (FLAG("--target"))
-			o->target = val;
-		else if (FLAG("--env"))
-			set_var(val);
-		else if (FLAG("--output"))
-			o->output = strcmp(val, "failed") == 0 ?
-			    TERM_OUTPUT_FAILED : strcmp(val, "all") == 0 ?
-			    TERM_OUTPUT_ALL : strcmp(val, "none") == 0 ?
-			    TERM_OUTPUT_NONE : (usage("--output takes all, "
-			    "failed or none, not", val), 0);
-		else if (FLAG("--keep-runs"))
-			o->keep_runs = num_arg(name, val, 1, 100000);
-		else if (FLAG("--tail"))
-			o->tail = num_arg(name, val, 0, 10000);
-		else if (FLAG("--isolate")) {
-			o->iso.mode = (enum isolate_mode)word_arg(name, val,
-			    isolate_words);
+			break;
+		case 'k': o->keep_going = true; break;
+		case 'n': o->dry_run = true; break;
+		case 'v': o->verbose = true; break;
+		case OPT_BAKE: o->bake = args.arg; break;
+		case OPT_DEFINITION: o->definition = args.arg; break;
+		case OPT_EMIT_IR: o->emit_ir = args.arg; break;
+		case OPT_EVENTS: o->events = args.arg; break;
+		case OPT_GRACE:
+			o->grace = (double)tool_optnum(&args, 0, 3600);
+			break;
+		case OPT_JUNIT: o->junit = args.arg; break;
+		case OPT_REPORT: o->report = args.arg; break;
+		case OPT_TRACE: o->trace = args.arg; break;
+		case OPT_OUTPUT: o->output = output_mode(args.arg); break;
+		case OPT_KEEP_RUNS:
+			o->keep_runs = tool_optnum(&args, 1, 100000);
+			break;
+		case OPT_TAIL: o->tail = tool_optnum(&args, 0, 10000); break;
+		case OPT_LOG_DIR: o->log_dir = args.arg; break;
+		case OPT_MAX_DEPTH:
+			o->max_depth = tool_optnum(&args, 0, 1000);
+			break;
+		case OPT_PIPELINE: o->pipeline = args.arg; break;
+		case OPT_RUNNER: o->runner = args.arg; break;
+		case OPT_TARGET: o->target = args.arg; break;
+		case OPT_ISOLATE:
+			o->iso.mode = (enum isolate_mode)word_arg("--isolate",
+			    args.arg, isolate_words);
 			o->iso.quiet = false;
-		}
-		else if (FLAG("--keep")) {
+			break;
+		case OPT_KEEP: {
 			static const char *const w[] = { "none", "failed",
 			    "all", NULL };
 
-			o->iso.keep = (enum isolate_keep)word_arg(name, val, w);
-		} else if (FLAG("--store"))
-			o->iso.store = val;
-		else if (FLAG("--image-path"))
-			o->iso.image_path = val;
-		else if (FLAG("--shell"))
-			o->shell = val;
-		else if (FLAG("--apply"))
-			o->apply = val;
-		else if (FLAG("--cache-max-age"))
-			o->iso.cache_max_age = (time_t)num_arg(name, val, 0,
+			o->iso.keep = (enum isolate_keep)word_arg("--keep",
+			    args.arg, w);
+			break;
+		}
+		case OPT_NO_CACHE: o->iso.no_cache = true; break;
+		case OPT_STORE: o->iso.store = args.arg; break;
+		case OPT_IMAGE_PATH: o->iso.image_path = args.arg; break;
+		case OPT_SHELL: o->shell = args.arg; break;
+		case OPT_APPLY: o->apply = args.arg; break;
+		case OPT_CACHE_MAX_AGE:
+			o->iso.cache_max_age = (time_t)tool_optnum(&args, 0,
 			    100000) * 86400;
-		else if (FLAG("--cache-max-size"))
-			o->iso.cache_max_bytes = size_arg(name, val);
-		else if (FLAG("--max-depth"))
-			o->max_depth = num_arg(name, val, 0, 1000);
-		else if (FLAG("--grace"))
-			o->grace = (double)num_arg(name, val, 0, 3600);
-		else
-			usage("unknown option", name);
-#undef FLAG
+			break;
+		case OPT_CACHE_MAX_SIZE:
+			o->iso.cache_max_bytes = size_arg("--cache-max-size",
+			    args.arg);
+			break;
+		}
 	}
 	/* steps in flight on a cluster, not this machine's CPUs */
 	if (!o->jobs_given && o->runner && strcmp(o->runner, "slurm") == 0)
 		o->jobs = RUNNER_SLURM_JOBS;
-	for (; i < argc; i++) {
-		if (nfiles++)
-			usage("too many arguments:", argv[i]);
-		if (strcmp(argv[i], "-") != 0)
-			o->file = argv[i];
-	}
 	if (o->target && ir_target_name_problem(o->target,
 	    strlen(o->target)))
-		usage("invalid target name", o->target);
+		tool_usage(&cli, "invalid target name '%s'", o->target);
 }
 
 /* The log directory, HM_RUN_ID and HM_OUTPUTS. */

@@ -11,6 +11,7 @@
 #include "proc.h"
 #include "sink.h"
 #include "tool.h"
+#include "version.h"
 
 /*
  * Each event is built in memory and written with one write(2), so a
@@ -86,6 +87,8 @@ events_run_started(struct sink *k, const struct sink_run *r)
 	ev_begin(r, &w, "run_started");
 	jsonw_key(&w, "run_id");
 	jsonw_str(&w, r->run_id);
+	jsonw_key(&w, "version");
+	jsonw_str(&w, hm_version());
 	jsonw_key(&w, "steps");
 	jsonw_int(&w, (long long)r->plan->ntotal);
 	jsonw_key(&w, "jobs");

@@ -8,6 +8,7 @@
 #include "proc.h"
 #include "sink.h"
 #include "tool.h"
+#include "version.h"
 
 struct buf {
 	char *s;
@@ -231,6 +232,11 @@ junit_write(const struct junit *j, const struct sink_run *r)
 	buf_printf(&b, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
 	    "skipped=\"%zu\" time=\"%.3f\" timestamp=\"%s\">\n", tests, fail,
 	    err, skip, took, r->started_at);
+	/* the version that ran, where JUnit keeps such facts */
+	buf_printf(&b, "    <properties>\n      <property name=\"hm.version\" "
+	    "value=\"");
+	buf_xml(&b, hm_version());
+	buf_printf(&b, "\"/>\n    </properties>\n");
 	for (i = 0; i < r->plan->nsteps; i++) {
 		const struct step *s = r->plan->steps[i];
 		double t = s->attempt ? s->t_end - s->t_start : 0;

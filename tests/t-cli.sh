@@ -6,7 +6,7 @@
 cd "$TOP" || exit 1
 version=$(cat VERSION)
 
-for tool in hm-lower hm-bake; do
+for tool in hm-lower hm-bake hm-exec; do
 	bin="$TOP/$O/$tool"
 	must_fail 0 "$tool --version" "$bin" --version >"$TMP/out" 2>"$TMP/err"
 	check "$tool --version prints '$tool $version'" \
@@ -72,6 +72,10 @@ must_fail 64 "hm-bake --taget" "$HM_BAKE" --taget a x.yml 2>"$TMP/err"
 check "--taget suggests --target" \
 	grep -qx "hm-bake: unknown option '--taget' (did you mean '--target'?)" "$TMP/err"
 
+must_fail 64 "hm-exec --jbos" "$HM_EXEC" --jbos 4 2>"$TMP/err"
+check "--jbos suggests --jobs" \
+	grep -qx "hm-exec: unknown option '--jbos' (did you mean '--jobs'?)" "$TMP/err"
+
 # values: glued, after '=', or the next argument; clusters of flags
 L=testdata/lower/groups-continuation.in.json
 "$HM_LOWER" --check "$L" >/dev/null 2>&1
@@ -82,4 +86,12 @@ same "$TMP/a" "$TMP/b" "hm-lower: an option after the file"
 "$HM_LOWER" -o"$TMP/c" "$L" 2>/dev/null
 "$HM_LOWER" -o "$TMP/d" "$L" 2>/dev/null
 same "$TMP/c" "$TMP/d" "hm-lower: -oFILE and -o FILE differ"
+"$HM_EXEC" -kn -j2 "$L" >"$TMP/e" 2>/dev/null
+"$HM_EXEC" -k -n --jobs=2 "$L" >"$TMP/f" 2>/dev/null
+same "$TMP/e" "$TMP/f" "hm-exec: -kn -j2 and -k -n --jobs=2 differ"
+must_fail 64 "hm-exec -j x" "$HM_EXEC" -j x "$L" 2>"$TMP/err"
+check "-j x names the option and the range" \
+	grep -qx "hm-exec: option '-j' needs a number from 1 to 4096, found 'x'" "$TMP/err"
+must_fail 64 "hm-exec two files" "$HM_EXEC" -n "$L" "$L" 2>"$TMP/err"
+check "hm-exec: two files" grep -q "^hm-exec: too many arguments" "$TMP/err"
 finish

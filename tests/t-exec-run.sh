@@ -199,6 +199,8 @@ check "run_started first" test "$(head -1 ev.jsonl | jq -r .event)" = run_starte
 check "run_finished last" test "$(tail -1 ev.jsonl | jq -r .event)" = run_finished
 check "step_finished has status" test "$(jq -r 'select(.event=="step_finished" and .key=="s") | .status + " " + (.exit_code|tostring)' ev.jsonl)" = "soft_failed 2"
 check "junit has 2 testcases" test "$(grep -c '<testcase' j.xml)" = 2
+check "run_started has the version" test "$(head -1 ev.jsonl | jq -r .version)" = "$(cat "$TOP/VERSION")"
+check "junit has the version" grep -q "<property name=\"hm.version\" value=\"$(cat "$TOP/VERSION")\"/>" j.xml
 check "emit-ir re-runs" "$X" e.json >/dev/null 2>&1
 if [ -x "$HM_LOWER" ]; then
 	check "emit-ir is canonical" sh -c "'$HM_LOWER' e.json >e2.json && cmp -s e.json e2.json"
