@@ -124,14 +124,6 @@ read_all(int fd, char **text, size_t *len)
 }
 
 static int
-is_under(const char *key, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	return strncmp(key, prefix, n) == 0 && key[n] == '/';
-}
-
-static int
 add_stub(struct ir_doc *chk, struct strmap *seen, const char *key)
 {
 	struct ir_step *st;
@@ -150,7 +142,7 @@ static int
 stub_refs(struct ir_doc *chk, struct strmap *seen, struct ir_step **v,
     size_t n, const char *prefix)
 {
-	size_t i, j;
+	size_t i, j, plen = strlen(prefix);
 
 	for (i = 0; i < n; i++) {
 		struct ir_step *st = v[i];
@@ -158,17 +150,17 @@ stub_refs(struct ir_doc *chk, struct strmap *seen, struct ir_step **v,
 		if (st->type == IR_WAIT)
 			continue;
 		if (st->builds_in_kind == IR_BUILDS_IN_KEY &&
-		    !is_under(st->builds_in.key, prefix) &&
+		    !ir_key_under(st->builds_in.key, prefix, plen) &&
 		    add_stub(chk, seen, st->builds_in.key))
 			return -1;
 		for (j = 0; j < st->ndepends_on; j++)
-			if (!is_under(st->depends_on[j].key, prefix) &&
-			    add_stub(chk, seen, st->depends_on[j].key))
+			if (!ir_key_under(st->depends_on[j].key, prefix,
+			    plen) && add_stub(chk, seen, st->depends_on[j].key))
 				return -1;
 		/* a nested placeholder's outputs of steps outside */
 		for (j = 0; j < ir_more(st)->nconsumes; j++)
-			if (!is_under(ir_more(st)->consumes[j].step.key,
-			    prefix) && add_stub(chk, seen,
+			if (!ir_key_under(ir_more(st)->consumes[j].step.key,
+			    prefix, plen) && add_stub(chk, seen,
 			    ir_more(st)->consumes[j].step.key))
 				return -1;
 		if (st->type == IR_GROUP && stub_refs(chk, seen, st->steps,

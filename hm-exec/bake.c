@@ -117,12 +117,6 @@ log_diags(struct run *r, struct step *s, const struct diag_list *dl)
 	}
 }
 
-static bool
-under(const char *key, const char *prefix, size_t plen)
-{
-	return strncmp(key, prefix, plen) == 0 && key[plen] == IR_KEY_SEP;
-}
-
 /*
  * Fragment steps may refer to existing steps, but not to one downstream
  * of the placeholder: that would be a cycle, and this says why.
@@ -147,7 +141,7 @@ check_refs(struct run *r, struct step *rec, const struct ir_doc *frag,
 			if (k == s->ndepends_on &&
 			    s->builds_in_kind != IR_BUILDS_IN_KEY)
 				continue;
-			if (!ref->key || under(ref->key, rec->key, plen))
+			if (!ref->key || ir_key_under(ref->key, rec->key, plen))
 				continue;
 			node = graph_find(&r->plan.g, ref->key);
 			if (node != GRAPH_NONE && down[node])

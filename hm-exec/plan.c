@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "esc.h"
+#include "hash.h"
 #include "plan.h"
 #include "tool.h"
 
@@ -15,16 +16,6 @@
  * a continue_on_failure wait (survives_stop); after an interrupt,
  * always.
  */
-
-static uint64_t
-hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
 
 static void
 htab_grow(struct plan *p)

@@ -194,6 +194,13 @@ key_char(unsigned char c)
 	    c == '+' || c == '-';
 }
 
+bool
+ir_key_under(const char *key, const char *prefix, size_t plen)
+{
+	return strncmp(key, prefix, plen) == 0 && key[plen] == IR_KEY_SEP &&
+	    key[plen + 1] != '\0';
+}
+
 const char *
 ir_key_problem(const char *key, size_t len)
 {

@@ -281,6 +281,11 @@ int ir_doc_append(struct ir_doc *doc, struct ir_step *step);
 int ir_group_append(struct ir_doc *doc, struct ir_step *group,
     struct ir_step *step);
 
+/*
+ * Whether key is below the key prefix[0..plen): "a/b" is under "a", and
+ * "a" itself and "ab/c" are not.
+ */
+bool ir_key_under(const char *key, const char *prefix, size_t plen);
 /* NULL if key is well-formed, else why not (for E_IR_BAD_KEY). */
 const char *ir_key_problem(const char *key, size_t len);
 /* NULL if s is a valid environment variable name, else why not. */

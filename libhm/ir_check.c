@@ -301,16 +301,6 @@ has_command(const struct ir_step *g)
 	return false;
 }
 
-/* "a/b" is under prefix "a" */
-static bool
-key_under(const char *key, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	return strncmp(key, prefix, n) == 0 && key[n] == IR_KEY_SEP &&
-	    key[n + 1] != '\0';
-}
-
 /* The leaves of g quoted for a message (the first four); returns how many. */
 static size_t
 leaf_names(struct checker *C, const struct ir_step *g, char **out)
@@ -370,7 +360,8 @@ check_groups(struct checker *C)
 		}
 		if (s->type == IR_COMMAND && s->eval == IR_EVAL_DYNAMIC &&
 		    m && m->cont == IR_CONT_IN && s->key &&
-		    !key_under(m->continue_in.key, s->key)) {
+		    !ir_key_under(m->continue_in.key, s->key,
+		    strlen(s->key))) {
 			diag_report(C->diags, E_IR_PLACEHOLDER_CONTINUE_IN,
 			    ir_pos(C->doc, m->continue_in.pos), s->key,
 			    m->continue_in.key,
