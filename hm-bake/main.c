@@ -13,13 +13,13 @@
 #include "bake.h"
 #include "def.h"
 #include "diag.h"
+#include "file.h"
 #include "ir.h"
 #include "ir_check.h"
 #include "ir_load.h"
 #include "ir_write.h"
 #include "jsonw.h"
 #include "lint.h"
-#include "mem.h"
 #include "proc.h"
 #include "tool.h"
 #include "ytree.h"
@@ -70,58 +70,6 @@ static const struct tool_cli cli = {
 	"definition, 66 cannot open, 74 I/O error. See hm-bake(1) and\n"
 	"hm-pipeline(5).\n"
 };
-
-/* Read all of fd; -1 with errno. */
-static int
-read_all(int fd, char **text, size_t *len)
-{
-	size_t cap = 65536, n = 0;
-	struct stat sb;
-	char *buf, *p;
-	ssize_t got;
-
-	/* a regular file: one buffer of its size (+1 to see the end) */
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
-	    (unsigned long long)sb.st_size < MAX_DEFINITION)
-		cap = (size_t)sb.st_size + 1;
-	buf = malloc(cap);
-	if (!buf)
-		return -1;
-	/* the arena reuses it once the tree is built */
-	mem_advise_huge(buf, cap);
-	for (;;) {
-		if (n == cap) {
-			if (cap >= MAX_DEFINITION) {
-				free(buf);
-				errno = EFBIG;
-				return -1;
-			}
-			p = realloc(buf, cap * 2);
-			if (!p) {
-				free(buf);
-				return -1;
-			}
-			buf = p;
-			cap *= 2;
-		}
-		got = read(fd, buf + n, cap - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			int e = errno;
-
-			free(buf);
-			errno = e;
-			return -1;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-	*text = buf;
-	*len = n;
-	return 0;
-}
 
 static int
 add_stub(struct ir_doc *chk, struct strmap *seen, const char *key)
@@ -528,7 +476,7 @@ read_definition(const char *file, char **text, size_t *len)
 		warnf("cannot open %s:", file);
 		return EXIT_NOINPUT;
 	}
-	if (read_all(fd, text, len)) {
+	if (file_read_fd(fd, MAX_DEFINITION, text, len)) {
 		warnf("cannot read %s:", file);
 		if (fd != 0)
 			close(fd);

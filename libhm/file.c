@@ -1,6 +1,7 @@
 /* hm: files hm writes, created so that nobody else can redirect or read them. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "file.h"
+#include "mem.h"
 
 int
 file_write_fd(int fd, const void *data, size_t n)
@@ -304,4 +306,60 @@ file_open_log(const char *path)
 		return -1;
 	}
 	return fd;
+}
+
+int
+file_read_fd(int fd, size_t max, char **textp, size_t *sizep)
+{
+	size_t cap = 64 * 1024, len = 0;
+	struct stat st;
+	char *text, *t;
+	ssize_t n;
+
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+		if ((uintmax_t)st.st_size > max) {
+			errno = EFBIG;
+			return -1;
+		}
+		/* one byte more, so that the read that sees EOF has room */
+		cap = (size_t)st.st_size + 1;
+	}
+	if (!(text = malloc(cap + 2)))
+		return -1;
+	mem_advise_huge(text, cap + 2);
+	for (;;) {
+		if (len == cap) {
+			if (cap > max) {
+				free(text);
+				errno = EFBIG;
+				return -1;
+			}
+			cap *= 2;
+			if (!(t = realloc(text, cap + 2))) {
+				free(text);
+				return -1;
+			}
+			text = t;
+			mem_advise_huge(text + len, cap + 2 - len);
+		}
+		n = read(fd, text + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			free(text);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > max) {
+		free(text);
+		errno = EFBIG;
+		return -1;
+	}
+	text[len] = '\0';
+	*textp = text;
+	*sizep = len;
+	return 0;
 }

@@ -73,4 +73,11 @@ int file_private_dir(const char *dir, const char **why);
  */
 int file_open_log(const char *path);
 
+/*
+ * Read all of fd (a file, pipe or terminal) into a malloc'd buffer with
+ * 2 spare bytes after the text and a NUL right after it; more than max
+ * bytes is EFBIG. The one whole-file reader: -1 and errno on failure.
+ */
+int file_read_fd(int fd, size_t max, char **text, size_t *size);
+
 #endif

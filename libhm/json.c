@@ -33,6 +33,7 @@
 #include <jsmn.h>
 
 #include "diag.h"
+#include "file.h"
 #include "hash.h"
 #include "json.h"
 #include "mem.h"
@@ -1155,57 +1156,7 @@ json_doc_release(struct json_doc *doc)
 int
 json_read_fd(int fd, char **textp, size_t *sizep)
 {
-	size_t cap = 64 * 1024, len = 0;
-	struct stat st;
-	char *text, *t;
-	ssize_t n;
-
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-		if ((uintmax_t)st.st_size > JSON_MAX_SIZE) {
-			errno = EFBIG;
-			return -1;
-		}
-		/* one byte more, so that the read that sees EOF has room */
-		cap = (size_t)st.st_size + 1;
-	}
-	if (!(text = malloc(cap + 2)))
-		return -1;
-	mem_advise_huge(text, cap + 2);
-	for (;;) {
-		if (len == cap) {
-			if (cap > JSON_MAX_SIZE) {
-				free(text);
-				errno = EFBIG;
-				return -1;
-			}
-			cap *= 2;
-			if (!(t = realloc(text, cap + 2))) {
-				free(text);
-				return -1;
-			}
-			text = t;
-			mem_advise_huge(text + len, cap + 2 - len);
-		}
-		n = read(fd, text + len, cap - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			free(text);
-			return -1;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len > JSON_MAX_SIZE) {
-		free(text);
-		errno = EFBIG;
-		return -1;
-	}
-	text[len] = '\0';
-	*textp = text;
-	*sizep = len;
-	return 0;
+	return file_read_fd(fd, JSON_MAX_SIZE, textp, sizep);
 }
 
 const char *
