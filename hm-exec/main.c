@@ -69,9 +69,9 @@ static const struct tool_option options[] = {
 	    "print the plan by stage and run nothing" },
 	{ 'v', 'v', "verbose", NULL,
 	    "stream output live, each line prefixed by its step" },
-	{ OPT_OUTPUT, 0, "output", "all|failed|none", "what of a step's "
-	    "output is printed when it ends (default failed: a failure's "
-	    "excerpt)" },
+	{ OPT_OUTPUT, 0, "output", "WHAT", "what of a step's output is "
+	    "printed when it ends: all, none, or failed (a failure's excerpt, "
+	    "the default)" },
 	{ OPT_TAIL, 0, "tail", "N",
 	    "the number of last lines in an excerpt (default 10)" },
 	{ OPT_BAKE, 0, "bake", "PATH",
