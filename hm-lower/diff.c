@@ -191,43 +191,6 @@ same_value(const struct json_doc *a, uint32_t x, const struct json_doc *b,
 	}
 }
 
-static void
-write_value(const struct json_doc *j, uint32_t i, struct jsonw *w)
-{
-	size_t len;
-	const char *s;
-	uint32_t k;
-
-	switch (json_type(j, i)) {
-	case JSON_NULL: jsonw_null(w); break;
-	case JSON_FALSE: jsonw_bool(w, 0); break;
-	case JSON_TRUE: jsonw_bool(w, 1); break;
-	case JSON_NUMBER:
-		s = json_num(j, i, &len);
-		jsonw_num(w, s, len);
-		break;
-	case JSON_STRING:
-		s = json_str(j, i, &len);
-		jsonw_strn(w, s, len);
-		break;
-	case JSON_ARRAY:
-		jsonw_arr_begin(w);
-		for (k = json_first(j, i); k; k = json_next_elem(j, i, k))
-			write_value(j, k, w);
-		jsonw_arr_end(w);
-		break;
-	case JSON_OBJECT:
-		jsonw_obj_begin(w);
-		for (k = json_first(j, i); k; k = json_next_member(j, i, k)) {
-			s = json_str(j, k, &len);
-			jsonw_key(w, s);
-			write_value(j, k + 1, w);
-		}
-		jsonw_obj_end(w);
-		break;
-	}
-}
-
 /* node i as JSON on one line */
 static void
 print_value(const struct json_doc *j, uint32_t i, FILE *out)
@@ -237,7 +200,7 @@ print_value(const struct json_doc *j, uint32_t i, FILE *out)
 	size_t len;
 
 	jsonw_init(&w, -1, 0);
-	write_value(j, i, &w);
+	ir_write_json(j, i, &w);
 	if (jsonw_finish(&w, &text, &len))
 		dief(EXIT_SOFTWARE, "out of memory");
 	fputs(text, out);

@@ -12,9 +12,8 @@
  * input had them, so lowering twice gives the same bytes.
  */
 
-/* Free-form JSON, copied node by node: numbers keep their text. */
-static void
-write_any(const struct json_doc *j, uint32_t i, struct jsonw *w)
+void
+ir_write_json(const struct json_doc *j, uint32_t i, struct jsonw *w)
 {
 	uint32_t k;
 	size_t len;
@@ -41,7 +40,7 @@ write_any(const struct json_doc *j, uint32_t i, struct jsonw *w)
 	case JSON_ARRAY:
 		jsonw_arr_begin(w);
 		for (k = json_first(j, i); k; k = json_next_elem(j, i, k))
-			write_any(j, k, w);
+			ir_write_json(j, k, w);
 		jsonw_arr_end(w);
 		break;
 	case JSON_OBJECT:
@@ -49,7 +48,7 @@ write_any(const struct json_doc *j, uint32_t i, struct jsonw *w)
 		for (k = json_first(j, i); k; k = json_next_member(j, i, k)) {
 			s = json_str(j, k, &len);
 			jsonw_keyn(w, s, len);	/* "a\u0000b" is a key */
-			write_any(j, k + 1, w);
+			ir_write_json(j, k + 1, w);
 		}
 		jsonw_obj_end(w);
 		break;
@@ -252,7 +251,7 @@ ir_write_step(const struct ir_step *s, struct jsonw *w)
 		OPT_STR(w, "runner", m->runner);
 		if (m->runner_args.doc) {
 			JSONW_FIELD(w, "runner_args");
-			write_any(m->runner_args.doc, m->runner_args.node, w);
+			ir_write_json(m->runner_args.doc, m->runner_args.node, w);
 		}
 		if (m->secret_env.present)
 			write_strlist("secret_env", &m->secret_env, w);
