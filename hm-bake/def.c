@@ -10,6 +10,7 @@
 #include "def.h"
 #include "diag.h"
 #include "ir.h"
+#include "suggest.h"
 #include "ytree.h"
 
 /* Every field name the schema knows, one bit each. */
@@ -164,11 +165,21 @@ field_hint(const char *name, unsigned allowed)
 	};
 	size_t i;
 
+	const struct field_name *f;
+	struct suggest sg;
+
 	for (i = 0; i < sizeof(habits) / sizeof(habits[0]); i++)
 		if (!strcmp(name, habits[i].theirs) &&
 		    (field_bit(habits[i].ours) & allowed))
 			return habits[i].ours;
-	return NULL;
+	/* else a misspelling of a field the mapping takes */
+	suggest_init(&sg, name, strlen(name));
+	for (i = 0; i < 26; i++)
+		for (f = fields[i]; f->name; f++)
+			if (f->bit & allowed)
+				suggest_consider(&sg, f->name,
+				    strlen(f->name));
+	return suggest_best(&sg, NULL);
 }
 
 static size_t
@@ -520,6 +531,19 @@ def_target(const struct def *def, const char *name)
 	return strmap_get(&def->byname, name);
 }
 
+const char *
+def_target_suggest(const struct def *def, const char *name)
+{
+	struct suggest sg;
+	size_t i;
+
+	suggest_init(&sg, name, strlen(name));
+	for (i = 0; i < def->ntargets; i++)
+		suggest_consider(&sg, def->targets[i]->name,
+		    strlen(def->targets[i]->name));
+	return suggest_best(&sg, NULL);
+}
+
 const struct pipeline *
 def_pipeline(const struct def *def, const char *name)
 {
@@ -591,9 +615,15 @@ get_tref(struct parser *P, const struct ynode *n, const char *field,
 	r->name = n->u.s;
 	r->pos = pos_of(P, n);
 	r->t = def_target(P->def, n->u.s);
-	if (!r->t)
+	if (!r->t) {
+		const char *hint = def_target_suggest(P->def, n->u.s);
+
+		if (hint)
+			return diag_report(P->diags,
+			    E_BAKE_UNKNOWN_TARGET_HINT, r->pos, n->u.s, hint);
 		return diag_report(P->diags, E_BAKE_UNKNOWN_TARGET, r->pos,
 		    n->u.s);
+	}
 	return add_ref(P, r);
 }
 

@@ -223,6 +223,8 @@ void def_release(struct def *def);
 
 /* The target called name, or NULL. */
 struct target *def_target(const struct def *def, const char *name);
+/* The target whose name is closest to a misspelt one, or NULL. */
+const char *def_target_suggest(const struct def *def, const char *name);
 
 /* The pipeline called name, or NULL. */
 const struct pipeline *def_pipeline(const struct def *def, const char *name);

@@ -403,8 +403,14 @@ bake_text(const struct request *req, const char *file, char *text,
 
 		if (!t) {
 			struct srcpos p = { file, 0, 0 };
+			const char *hint = def_target_suggest(&def, target);
 
-			diag_report(&diags, E_BAKE_NO_TARGET, p, target);
+			if (hint)
+				diag_report(&diags, E_BAKE_NO_TARGET_HINT, p,
+				    target, hint);
+			else
+				diag_report(&diags, E_BAKE_NO_TARGET, p,
+				    target);
 		} else if (req->with_deps) {
 			const struct pipeline *pl = with_deps_pipeline(&b,
 			    &def, t, pipeline, &deps_pl, &deps_e);

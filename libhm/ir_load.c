@@ -11,6 +11,7 @@
 #include "ir_load.h"
 #include "ir_load_priv.h"
 #include "json.h"
+#include "suggest.h"
 
 /*
  * Every field is looked up in the table of its object kind; v1 rejects
@@ -99,6 +100,19 @@ object_name(struct loader *L, uint32_t obj, const struct fieldset *fs,
 	return buf;
 }
 
+/* The field of fs closest to an unknown name, or NULL. */
+static const char *
+field_suggest(const struct fieldset *fs, const char *name, size_t len)
+{
+	struct suggest sg;
+	size_t i;
+
+	suggest_init(&sg, name, len);
+	for (i = 0; i < MAXFIELDS && fs->names[i]; i++)
+		suggest_consider(&sg, fs->names[i], strlen(fs->names[i]));
+	return suggest_best(&sg, NULL);
+}
+
 int
 ld_fields(struct loader *L, uint32_t obj, const struct fieldset *fs,
     uint32_t vals[MAXFIELDS])
@@ -132,8 +146,18 @@ ld_fields(struct loader *L, uint32_t obj, const struct fieldset *fs,
 		} else {
 			/* a name with a NUL is an error in v0 too: other
 			   readers would see a field hm drops */
-			diag_report(L->diags, E_IR_UNKNOWN_FIELD, ld_pos(L, k),
-			    shown, object_name(L, obj, fs, what, sizeof(what)));
+			const char *hint = strlen(name) == len ?
+			    field_suggest(fs, name, len) : NULL;
+
+			const char *in = object_name(L, obj, fs, what,
+			    sizeof(what));
+
+			if (hint)
+				diag_report(L->diags, E_IR_UNKNOWN_FIELD_HINT,
+				    ld_pos(L, k), shown, in, hint);
+			else
+				diag_report(L->diags, E_IR_UNKNOWN_FIELD,
+				    ld_pos(L, k), shown, in);
 			ret = ld_err(L);
 		}
 	}
