@@ -1,16 +1,20 @@
 /* hm: dynamic steps: run the baker, read its fragment, splice it in. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "arena.h"
+#include "file.h"
 #include "ir_check.h"
 #include "ir_runner.h"
 #include "ir_load.h"
 #include "ir_splice.h"
+#include "json.h"
 #include "run.h"
 #include "tool.h"
 
@@ -75,18 +79,87 @@ bake_program(const struct run *r)
 	return xstrdup("hm-bake");
 }
 
+/* The definition's path as recorded: relative to the IR file's directory. */
+static char *
+definition_path(const struct run *r, const char **whence)
+{
+	const char *d = r->doc->source_definition, *slash;
+	char *p;
+
+	if (r->o.definition) {
+		*whence = "--definition";
+		return xstrdup(r->o.definition);
+	}
+	if (r->baked_input) {
+		*whence = "the definition given";
+		return xstrdup(r->o.file);
+	}
+	*whence = "source.definition";
+	if (!d)
+		return NULL;
+	if (d[0] == '/' || !r->o.file || !(slash = strrchr(r->o.file, '/')))
+		return xstrdup(d);
+	p = xmalloc((size_t)(slash - r->o.file) + 1 + strlen(d) + 1);
+	memcpy(p, r->o.file, (size_t)(slash - r->o.file) + 1);
+	strcpy(p + (slash - r->o.file) + 1, d);
+	return p;
+}
+
+int
+bake_definition_copy(struct run *r)
+{
+	const char *whence, *name;
+	char *path, *text, *copy, *msg;
+	size_t size, i;
+	int fd;
+
+	for (i = 0; i < r->doc->nall; i++)
+		if (r->doc->all[i]->type == IR_COMMAND &&
+		    r->doc->all[i]->eval == IR_EVAL_DYNAMIC)
+			break;
+	if (i == r->doc->nall)
+		return 0;	/* nothing is baked: none needed */
+	if (!(path = definition_path(r, &whence)))
+		return 0;	/* the first dynamic step will say so */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || json_read_fd(fd, &text, &size) < 0) {
+		msg = diag_msg(E_EXEC_DEFINITION, path, whence,
+		    strerror(errno));
+		warnf("%s", msg);
+		free(msg);
+		if (fd >= 0)
+			close(fd);
+		free(path);
+		return EXIT_NOINPUT;
+	}
+	close(fd);
+	/* the copy keeps the name's last component: messages name it */
+	name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	copy = xmalloc(strlen(r->log_dir) + strlen(name) + 16);
+	sprintf(copy, "%s/definition-%s", r->log_dir, name);
+	if (file_write_atomic(copy, text, size) < 0) {
+		warnf("cannot write %s:", copy);
+		free(text);
+		free(copy);
+		free(path);
+		return EXIT_IOERR;
+	}
+	free(text);
+	free(path);
+	r->definition = copy;
+	return 0;
+}
+
 char **
 bake_argv(struct run *r, struct step *rec, char **why)
 {
-	const char *def = r->o.definition;
+	const char *def = r->definition;
 	char **argv;
 
 	if (strchr(rec->key, IR_REPLICA_SEP)) {
 		*why = diag_msg(E_EXEC_REPLICA, rec->key);
 		return NULL;
 	}
-	if (!def)
-		def = r->doc->source_definition;
 	if (!def) {
 		*why = diag_msg(E_EXEC_NO_DEFINITION, rec->key);
 		return NULL;

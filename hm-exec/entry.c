@@ -199,6 +199,7 @@ entry_load(struct run *r)
 			return st;
 		text = baked;
 		size = blen;
+		r->baked_input = true;
 		/* positions in it are the baked IR's: say so */
 		baked_name = xmalloc(strlen(r->o.file) + 16);
 		sprintf(baked_name, "%s (baked)", r->o.file);

@@ -65,6 +65,38 @@ step_env(struct run *r, struct step *s, struct step_env *e)
 	free(extra);
 }
 
+/*
+ * The first output s consumes (its IR "consumes") that its producer did
+ * not write, as a message; NULL when all were written. A replicated
+ * producer's are by its replicas' keys (KEY@LEAF): any of them counts.
+ */
+static char *
+unwritten(const struct run *r, const struct step *s)
+{
+	const struct ir_more *m = s->ir ? ir_more(s->ir) : NULL;
+	uint32_t i;
+	size_t k;
+
+	for (i = 0; m && i < m->nconsumes; i++) {
+		const struct ir_consume *c = &m->consumes[i];
+		size_t kl = strlen(c->step.key);
+
+		for (k = 0; k < r->outputs.n; k++) {
+			const struct output_kv *o = &r->outputs.v[k];
+
+			if (!strcmp(o->name, c->output) &&
+			    !strncmp(o->key, c->step.key, kl) &&
+			    (o->key[kl] == '\0' ||
+			    o->key[kl] == IR_REPLICA_SEP))
+				break;
+		}
+		if (k == r->outputs.n)
+			return diag_msg(E_EXEC_OUTPUT_UNWRITTEN, c->output,
+			    c->step.key);
+	}
+	return NULL;
+}
+
 /* The masker of s's secret_env values (mask.h), or NULL: none to mask. */
 static struct mask *
 mask_of(const struct step *s)
@@ -135,6 +167,11 @@ job_start(struct run *r, struct step *s)
 
 	if (s->ir && s->ir->has_timeout)
 		j->deadline = s->t_start + (double)s->ir->timeout_seconds;
+	/* an output it reads and nobody wrote: never an empty value */
+	if ((why = unwritten(r, s))) {
+		fail_now(r, j, why);
+		return true;
+	}
 	if (s->dynamic) {
 		depth = step_bake_depth(s);
 		if (depth > r->o.max_depth) {

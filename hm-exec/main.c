@@ -528,6 +528,9 @@ main(int argc, char **argv)
 
 	jobserver_setup(&r);
 	run_setup(&r);
+	/* what dynamic steps bake from, taken before anything runs */
+	if ((code = bake_definition_copy(&r)) != 0)
+		return code;
 	r.o.iso.pipeline = r.doc->source_pipeline;
 	r.o.iso.default_image = r.doc->default_image;
 	if ((code = isolate_setup(&r.iso, &r.o.iso, r.sinks.run.run_id,

@@ -7,30 +7,19 @@
 #include <unistd.h>
 
 #include "jsonw.h"
+#include "ir.h"
 #include "outputs.h"
 #include "tool.h"
 
 #define OUTPUT_MAX	(1u << 20)	/* bytes read from one HM_OUTPUT */
 
-static void
-map_name(char *dst, const char *s)
-{
-	for (; *s; s++)
-		*dst++ = isalnum((unsigned char)*s) && !((unsigned char)*s &
-		    0x80) ? (char)toupper((unsigned char)*s) : '_';
-	*dst = '\0';
-}
-
+/* The variable is the IR's (ir_output_var): hm-bake writes its name. */
 char *
 outputs_var(const char *key, const char *name)
 {
-	size_t kl = strlen(key), nl = strlen(name);
-	char *s = xmalloc(7 + kl + 1 + nl + 1);
+	char *s = xmalloc(ir_output_var_size(key, name));
 
-	memcpy(s, "HM_OUT_", 7);
-	map_name(s + 7, key);
-	s[7 + kl] = '_';
-	map_name(s + 8 + kl, name);
+	ir_output_var(key, name, s);
 	return s;
 }
 

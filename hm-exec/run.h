@@ -88,6 +88,9 @@ struct run {
 	struct run_opts o;
 	char *log_dir;
 	char *outputs_path;	/* HM_OUTPUTS */
+	bool baked_input;	/* o.file is a definition hm-exec baked */
+	char *definition;	/* the copy dynamic steps bake from, in
+				   log_dir; NULL: none needed */
 
 	struct ir_doc *doc;
 	struct ir_doc **frags;	/* kept alive: the doc points into them */
@@ -127,6 +130,14 @@ void job_finish(struct run *r, struct job *j);
 int entry_load(struct run *r);
 
 /* bake.c */
+/*
+ * When the document has dynamic steps: copy the definition they bake
+ * from (--definition; source.definition, relative to the IR file's
+ * directory unless absolute; the definition hm-exec baked) into the log
+ * directory, so that every bake of the run reads the file as it was at
+ * the start. Returns 0, or the exit status (66) after printing why.
+ */
+int bake_definition_copy(struct run *r);
 /* The baker's program: --bake, $HM_BAKE, hm-bake beside us, or on PATH. */
 char *bake_program(const struct run *r);
 /* The baker's argv for s (argv[0] malloc'd), or NULL with *why. */

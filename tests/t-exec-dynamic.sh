@@ -9,6 +9,9 @@ D="$TOP/testdata/exec"
 cd "$TMP" || exit 1
 X="$HM_EXEC"
 B="$D/baker.sh"
+# the baker reads hm-exec's copy of def.yml: the fragments are here
+FRAGS=$D
+export FRAGS
 
 # mk TARGET CONT >FILE: testdata/exec/dyn.json for a target and a
 # continuation (CONT: JSON text after target_name, e.g. ,"continue":"each")

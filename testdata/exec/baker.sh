@@ -1,6 +1,7 @@
 #!/bin/sh
 # hm: a test baker. BAKE DEF --target NAME --key-prefix KEY prints the file
-# frag-NAME.json beside DEF (frag-NAME-V.json if $HM_OUT_DETECT_VARIANT
+# frag-NAME.json in $FRAGS, else beside DEF (DEF is hm-exec's copy of the
+# definition, in the run's log directory) (frag-NAME-V.json if $HM_OUT_DETECT_VARIANT
 # is V) with every @K@ replaced by KEY. Targets "fail" and "hang" fail
 # and hang. Each call is appended to $BAKE_LOG if set.
 def=$1
@@ -19,7 +20,7 @@ case $name in
 fail) echo "baker.sh: target 'fail' always fails" >&2; exit 3 ;;
 hang) echo $$ >"${BAKE_PID:-/dev/null}"; exec sleep 300 ;;
 esac
-f="$(dirname "$def")/frag-$name${HM_OUT_DETECT_VARIANT:+-$HM_OUT_DETECT_VARIANT}.json"
+f="${FRAGS:-$(dirname "$def")}/frag-$name${HM_OUT_DETECT_VARIANT:+-$HM_OUT_DETECT_VARIANT}.json"
 if [ ! -f "$f" ]; then
 	echo "baker.sh: no fragment '$f'" >&2
 	exit 4
