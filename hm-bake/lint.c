@@ -185,6 +185,66 @@ env_texts(struct walk *w, const struct ir_env *env, const struct scope *sc)
 static void walk_chain(struct walk *w, const struct chain *ch,
     const struct scope *sc);
 
+/*
+ * Whether name is the local key of a step a scope made of the chains v
+ * (n of them) can have: an explicit key, a call's target, a label's
+ * slug, through the chains that conditionals and forks splice in. *loose
+ * when keys are made at bake time (a generator, an expression).
+ */
+static bool
+member_named(const struct chain *v, size_t n, const char *name, bool *loose)
+{
+	char slug[IR_KEY_MAX + 1];
+	size_t i, k, j;
+
+	for (k = 0; k < n; k++) {
+		for (i = 0; i < v[k].n; i++) {
+			const struct item *it = v[k].v[i];
+			const char *local = NULL;
+
+			if (it->o.key)
+				local = it->o.key->u.s;
+			else if (it->kind == IT_CALL)
+				local = it->callee.name;
+			else if (it->o.label &&
+			    bake_slugify(it->o.label->u.s, slug, IR_KEY_MAX))
+				local = slug;
+			if ((it->o.key && strstr(it->o.key->u.s, "${{")) ||
+			    (it->o.label && strstr(it->o.label->u.s, "${{")) ||
+			    it->kind == IT_GEN || (!local && it->kind != IT_IF &&
+			    it->kind != IT_FORK && it->kind != IT_WAIT))
+				*loose = true;
+			if (local && !strcmp(local, name))
+				return true;
+			if (it->kind == IT_FORK &&
+			    member_named(it->members, it->nmembers, name, loose))
+				return true;
+			for (j = 0; it->kind == IT_IF && j < it->nbranches; j++)
+				if (member_named(&it->branches[j].then, 1, name,
+				    loose))
+					return true;
+		}
+	}
+	return false;
+}
+
+/* A dynamic target's continue_in names a member it can have. */
+static void
+check_cont_in(struct walk *w, const struct ynode *cont_in,
+    const struct chain *v, size_t n, const char *of)
+{
+	bool loose = false;
+
+	if (!w->diags || !w->t->dynamic || !cont_in ||
+	    strstr(cont_in->u.s, "${{"))
+		return;
+	if (member_named(v, n, cont_in->u.s, &loose) || loose)
+		return;
+	diag_report(w->diags, E_BAKE_CONTINUE_IN,
+	    ynode_pos(w->def->file, cont_in), cont_in->u.s, of);
+	w->ret = -1;
+}
+
 static void
 walk_item(struct walk *w, const struct item *it, const struct scope *sc)
 {
@@ -204,6 +264,10 @@ walk_item(struct walk *w, const struct item *it, const struct scope *sc)
 		env_texts(w, &om->env, sc);
 		for (i = 0; i < it->nmembers; i++)
 			walk_chain(w, &it->members[i], sc);
+		if (it->kind == IT_GROUP)
+			check_cont_in(w, om->cont_in, it->members,
+			    it->nmembers, it->o.label ? it->o.label->u.s :
+			    "its group");
 		break;
 	case IT_IF:
 		for (i = 0; i < it->nbranches; i++) {
@@ -231,6 +295,8 @@ walk_item(struct walk *w, const struct item *it, const struct scope *sc)
 					    ax->output));
 			}
 		}
+		check_cont_in(w, om->cont_in, &it->steps, 1,
+		    it->o.label ? it->o.label->u.s : "its matrix");
 		in.matrix = it;
 		in.up = sc;
 		env_texts(w, &om->env, &in);
@@ -311,6 +377,7 @@ walk_target(struct walk *w, const struct target *t)
 		locals(w, &t->body);
 	env_texts(w, &tm->env, NULL);
 	ytext(w, tm->cont_in, TF_OTHER, NULL);
+	check_cont_in(w, tm->cont_in, &t->body, 1, t->name);
 	walk_chain(w, &t->body, NULL);
 }
 
