@@ -123,6 +123,8 @@ if touch written 2>/dev/null; then echo "baker: could write" >&2; exit 1; fi
 echo '{"version": "1", "steps": [{"type": "command", "key": "p/x", "eval": {"type": "cmd", "cmd": "test -e f && echo >px"}, "builds_in": null}]}'
 EOF
 	chmod +x "$d/baker"
+	# the definition the run copies at its start (the stub baker ignores it)
+	echo 'targets: {}' >"$d/none.yml"
 	cat >"$d/dyn.json" <<'EOF'
 {"version": "1", "source": {"definition": "none.yml"}, "steps": [
   {"type": "command", "key": "a", "eval": {"type": "cmd", "cmd": "echo a >f"}, "builds_in": null},
