@@ -62,7 +62,7 @@ run() {
 	sed "s|DEF|$D/def|" "$D/$name.json" >"$dir/doc.json"
 	(
 		cd "$dir" || exit 1
-		HM_TEST_CWD=$(pwd) BAKE_LOG=bakes "$X" --runner "$runner" \
+		HM_TEST_CWD=$(pwd) BAKE_LOG=bakes FRAGS="$D" "$X" --runner "$runner" \
 			--bake "$B" --log-dir logs --events ev.jsonl \
 			--emit-ir emit.json "$@" doc.json >out 2>&1
 		echo $? >status
