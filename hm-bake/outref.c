@@ -37,8 +37,13 @@ consume(struct bake *b, struct ir_step *st, const char *key,
     const char *name, struct srcpos p)
 {
 	struct ir_more *m = ir_step_more(b->doc, st);
+	const char *why = ir_output_name_problem(name, strlen(name));
 	uint32_t i;
 
+	/* what the IR could not hold (a name over 255 bytes) */
+	if (why)
+		return diag_report(b->diags, E_BAKE_BAD_NAME, p, "output name",
+		    name, why);
 	if (!m)
 		return bake_nomem(b, p);
 	for (i = 0; i < m->nconsumes; i++)
