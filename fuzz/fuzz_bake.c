@@ -10,8 +10,6 @@
 #include "ir.h"
 #include "ir_check.h"
 #include "ir_load.h"
-#include "ir_write.h"
-#include "jsonw.h"
 #include "ytree.h"
 #include "fuzz.h"
 
@@ -24,28 +22,6 @@
  */
 static char *env[] = { "PATH=/usr/bin:/bin", "FOO=bar", "LATIN=caf\xe9",
     NULL };
-
-static void
-check_output(const struct ir_doc *doc)
-{
-	struct diag_list dl = DIAG_LIST_INIT;
-	struct ir_doc *again;
-	struct jsonw w;
-	char *out;
-	size_t n;
-
-	jsonw_init(&w, -1, 0);
-	ir_write(doc, &w);
-	if (jsonw_finish(&w, &out, &n) < 0)
-		fuzz_fail("the writer failed on a baked document");
-	fuzz_check_utf8("the baked IR", out, n);
-	again = ir_load_buf(out, n, "baked.json", NULL, &dl);
-	if (!again || ir_check(again, 0, &dl) < 0)
-		fuzz_fail("the baked IR does not read back:\n%.*s", (int)n, out);
-	ir_doc_free(again);
-	diag_list_release(&dl);
-	free(out);
-}
 
 /* Whether ir_check found only what is the definition's to find. */
 static bool
@@ -83,7 +59,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (pl = bake_pick(&b, NULL)) && bake_pipeline(&b, pl) == 0 &&
 	    dl.errors == 0) {
 		if (ir_check(doc, 0, &dl) == 0 && dl.errors == 0)
-			check_output(doc);
+			fuzz_check_readback(doc, "the baked IR");
 		else if (!b.generated && !definition_errors(&dl))
 			fuzz_fail("a bake without errors fails ir_check");
 	}

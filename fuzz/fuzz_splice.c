@@ -8,8 +8,6 @@
 #include "ir_check.h"
 #include "ir_load.h"
 #include "ir_splice.h"
-#include "ir_write.h"
-#include "jsonw.h"
 #include "fuzz.h"
 
 /*
@@ -36,29 +34,6 @@ static const char running[] =
     "\"cmd\":\"x\"},\"builds_in\":null,\"depends_on\":[\"test\",\"g\"]}"
     "]}";
 
-static void
-check_written(const struct ir_doc *doc)
-{
-	struct diag_list dl = DIAG_LIST_INIT;
-	struct ir_doc *again;
-	struct jsonw w;
-	char *out;
-	size_t n;
-
-	jsonw_init(&w, -1, 0);
-	ir_write(doc, &w);
-	if (jsonw_finish(&w, &out, &n) < 0)
-		fuzz_fail("the writer failed on a spliced document");
-	fuzz_check_utf8("the spliced document", out, n);
-	again = ir_load_buf(out, n, "again.json", NULL, &dl);
-	if (!again || ir_check(again, 0, &dl) < 0)
-		fuzz_fail("a spliced document does not read back:\n%.*s",
-		    (int)n, out);
-	ir_doc_free(again);
-	diag_list_release(&dl);
-	free(out);
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -80,7 +55,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				fuzz_fail("the document no longer checks "
 				    "after an undo");
 		} else {
-			check_written(doc);
+			fuzz_check_readback(doc, "the spliced document");
 		}
 	} else if (ir_check(doc, 0, &scratch) < 0) {
 		fuzz_fail("a refused splice changed the document");
