@@ -251,24 +251,10 @@ ir_env_name_problem(const char *s, size_t len)
 const char *
 ir_target_name_problem(const char *s, size_t len)
 {
-	size_t i;
-
-	if (len == 0)
-		return "a name must not be empty";
-	if (len > IR_KEY_MAX)
-		return "a name is at most 255 bytes long";
-	if (s[0] == '.' || s[0] == '-')
+	if (len > 0 && len <= IR_KEY_MAX && (s[0] == '.' || s[0] == '-'))
 		return "a name must begin with a letter, digit or '_'";
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-		    c == '-'))
-			return "only letters, digits, '_', '.' and '-' are "
-			    "allowed";
-	}
-	return NULL;
+	/* otherwise the rules of an output's name */
+	return ir_output_name_problem(s, len);
 }
 
 const char *
