@@ -677,35 +677,37 @@ static int
 cache_fields(struct parser *P, const struct ynode *n, struct ir_cache *c,
     int depth)
 {
-	static const char *const allowed[] = {
-		/* none */ "policy",
-		/* forever */ "policy env_keys key",
-		/* ttl */ "policy duration env_keys key",
-		/* on_change */ "policy paths key",
-		/* compose */ "policy policies key",
+	/* the YAML names of enum ir_cache_field, in its order */
+	static const char *const names[IR_CACHE_NFIELDS] = {
+		"policy", "duration", "env_keys", "paths", "policies", "key"
 	};
-	const char *ok = allowed[c->policy];
 	int ret = 0;
 	uint32_t i;
 
 	for (i = 0; i < n->n; i++) {
 		const struct ynode *k = &n->u.v[2 * i], *v = &n->u.v[2 * i + 1];
-		const char *f = k->u.s, *hit = strstr(ok, f);
-		size_t fl = strlen(f);
+		const char *f = k->u.s;
+		int field;
 
-		if (!hit || (hit != ok && hit[-1] != ' ') ||
-		    (hit[fl] && hit[fl] != ' ')) {
+		for (field = 0; field < IR_CACHE_NFIELDS; field++)
+			if (!strcmp(f, names[field]))
+				break;
+		if (field == IR_CACHE_NFIELDS ||
+		    !ir_cache_takes(c->policy, field)) {
 			ret = diag_report(P->diags, E_BAKE_CACHE_FIELD,
 			    pos_of(P, k), ir_cache_policy_name(c->policy), f);
 			continue;
 		}
-		if (!strcmp(f, "env_keys")) {
+		switch ((enum ir_cache_field)field) {
+		case IR_CACHE_FIELD_ENV_KEYS:
 			if (get_strlist(P, v, f, true, &c->env_keys))
 				ret = -1;
-		} else if (!strcmp(f, "paths")) {
+			break;
+		case IR_CACHE_FIELD_PATHS:
 			if (get_strlist(P, v, f, false, &c->paths))
 				ret = -1;
-		} else if (!strcmp(f, "key")) {
+			break;
+		case IR_CACHE_FIELD_KEY:
 			if (check_str(P, v, f))
 				ret = -1;
 			else if (!is_hex64(v->u.s, v->n))
@@ -713,7 +715,8 @@ cache_fields(struct parser *P, const struct ynode *n, struct ir_cache *c,
 				    pos_of(P, v), v->u.s);
 			else
 				c->key = v->u.s;
-		} else if (!strcmp(f, "duration")) {
+			break;
+		case IR_CACHE_FIELD_DURATION: {
 			long long d;
 
 			if (get_duration(P, v, f, &d))
@@ -721,7 +724,9 @@ cache_fields(struct parser *P, const struct ynode *n, struct ir_cache *c,
 			else
 				c->duration_seconds = arena_printf(P->def->a,
 				    "%lld", d);
-		} else if (!strcmp(f, "policies")) {
+			break;
+		}
+		case IR_CACHE_FIELD_SUB_POLICIES: {
 			uint32_t j;
 
 			if (v->type != Y_SEQ) {
@@ -742,6 +747,11 @@ cache_fields(struct parser *P, const struct ynode *n, struct ir_cache *c,
 					c->sub_policies[c->nsub++] = s;
 			}
 			c->has_sub_policies = true;
+			break;
+		}
+		case IR_CACHE_FIELD_POLICY:	/* read by get_cache */
+		case IR_CACHE_NFIELDS:
+			break;
 		}
 	}
 	if (ret)
@@ -764,12 +774,9 @@ cache_fields(struct parser *P, const struct ynode *n, struct ir_cache *c,
 static struct ir_cache *
 get_cache(struct parser *P, const struct ynode *n, int depth)
 {
-	static const char *const names[] = {
-		"none", "forever", "ttl", "on_change", "compose"
-	};
 	const struct ynode *pol = n;
 	struct ir_cache *c;
-	size_t i;
+	enum ir_cache_policy policy;
 
 	if (depth > 16) {
 		diag_report(P->diags, E_BAKE_DEPTH, pos_of(P, n), 16);
@@ -788,10 +795,7 @@ get_cache(struct parser *P, const struct ynode *n, int depth)
 	}
 	if (check_str(P, pol, "policy"))
 		return NULL;
-	for (i = 0; i < 5; i++)
-		if (!strcmp(pol->u.s, names[i]))
-			break;
-	if (i == 5) {
+	if (ir_cache_policy_parse(pol->u.s, &policy) < 0) {
 		diag_report(P->diags, E_BAKE_CACHE_POLICY, pos_of(P, pol),
 		    pol->u.s);
 		return NULL;
@@ -799,17 +803,17 @@ get_cache(struct parser *P, const struct ynode *n, int depth)
 	c = alloc_n(P, 1, sizeof(*c), n);
 	if (!c)
 		return NULL;
-	c->policy = (enum ir_cache_policy)i;
+	c->policy = policy;
 	c->pos = loc_of(P, n);
 	if (n->type == Y_MAP) {
 		if (cache_fields(P, n, c, depth))
 			return NULL;
-	} else if (c->policy != IR_CACHE_NONE && c->policy != IR_CACHE_FOREVER) {
+	} else if (policy != IR_CACHE_NONE && policy != IR_CACHE_FOREVER) {
 		diag_report(P->diags, E_BAKE_MISSING, pos_of(P, n),
-		    "this cache policy", names[i][0] == 't' ? "duration" :
-		    names[i][0] == 'o' ? "paths" : "policies");
+		    "this cache policy", policy == IR_CACHE_TTL ? "duration" :
+		    policy == IR_CACHE_ON_CHANGE ? "paths" : "policies");
 		return NULL;
-	} else if (c->policy == IR_CACHE_FOREVER) {
+	} else if (policy == IR_CACHE_FOREVER) {
 		c->env_keys.present = true;
 	}
 	return c;

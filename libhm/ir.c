@@ -328,6 +328,41 @@ ir_cache_policy_name(enum ir_cache_policy p)
 	return "none";
 }
 
+int
+ir_cache_policy_parse(const char *name, enum ir_cache_policy *p)
+{
+	int i;
+
+	for (i = IR_CACHE_NONE; i <= IR_CACHE_COMPOSE; i++)
+		if (strcmp(name, ir_cache_policy_name(i)) == 0) {
+			*p = (enum ir_cache_policy)i;
+			return 0;
+		}
+	return -1;
+}
+
+bool
+ir_cache_takes(enum ir_cache_policy p, enum ir_cache_field f)
+{
+	switch (f) {
+	case IR_CACHE_FIELD_POLICY:
+		return true;
+	case IR_CACHE_FIELD_DURATION:
+		return p == IR_CACHE_TTL;
+	case IR_CACHE_FIELD_ENV_KEYS:
+		return p == IR_CACHE_FOREVER || p == IR_CACHE_TTL;
+	case IR_CACHE_FIELD_PATHS:
+		return p == IR_CACHE_ON_CHANGE;
+	case IR_CACHE_FIELD_SUB_POLICIES:
+		return p == IR_CACHE_COMPOSE;
+	case IR_CACHE_FIELD_KEY:
+		return p != IR_CACHE_NONE;
+	case IR_CACHE_NFIELDS:
+		break;
+	}
+	return false;
+}
+
 const char *
 ir_cont_name(enum ir_cont c)
 {

@@ -304,6 +304,28 @@ void ir_output_var(const char *key, const char *name, char *out);
 const char *ir_target_name_problem(const char *s, size_t len);
 
 const char *ir_cache_policy_name(enum ir_cache_policy p);
+/* The policy named name ("none" ... "compose"): 0, or -1 for none such. */
+int ir_cache_policy_parse(const char *name, enum ir_cache_policy *p);
+
+/*
+ * The fields of a cache object, in the IR's canonical order (hm-bake's
+ * YAML spells duration_seconds "duration" and sub_policies "policies").
+ */
+enum ir_cache_field {
+	IR_CACHE_FIELD_POLICY,
+	IR_CACHE_FIELD_DURATION,
+	IR_CACHE_FIELD_ENV_KEYS,
+	IR_CACHE_FIELD_PATHS,
+	IR_CACHE_FIELD_SUB_POLICIES,
+	IR_CACHE_FIELD_KEY,
+	IR_CACHE_NFIELDS
+};
+/*
+ * Whether a cache of policy p may have field f (ir-spec/README.md section
+ * 2): every policy its own fields and a key, except none, which takes
+ * nothing but its policy. The one rule for the IR loader and hm-bake.
+ */
+bool ir_cache_takes(enum ir_cache_policy p, enum ir_cache_field f);
 const char *ir_cont_name(enum ir_cont c);	/* "join", "each", NULL */
 
 /*

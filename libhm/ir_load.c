@@ -474,17 +474,7 @@ load_cache(struct loader *L, uint32_t node, int depth)
 	uint32_t v[MAXFIELDS];
 	struct ir_cache *c;
 	const char *policy;
-	size_t i;
-	static const char *const fname[] = { "policy", "duration_seconds",
-	    "env_keys", "paths", "sub_policies", "key" };
-	/* which fields each policy takes, by index in cache_fields */
-	static const unsigned char takes[5][6] = {
-		[IR_CACHE_NONE] = { 1, 0, 0, 0, 0, 1 },
-		[IR_CACHE_FOREVER] = { 1, 0, 1, 0, 0, 1 },
-		[IR_CACHE_TTL] = { 1, 1, 1, 0, 0, 1 },
-		[IR_CACHE_ON_CHANGE] = { 1, 0, 0, 1, 0, 1 },
-		[IR_CACHE_COMPOSE] = { 1, 0, 0, 0, 1, 1 },
-	};
+	int f;
 
 	if (json_type(L->j, node) != JSON_OBJECT) {
 		ld_type_error(L, node, "cache", "an object");
@@ -496,44 +486,44 @@ load_cache(struct loader *L, uint32_t node, int depth)
 		ld_err(L);
 		return NULL;
 	}
+	/* cache_fields lists the fields in enum ir_cache_field's order */
 	if (ld_fields(L, node, &cache_fields, v) < 0)
 		return NULL;
 	c = arena_calloc(L->doc->arena, 1, sizeof(*c));
 	if (!c)
 		return NULL;
 	c->pos = ld_loc(L, node);
-	if (!v[0]) {
+	if (!v[IR_CACHE_FIELD_POLICY]) {
 		diag_report(L->diags, E_IR_MISSING, ld_pos(L, node), "cache",
 		    "policy");
 		ld_err(L);
 		return NULL;
 	}
-	if (ld_get_str(L, v[0], "policy", &policy) < 0)
+	if (ld_get_str(L, v[IR_CACHE_FIELD_POLICY], "policy", &policy) < 0)
 		return NULL;
-	for (i = 0; i <= IR_CACHE_COMPOSE; i++)
-		if (strcmp(policy, ir_cache_policy_name(i)) == 0)
-			break;
-	if (i > IR_CACHE_COMPOSE) {
-		diag_report(L->diags, E_IR_CACHE_POLICY, ld_pos(L, v[0]), policy);
+	if (ir_cache_policy_parse(policy, &c->policy) < 0) {
+		diag_report(L->diags, E_IR_CACHE_POLICY,
+		    ld_pos(L, v[IR_CACHE_FIELD_POLICY]), policy);
 		ld_err(L);
 		return NULL;
 	}
-	c->policy = (enum ir_cache_policy)i;
-	for (i = 1; i < 6; i++) {
-		if (v[i] && !takes[c->policy][i]) {
+	for (f = 0; f < IR_CACHE_NFIELDS; f++) {
+		if (v[f] && !ir_cache_takes(c->policy, f)) {
 			diag_report(L->diags, E_IR_CACHE_FIELD,
-			    ld_pos(L, v[i] - 1), policy, fname[i]);
+			    ld_pos(L, v[f] - 1), policy, cache_fields.names[f]);
 			ld_err(L);
 			return NULL;
 		}
 	}
-	if (v[1]) {
-		long long d;
+	if (v[IR_CACHE_FIELD_DURATION]) {
+		uint32_t d = v[IR_CACHE_FIELD_DURATION];
+		long long secs;
 		size_t len;
 
-		if (ld_get_int(L, v[1], "duration_seconds", 1, LLONG_MAX, &d) < 0)
+		if (ld_get_int(L, d, "duration_seconds", 1, LLONG_MAX,
+		    &secs) < 0)
 			return NULL;
-		c->duration_seconds = json_num(L->j, v[1], &len);
+		c->duration_seconds = json_num(L->j, d, &len);
 		c->duration_seconds = arena_strndup(L->doc->arena,
 		    c->duration_seconds, len);
 	} else if (c->policy == IR_CACHE_TTL) {
@@ -542,25 +532,27 @@ load_cache(struct loader *L, uint32_t node, int depth)
 		ld_err(L);
 		return NULL;
 	}
-	if (v[2] && get_strlist(L, v[2], "env_keys", false, &c->env_keys) < 0)
+	if (v[IR_CACHE_FIELD_ENV_KEYS] && get_strlist(L,
+	    v[IR_CACHE_FIELD_ENV_KEYS], "env_keys", false, &c->env_keys) < 0)
 		return NULL;
-	if (v[3] && get_strlist(L, v[3], "paths", false, &c->paths) < 0)
+	if (v[IR_CACHE_FIELD_PATHS] && get_strlist(L,
+	    v[IR_CACHE_FIELD_PATHS], "paths", false, &c->paths) < 0)
 		return NULL;
-	if (v[4]) {
-		uint32_t e;
+	if (v[IR_CACHE_FIELD_SUB_POLICIES]) {
+		uint32_t subs = v[IR_CACHE_FIELD_SUB_POLICIES], e;
 		size_t n = 0;
 
-		if (json_type(L->j, v[4]) != JSON_ARRAY) {
-			ld_type_error(L, v[4], "sub_policies", "an array");
+		if (json_type(L->j, subs) != JSON_ARRAY) {
+			ld_type_error(L, subs, "sub_policies", "an array");
 			return NULL;
 		}
 		c->has_sub_policies = true;
 		c->sub_policies = arena_calloc(L->doc->arena,
-		    json_count(L->j, v[4]) + 1, sizeof(*c->sub_policies));
+		    json_count(L->j, subs) + 1, sizeof(*c->sub_policies));
 		if (!c->sub_policies)
 			return NULL;
-		for (e = json_first(L->j, v[4]); e;
-		    e = json_next_elem(L->j, v[4], e)) {
+		for (e = json_first(L->j, subs); e;
+		    e = json_next_elem(L->j, subs, e)) {
 			struct ir_cache *sub = load_cache(L, e, depth + 1);
 
 			if (!sub)
@@ -569,7 +561,8 @@ load_cache(struct loader *L, uint32_t node, int depth)
 		}
 		c->nsub = n;
 	}
-	if (v[5] && ld_get_str(L, v[5], "key", &c->key) < 0)
+	if (v[IR_CACHE_FIELD_KEY] &&
+	    ld_get_str(L, v[IR_CACHE_FIELD_KEY], "key", &c->key) < 0)
 		return NULL;
 	return c;
 }
