@@ -10,6 +10,8 @@
 #include "ir.h"
 #include "ir_check.h"
 #include "ir_load.h"
+#include "ir_write.h"
+#include "jsonw.h"
 #include "ytree.h"
 #include "fuzz.h"
 
@@ -22,6 +24,40 @@
  */
 static char *env[] = { "PATH=/usr/bin:/bin", "FOO=bar", "LATIN=caf\xe9",
     NULL };
+
+/* doc as canonical JSON, from malloc. */
+static char *
+written(struct ir_doc *doc, size_t *len)
+{
+	struct jsonw w;
+	char *s;
+
+	jsonw_init(&w, -1, 0);
+	ir_write(doc, &w);
+	if (jsonw_finish(&w, &s, len))
+		fuzz_fail("out of memory");
+	return s;
+}
+
+/*
+ * The static check of the dynamic targets (nothing runs in its trials)
+ * leaves the document as it was, whatever it finds.
+ */
+static void
+check_dynamic(struct def *def, struct ir_doc *doc)
+{
+	struct diag_list dl = DIAG_LIST_INIT;
+	size_t n0, n1;
+	char *before = written(doc, &n0), *after;
+
+	bake_check_dynamic(def, doc, &dl);
+	after = written(doc, &n1);
+	if (n0 != n1 || memcmp(before, after, n0))
+		fuzz_fail("the check of the dynamic targets changed the IR");
+	free(before);
+	free(after);
+	diag_list_release(&dl);
+}
 
 /* Whether ir_check found only what is the definition's to find. */
 static bool
@@ -58,8 +94,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (root && def_parse(&def, root, &dl) == 0 && dl.errors == 0 &&
 	    (pl = bake_pick(&b, NULL)) && bake_pipeline(&b, pl) == 0 &&
 	    dl.errors == 0) {
-		if (ir_check(doc, 0, &dl) == 0 && dl.errors == 0)
+		if (ir_check(doc, 0, &dl) == 0 && dl.errors == 0) {
 			fuzz_check_readback(doc, "the baked IR");
+			check_dynamic(&def, doc);
+		}
 		else if (!b.generated && !definition_errors(&dl))
 			fuzz_fail("a bake without errors fails ir_check");
 	}

@@ -292,6 +292,14 @@ bake_subst_sh(struct arena *a, const char *s, const struct binding *m,
 	return subst(a, s, m, true, bad);
 }
 
+/* A trial (bake.h) needs a run-time value: it stops, inexact. */
+static void
+runtime_value(struct bake *b)
+{
+	b->inexact = true;
+	b->stop = true;
+}
+
 /* What a field does with ${{ outputs.STEP.NAME }} (subst_at). */
 enum omode {
 	OM_NOW,		/* a fragment: its value now; static: an error */
@@ -345,6 +353,11 @@ ofield_ref(void *arg, struct oref *r, const char **val)
 	if (!b->fragment)
 		return diag_report(b->diags, E_BAKE_OUTPUT_RUNTIME, f->pos,
 		    name, step);
+	if (b->trial) {
+		runtime_value(b);
+		*val = "";
+		return 0;
+	}
 	ir_output_var(step, name, var);
 	if (!(*val = bake_environ(b, var)))
 		return diag_report(b->diags, E_BAKE_OUTPUT_UNWRITTEN, f->pos,
@@ -422,6 +435,24 @@ env_lookup(const struct bake *b, const struct ctx *c, const char *name)
 	for (e = b->environ; e && *e; e++)
 		if (!strncmp(*e, name, nl) && (*e)[nl] == '=')
 			return *e + nl + 1;
+	return NULL;
+}
+
+/*
+ * What a predicate or a matrix axis reads: in a trial, only what the
+ * target sets itself is known.
+ */
+static const char *
+env_value(struct bake *b, const struct ctx *c, const char *name)
+{
+	size_t i;
+
+	if (!b->trial)
+		return env_lookup(b, c, name);
+	for (i = c->env.n; i-- > 0;)
+		if (!strcmp(c->env.names[i], name))
+			return c->env.values[i];
+	runtime_value(b);
 	return NULL;
 }
 
@@ -527,13 +558,17 @@ static int
 run(struct bake *b, const struct ctx *c, const char *what, const char *cmd,
     long long timeout, bool capture, struct srcpos p, struct cmd_result *r)
 {
-	char **envp = child_env(b, c), buf[128];
+	char **envp, buf[128];
 	const char *argv[] = { "sh", "-c", cmd, NULL };
 	struct proc pr = PROC_INIT;
 	int e;
 
 	memset(r, 0, sizeof(*r));
-	if (!envp)
+	if (b->trial) {
+		runtime_value(b);
+		return -1;
+	}
+	if (!(envp = child_env(b, c)))
 		return bake_nomem(b, p);
 	pr.argv = argv;
 	pr.path = "/bin/sh";
@@ -1106,14 +1141,14 @@ branch_taken(struct bake *b, const struct ctx *c, const struct branch *br)
 	switch (br->kind) {
 	case PRED_EQ:
 	case PRED_NE:
-		v = env_lookup(b, c, br->name);
+		v = env_value(b, c, br->name);
 		if (!v)
 			v = "";
 		return (strcmp(v, br->value) == 0) == (br->kind == PRED_EQ);
 	case PRED_SET:
-		return env_lookup(b, c, br->name) != NULL;
+		return env_value(b, c, br->name) != NULL;
 	case PRED_UNSET:
-		return env_lookup(b, c, br->name) == NULL;
+		return env_value(b, c, br->name) == NULL;
 	case PRED_ELSE:
 		return 1;
 	case PRED_SH:
@@ -1329,7 +1364,7 @@ axis_values(struct bake *b, const struct ctx *c, const struct axis *ax,
 		*n = ax->list->n;
 		return 0;
 	case AXIS_ENV:
-		src = env_lookup(b, c, ax->env);
+		src = env_value(b, c, ax->env);
 		if (!src)
 			src = "";
 		file = arena_printf(b->doc->arena, "<$%s>", ax->env);

@@ -54,6 +54,10 @@ struct bake {
 	bool generated;			/* a generator's steps were baked */
 	bool fragment;
 	bool stop;			/* a limit was hit: give up */
+	/* a trial (bake_check_dynamic): a dynamic target baked as a run
+	 * would, running nothing; what needs a run-time value (a command,
+	 * the environment, an output) stops it and makes it inexact */
+	bool trial, inexact;
 	/* set by the tool: a command stops when cancel_fd becomes
 	 * readable (a signal handler's self-pipe); *running is 1 while a
 	 * command runs, *canceled non-zero once a signal came */
@@ -65,6 +69,26 @@ struct bake {
 void bake_init(struct bake *b, struct def *def, struct ir_doc *doc,
     struct diag_list *diags, char **environ);
 void bake_release(struct bake *b);
+
+/*
+ * The static check of the dynamic targets of doc, a static bake of def
+ * that passed ir_check: each dynamic target whose bake needs no run-time
+ * value is baked in a trial, spliced in place of each of its
+ * placeholders (and theirs, recursively) as a run would, and the whole
+ * checked; one that no placeholder stands for is checked as a
+ * fragment. doc is as it was afterwards. 0, or -1 after reporting the
+ * definition's errors (dyncheck.c).
+ */
+int bake_check_dynamic(struct def *def, struct ir_doc *doc,
+    struct diag_list *diags);
+
+/*
+ * Check a fragment (bake_target's doc) as hm-exec will see it: spliced
+ * in a group keyed prefix, next to the static steps it refers to
+ * (dyncheck.c). 0 or -1 after reporting.
+ */
+int bake_check_fragment(struct ir_doc *doc, const char *prefix,
+    struct diag_list *d);
 
 /* The pipeline called name, or the only one; NULL after reporting. */
 const struct pipeline *bake_pick(struct bake *b, const char *name);

@@ -71,111 +71,6 @@ static const struct tool_cli cli = {
 	"hm-pipeline(5).\n"
 };
 
-static int
-add_stub(struct ir_doc *chk, struct strmap *seen, const char *key)
-{
-	struct ir_step *st;
-
-	if (strmap_get(seen, key))
-		return 0;
-	st = ir_step_new(chk, IR_COMMAND);
-	if (!st || strmap_put(seen, key, st))
-		return -1;
-	st->key = key;
-	st->cmd = "true";
-	return ir_doc_append(chk, st);
-}
-
-static int
-stub_refs(struct ir_doc *chk, struct strmap *seen, struct ir_step **v,
-    size_t n, const char *prefix)
-{
-	size_t i, j, plen = strlen(prefix);
-
-	for (i = 0; i < n; i++) {
-		struct ir_step *st = v[i];
-
-		if (st->type == IR_WAIT)
-			continue;
-		if (st->builds_in_kind == IR_BUILDS_IN_KEY &&
-		    !ir_key_under(st->builds_in.key, prefix, plen) &&
-		    add_stub(chk, seen, st->builds_in.key))
-			return -1;
-		for (j = 0; j < st->ndepends_on; j++)
-			if (!ir_key_under(st->depends_on[j].key, prefix,
-			    plen) && add_stub(chk, seen, st->depends_on[j].key))
-				return -1;
-		/* a nested placeholder's outputs of steps outside */
-		for (j = 0; j < ir_more(st)->nconsumes; j++)
-			if (!ir_key_under(ir_more(st)->consumes[j].step.key,
-			    prefix, plen) && add_stub(chk, seen,
-			    ir_more(st)->consumes[j].step.key))
-				return -1;
-		if (st->type == IR_GROUP && stub_refs(chk, seen, st->steps,
-		    st->nsteps, prefix))
-			return -1;
-	}
-	return 0;
-}
-
-/*
- * Check a fragment as hm-exec will see it: spliced in a group with the
- * prefix's key, next to the static steps it refers to (stubs here).
- */
-static int
-check_fragment(struct ir_doc *doc, const char *prefix, struct diag_list *d)
-{
-	struct ir_doc *chk = ir_doc_new(doc->file);
-	struct strmap seen = STRMAP_INIT;
-	struct ir_step *g;
-	size_t i;
-	int ret = -1;
-
-	if (!chk)
-		return diag_report(d, E_NOMEM, (struct srcpos){ NULL, 0, 0 });
-	if (stub_refs(chk, &seen, doc->steps, doc->nsteps, prefix))
-		goto out;
-	g = ir_step_new(chk, IR_GROUP);
-	if (!g)
-		goto out;
-	g->key = prefix;
-	g->builds_in_kind = IR_BUILDS_IN_ABSENT;
-	/* what the fragment refers to ran before it was baked */
-	if (chk->nsteps) {
-		g->depends_on = arena_calloc(chk->arena, chk->nsteps,
-		    sizeof(*g->depends_on));
-		if (!g->depends_on)
-			goto out;
-		for (i = 0; i < chk->nsteps; i++)
-			g->depends_on[i].key = chk->steps[i]->key;
-		g->ndepends_on = (uint32_t)chk->nsteps;
-	}
-	if (doc->cont != IR_CONT_NONE) {
-		struct ir_more *m = ir_step_more(chk, g);
-
-		if (!m)
-			goto out;
-		m->cont = doc->cont;
-		m->continue_in = doc->continue_in;
-		m->cont_pos = doc->cont_pos;
-	}
-	for (i = 0; i < doc->nsteps; i++)
-		if (ir_group_append(chk, g, doc->steps[i]))
-			goto out;
-	if (ir_doc_append(chk, g))
-		goto out;
-	/* the fragment's places are in the definition: read them there */
-	chk->locs = doc->locs;
-	chk->nlocs = doc->nlocs;
-	ret = ir_check(chk, 0, d);
-	chk->locs = NULL;
-	chk->nlocs = 0;
-out:
-	strmap_release(&seen);
-	ir_doc_free(chk);
-	return ret;
-}
-
 static bool
 all_definition_errors(const struct diag_list *d)
 {
@@ -440,8 +335,8 @@ bake_text(const struct request *req, const char *file, char *text,
 	 * holds it, are found here, and are the definition's errors. Any
 	 * other failure is hm-bake's.
 	 */
-	if (((target && !req->with_deps ? check_fragment(doc, prefix,
-	    &diags) : ir_check(doc, 0, &diags)) || diags.errors) &&
+	if (((target && !req->with_deps ? bake_check_fragment(doc,
+	    prefix, &diags) : ir_check(doc, 0, &diags)) || diags.errors) &&
 	    all_definition_errors(&diags)) {
 		diag_print_all(&diags, stderr);
 		status = EXIT_DATAERR;
@@ -457,6 +352,14 @@ bake_text(const struct request *req, const char *file, char *text,
 		diag_list_release(&first);
 		diag_print_all(&diags, stderr);
 		status = b.generated ? EXIT_DATAERR : EXIT_SOFTWARE;
+		goto out;
+	}
+	/* what the run would find in the dynamic targets without a
+	   run-time value */
+	if ((!target || req->with_deps) &&
+	    bake_check_dynamic(&def, doc, &diags)) {
+		diag_print_all(&diags, stderr);
+		status = EXIT_DATAERR;
 		goto out;
 	}
 	if (diags.n)

@@ -65,6 +65,41 @@ diag_list_release(struct diag_list *l)
 	l->n = l->cap = 0;
 }
 
+void
+diag_list_move(struct diag_list *dst, struct diag_list *src)
+{
+	struct diag *items;
+	size_t i;
+
+	/* src's counts include what it dropped */
+	dst->errors += src->errors;
+	dst->warnings += src->warnings;
+	dst->dropped += src->dropped;
+	for (i = 0; i < src->n; i++) {
+		if (dst->limit && dst->n >= dst->limit) {
+			dst->dropped++;
+			free(src->items[i].msg);
+			continue;
+		}
+		if (dst->n == dst->cap) {
+			size_t cap = dst->cap ? 2 * dst->cap : 16;
+
+			items = realloc(dst->items, cap * sizeof(*items));
+			if (!items) {
+				dst->dropped++;
+				free(src->items[i].msg);
+				continue;
+			}
+			dst->items = items;
+			dst->cap = cap;
+		}
+		dst->items[dst->n++] = src->items[i];
+	}
+	free(src->items);
+	src->items = NULL;
+	src->n = src->cap = src->errors = src->warnings = src->dropped = 0;
+}
+
 int
 diag_report(struct diag_list *l, enum diag_code code, struct srcpos pos, ...)
 {

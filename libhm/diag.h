@@ -46,6 +46,11 @@ struct diag_list {
 #define DIAG_LIST_INIT { NULL, 0, 0, 0, 0, 100, 0 }
 
 void diag_list_release(struct diag_list *l);
+/*
+ * Append src's diagnostics to dst (counted, and within dst's limit, as
+ * if reported there); src is left empty.
+ */
+void diag_list_move(struct diag_list *dst, struct diag_list *src);
 
 /*
  * Record one diagnostic; the varargs fill the catalogue's format, and the

@@ -1,0 +1,378 @@
+/* hm: the static check of dynamic targets, baked in a trial as a run would bake them. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "bake.h"
+#include "def.h"
+#include "diag.h"
+#include "ir.h"
+#include "ir_check.h"
+#include "ir_splice.h"
+#include "strmap.h"
+
+/*
+ * A static bake leaves each dynamic target a placeholder, baked when a
+ * run reaches it (hm-exec runs hm-bake --target, splices the fragment in
+ * its place and checks the document again). Whatever that bake and that
+ * check would reject without a run-time value is the definition's
+ * mistake, and the static bake reports it here: each dynamic target is
+ * baked in a trial (bake.h: nothing runs; a command, a variable from the
+ * environment or a step's output makes it inexact, and an inexact trial
+ * tells nothing), spliced in place of its placeholder, the placeholders
+ * its fragment holds in turn, and the document so expanded is checked
+ * as the run would check it. A target no placeholder stands for (in no
+ * pipeline baked, or called only from a target that needs run-time
+ * values) is checked as a fragment, as `hm-bake --target` would.
+ *
+ * Fragments are baked into documents of their own, whose table of
+ * places (ir.h) extends the static document's: the definition's places
+ * are recorded there (def.h). The document's table, its steps and its
+ * check are restored at the end.
+ */
+
+static int
+add_stub(struct ir_doc *chk, struct strmap *seen, const char *key)
+{
+	struct ir_step *st;
+
+	if (strmap_get(seen, key))
+		return 0;
+	st = ir_step_new(chk, IR_COMMAND);
+	if (!st || strmap_put(seen, key, st))
+		return -1;
+	st->key = key;
+	st->cmd = "true";
+	return ir_doc_append(chk, st);
+}
+
+static int
+stub_refs(struct ir_doc *chk, struct strmap *seen, struct ir_step **v,
+    size_t n, const char *prefix)
+{
+	size_t i, j, plen = strlen(prefix);
+
+	for (i = 0; i < n; i++) {
+		struct ir_step *st = v[i];
+
+		if (st->type == IR_WAIT)
+			continue;
+		if (st->builds_in_kind == IR_BUILDS_IN_KEY &&
+		    !ir_key_under(st->builds_in.key, prefix, plen) &&
+		    add_stub(chk, seen, st->builds_in.key))
+			return -1;
+		for (j = 0; j < st->ndepends_on; j++)
+			if (!ir_key_under(st->depends_on[j].key, prefix,
+			    plen) && add_stub(chk, seen, st->depends_on[j].key))
+				return -1;
+		/* a nested placeholder's outputs of steps outside */
+		for (j = 0; j < ir_more(st)->nconsumes; j++)
+			if (!ir_key_under(ir_more(st)->consumes[j].step.key,
+			    prefix, plen) && add_stub(chk, seen,
+			    ir_more(st)->consumes[j].step.key))
+				return -1;
+		if (st->type == IR_GROUP && stub_refs(chk, seen, st->steps,
+		    st->nsteps, prefix))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Check a fragment as hm-exec will see it: spliced in a group with the
+ * prefix's key, next to the static steps it refers to (stubs here).
+ */
+int
+bake_check_fragment(struct ir_doc *doc, const char *prefix,
+    struct diag_list *d)
+{
+	struct ir_doc *chk = ir_doc_new(doc->file);
+	struct strmap seen = STRMAP_INIT;
+	struct ir_step *g;
+	size_t i;
+	int ret = -1;
+
+	if (!chk)
+		return diag_report(d, E_NOMEM, (struct srcpos){ NULL, 0, 0 });
+	if (stub_refs(chk, &seen, doc->steps, doc->nsteps, prefix))
+		goto out;
+	g = ir_step_new(chk, IR_GROUP);
+	if (!g)
+		goto out;
+	g->key = prefix;
+	g->builds_in_kind = IR_BUILDS_IN_ABSENT;
+	/* what the fragment refers to ran before it was baked */
+	if (chk->nsteps) {
+		g->depends_on = arena_calloc(chk->arena, chk->nsteps,
+		    sizeof(*g->depends_on));
+		if (!g->depends_on)
+			goto out;
+		for (i = 0; i < chk->nsteps; i++)
+			g->depends_on[i].key = chk->steps[i]->key;
+		g->ndepends_on = (uint32_t)chk->nsteps;
+	}
+	if (doc->cont != IR_CONT_NONE) {
+		struct ir_more *m = ir_step_more(chk, g);
+
+		if (!m)
+			goto out;
+		m->cont = doc->cont;
+		m->continue_in = doc->continue_in;
+		m->cont_pos = doc->cont_pos;
+	}
+	for (i = 0; i < doc->nsteps; i++)
+		if (ir_group_append(chk, g, doc->steps[i]))
+			goto out;
+	if (ir_doc_append(chk, g))
+		goto out;
+	/* the fragment's places are in the definition: read them there */
+	chk->locs = doc->locs;
+	chk->nlocs = doc->nlocs;
+	ret = ir_check(chk, 0, d);
+	chk->locs = NULL;
+	chk->nlocs = 0;
+out:
+	strmap_release(&seen);
+	ir_doc_free(chk);
+	return ret;
+}
+
+struct trial {
+	struct def *def;
+	struct ir_doc *doc;
+	struct diag_list *diags;
+	struct ir_doc **frags;		/* baked and spliced */
+	struct ir_splice *sp;
+	size_t nfrags, cap;
+	struct ir_step **ph;		/* placeholders of this round */
+	size_t nph, capph;
+	size_t nsteps;			/* baked in trials so far */
+	int ret;
+};
+
+enum { TARGET_SEEN = 1, TARGET_FAILED = 2 };
+
+static int
+trial_nomem(struct trial *T)
+{
+	T->ret = diag_report(T->diags, E_NOMEM,
+	    (struct srcpos){ T->def->file, 0, 0 });
+	return -1;
+}
+
+/* The dynamic steps (placeholders) among v, at any depth. */
+static int
+collect(struct trial *T, struct ir_step **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct ir_step *s = v[i];
+
+		if (s->type == IR_GROUP && collect(T, s->steps, s->nsteps))
+			return -1;
+		if (s->type != IR_COMMAND || s->eval != IR_EVAL_DYNAMIC)
+			continue;
+		if (T->nph == T->capph) {
+			size_t cap = T->capph ? 2 * T->capph : 16;
+			struct ir_step **p = realloc(T->ph, cap * sizeof(*p));
+
+			if (!p)
+				return trial_nomem(T);
+			T->ph = p;
+			T->capph = cap;
+		}
+		T->ph[T->nph++] = s;
+	}
+	return 0;
+}
+
+/*
+ * Bake t under prefix in a trial, as `hm-bake --target` would (its
+ * fragment's check included). The fragment, or NULL: inexact, or it
+ * failed (its errors reported, t marked).
+ */
+static struct ir_doc *
+trial_bake(struct trial *T, struct target *t, const char *prefix)
+{
+	static char *no_environ[] = { NULL };
+	struct diag_list dl = DIAG_LIST_INIT;
+	struct ir_doc *frag = ir_doc_new(T->def->file);
+	struct bake b;
+	int r;
+
+	if (!frag) {
+		trial_nomem(T);
+		return NULL;
+	}
+	frag->locs = T->doc->locs;
+	frag->nlocs = T->doc->nlocs;
+	bake_init(&b, T->def, frag, &dl, no_environ);
+	b.trial = true;
+	r = bake_target(&b, t, prefix);
+	if (r == 0 && !b.inexact && dl.errors == 0)
+		r = bake_check_fragment(frag, prefix, &dl);
+	T->nsteps += b.nsteps;
+	bake_release(&b);
+	if (b.inexact || (r == 0 && dl.errors == 0)) {
+		diag_list_release(&dl);
+		if (!b.inexact)
+			return frag;
+		ir_doc_free(frag);
+		return NULL;
+	}
+	t->mark = TARGET_FAILED;
+	T->ret = -1;
+	diag_list_move(T->diags, &dl);
+	ir_doc_free(frag);
+	return NULL;
+}
+
+/* Splice frag in place of ph; kept until the end. 0 or -1 (memory). */
+static int
+keep(struct trial *T, struct ir_step *ph, struct ir_doc *frag)
+{
+	struct diag_list dl = DIAG_LIST_INIT;
+
+	if (T->nfrags == T->cap) {
+		size_t cap = T->cap ? 2 * T->cap : 8;
+		struct ir_doc **f = realloc(T->frags, cap * sizeof(*f));
+		struct ir_splice *s;
+
+		if (f)
+			T->frags = f;
+		s = f ? realloc(T->sp, cap * sizeof(*s)) : NULL;
+		if (!s) {
+			ir_doc_free(frag);
+			return trial_nomem(T);
+		}
+		T->sp = s;
+		T->cap = cap;
+	}
+	/* the places the trial added are the document's from now on */
+	T->doc->locs = frag->locs;
+	T->doc->nlocs = frag->nlocs;
+	T->frags[T->nfrags] = frag;
+	if (ir_splice(T->doc, ph, frag, &T->sp[T->nfrags], &dl) < 0) {
+		/* its places stay the document's until the end: so does
+		   frag */
+		T->ret = -1;
+		diag_list_move(T->diags, &dl);
+		T->sp[T->nfrags].slot = NULL;
+	}
+	T->nfrags++;
+	diag_list_release(&dl);
+	return 0;
+}
+
+/* Members know their group, as ir_check would set it (ir_splice needs). */
+static void
+set_parents(struct ir_step *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->nsteps; i++) {
+		g->steps[i]->parent = g;
+		g->steps[i]->index = i;
+		if (g->steps[i]->type == IR_GROUP)
+			set_parents(g->steps[i]);
+	}
+}
+
+/*
+ * One round: bake the targets of the placeholders collected, splice
+ * them, and collect the placeholders their fragments hold.
+ */
+static int
+round_once(struct trial *T)
+{
+	size_t i, first = T->nfrags, nph = T->nph;
+	struct ir_step **ph = T->ph;
+
+	T->ph = NULL;
+	T->nph = T->capph = 0;
+	for (i = 0; i < nph && T->nsteps <= BAKE_MAX_STEPS; i++) {
+		const char *name = ir_more(ph[i])->target_name;
+		struct target *t = name ? def_target(T->def, name) : NULL;
+		struct ir_doc *frag;
+
+		if (!t || t->bad || !t->dynamic || t->mark == TARGET_FAILED)
+			continue;
+		t->mark = TARGET_SEEN;
+		frag = trial_bake(T, t, ph[i]->key);
+		if (frag && keep(T, ph[i], frag)) {
+			free(ph);
+			return -1;
+		}
+	}
+	free(ph);
+	for (i = first; i < T->nfrags; i++) {
+		if (!T->sp[i].slot)
+			continue;
+		set_parents(T->sp[i].group);
+		if (collect(T, T->sp[i].group->steps, T->sp[i].group->nsteps))
+			return -1;
+	}
+	return 0;
+}
+
+int
+bake_check_dynamic(struct def *def, struct ir_doc *doc,
+    struct diag_list *diags)
+{
+	struct trial T;
+	struct diag_list dl = DIAG_LIST_INIT;
+	struct srcpos *locs = doc->locs;
+	uint32_t nlocs = doc->nlocs;
+	size_t i, round, spliced = 0;
+
+	memset(&T, 0, sizeof(T));
+	T.def = def;
+	T.doc = doc;
+	T.diags = diags;
+	for (i = 0; i < def->ntargets; i++)
+		def->targets[i]->mark = 0;
+	/* nested placeholders come from calls, which form no cycle: a
+	   round per target at most */
+	if (collect(&T, doc->steps, doc->nsteps) == 0)
+		for (round = 0; round <= def->ntargets && T.nph; round++)
+			if (round_once(&T))
+				break;
+	free(T.ph);
+	for (i = 0; i < T.nfrags; i++)
+		spliced += T.sp[i].slot != NULL;
+	/* the expanded document, checked as the run checks it */
+	if (spliced && ir_check(doc, 0, &dl) < 0) {
+		T.ret = -1;
+		diag_list_move(diags, &dl);
+	}
+	diag_list_release(&dl);
+	/* the targets no placeholder stood for: each as a fragment */
+	for (i = 0; i < def->ntargets && T.nsteps <= BAKE_MAX_STEPS; i++) {
+		struct target *t = def->targets[i];
+		struct ir_doc *frag;
+
+		if (!t->dynamic || t->bad || t->mark)
+			continue;
+		if ((frag = trial_bake(&T, t, t->key)))
+			ir_doc_free(frag);
+	}
+	/* the document as it was */
+	for (i = T.nfrags; i-- > 0;)
+		ir_splice_undo(&T.sp[i]);
+	doc->locs = locs;
+	doc->nlocs = nlocs;
+	if (spliced && ir_check(doc, 0, &dl) < 0) {
+		diag_list_release(&dl);
+		T.ret = diag_report(diags, E_BAKE_SELF_CHECK,
+		    (struct srcpos){ NULL, 0, 0 });
+	}
+	diag_list_release(&dl);
+	for (i = 0; i < T.nfrags; i++)
+		ir_doc_free(T.frags[i]);
+	free(T.frags);
+	free(T.sp);
+	return T.ret;
+}
