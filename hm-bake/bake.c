@@ -1569,6 +1569,14 @@ placeholder(struct bake *b, const struct ctx *c, struct target *t,
 		st->label = text(b, c, call->label);
 	else if (t->o.label)
 		st->label = t->o.label->u.s;
+	if (t->bad) {
+		/* its mistakes are told: it stands in, with nothing more */
+		if (!(bn = bnode_new(b, st, p)))
+			return NULL;
+		bn->name = c && c->t ? c->t->name : t->name;
+		*out = bn;
+		return st;
+	}
 	if (env_merge(b, c, &c->env, &tm->env, &env))
 		return NULL;
 	if (cm && cm->env.present) {
@@ -1734,9 +1742,126 @@ eval_body(struct bake *b, struct target *t, struct bnode *scope,
 	}
 }
 
-/* Bake t into the top level of a static bake. */
+bool
+bake_standin_key(const struct bake *b, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < b->nstandins; i++)
+		if (!strcmp(key, b->standins[i]) || ir_key_under(key,
+		    b->standins[i], strlen(b->standins[i])))
+			return true;
+	return false;
+}
+
+/*
+ * What stands at the top level for target t once its mistakes are told
+ * (a definition with errors is still baked, to tell those of the other
+ * targets in the same pass): a dynamic step with t's key, holding
+ * nothing, continuing in one state, so that what refers to t is keyed
+ * and checked without a word more about t.
+ */
+static int
+standin(struct bake *b, struct target *t)
+{
+	struct ir_step *st = step_new(b, IR_COMMAND, t->pos);
+	struct ir_more *m;
+	struct bnode *bn;
+
+	if (!st)
+		return -1;
+	if (!(m = ir_step_more(b->doc, st)))
+		return bake_nomem(b, t->pos);
+	st->eval = IR_EVAL_DYNAMIC;
+	st->eval_pos = st->pos;
+	m->target_name = t->name;
+	m->target_pos = st->pos;
+	st->builds_in_kind = IR_BUILDS_IN_NULL;
+	st->key = t->key;
+	st->key_pos = st->pos;
+	if (!(bn = bnode_new(b, st, t->pos)))
+		return -1;
+	bn->fixed = true;
+	t->bad = true;
+	t->step = st;
+	t->bn = bn;
+	if (arena_grow(b->doc->arena, &b->standins, b->nstandins,
+	    sizeof(*b->standins)) < 0)
+		return bake_nomem(b, t->pos);
+	b->standins[b->nstandins++] = t->key;
+	return bnode_add(b, b->root, bn);
+}
+
+int
+bake_demote(struct bake *b, const char *key)
+{
+	struct target *t = NULL;
+	struct ir_step *st;
+	struct ir_more *m;
+	size_t i;
+
+	for (i = 0; i < b->def->ntargets && !t; i++) {
+		struct target *u = b->def->targets[i];
+
+		if (u->step && u->bn && (!strcmp(u->key, key) ||
+		    ir_key_under(key, u->key, strlen(u->key))))
+			t = u;
+	}
+	if (!t || b->fragment)
+		return -1;
+	if (bake_standin_key(b, key))
+		return 0;
+	st = t->step;
+	if (!(m = ir_step_more(b->doc, st)))
+		return bake_nomem(b, t->pos);
+	st->type = IR_COMMAND;
+	st->eval = IR_EVAL_DYNAMIC;
+	st->eval_pos = st->pos;
+	st->cmd = NULL;
+	st->steps = NULL;
+	st->nsteps = 0;
+	if (st->builds_in_kind == IR_BUILDS_IN_ABSENT)
+		st->builds_in_kind = IR_BUILDS_IN_NULL;
+	m->cont = IR_CONT_NONE;
+	memset(&m->continue_in, 0, sizeof(m->continue_in));
+	m->target_name = t->name;
+	m->target_pos = st->pos;
+	t->bn->kids = NULL;
+	t->bn->nkids = 0;
+	t->bn->cont_in = NULL;
+	t->bn->check_members = false;
+	t->bad = true;
+	if (arena_grow(b->doc->arena, &b->standins, b->nstandins,
+	    sizeof(*b->standins)) < 0)
+		return bake_nomem(b, t->pos);
+	b->standins[b->nstandins++] = t->key;
+	return 0;
+}
+
+static int bake_top(struct bake *b, struct target *t);
+
+/*
+ * Bake t into the top level of a static bake; a target with errors
+ * (told already, or now) becomes a stand-in.
+ */
 static int
 bake_one(struct bake *b, struct target *t)
+{
+	size_t npend = b->npend;
+
+	if (t->bad)
+		return standin(b, t);
+	if (bake_top(b, t) == 0)
+		return 0;
+	if (b->stop)
+		return -1;
+	/* the references its steps made go with them */
+	b->npend = npend;
+	return standin(b, t);
+}
+
+static int
+bake_top(struct bake *b, struct target *t)
 {
 	const struct opts_more *tm = opts_more(&t->o);
 	const struct tref *from = &tm->from;
@@ -1930,6 +2055,8 @@ bake_pipeline(struct bake *b, const struct pipeline *pl)
 	}
 	if (ret)
 		return -1;
+	/* what went wrong so far has a stand-in: the rest is keyed */
+	b->errors0 = b->diags->errors;
 	return keys_assign(b, "");
 }
 

@@ -48,6 +48,9 @@ struct bake {
 	struct pend *pend;		/* output references to resolve once
 					   the keys are known (outref.c) */
 	size_t npend, cappend;
+	const char **standins;		/* keys of the targets that stand in
+					   for what failed (bake.c) */
+	size_t nstandins;
 	size_t nsteps;
 	size_t errors0;			/* errors reported before the bake */
 	int gen_depth;
@@ -76,10 +79,12 @@ void bake_release(struct bake *b);
  * value is baked in a trial, spliced in place of each of its
  * placeholders (and theirs, recursively) as a run would, and the whole
  * checked; one that no placeholder stands for is checked as a
- * fragment. doc is as it was afterwards. 0, or -1 after reporting the
- * definition's errors (dyncheck.c).
+ * fragment. doc is as it was afterwards (checked: it passed ir_check;
+ * else its errors, the definition's, are told again, once more at the
+ * same places). 0, or -1 after reporting the definition's errors
+ * (dyncheck.c).
  */
-int bake_check_dynamic(struct def *def, struct ir_doc *doc,
+int bake_check_dynamic(struct def *def, struct ir_doc *doc, bool checked,
     struct diag_list *diags);
 
 /*

@@ -49,6 +49,19 @@ struct pend {
 					   be its own target's */
 };
 
+/*
+ * Whether key is a stand-in's or under one (bake.c): a target whose
+ * mistakes are told, whose steps are not baked.
+ */
+bool bake_standin_key(const struct bake *b, const char *key);
+
+/*
+ * Make the target keyed key, or whose steps key is under (a static
+ * bake's top-level step), a stand-in once its mistakes are told: it
+ * holds nothing from now on (bake.c). 0, or -1 (memory; no such target).
+ */
+int bake_demote(struct bake *b, const char *key);
+
 /* Queue p (copied); 0 or -1 after reporting (outref.c). */
 int outref_defer(struct bake *b, const struct pend *p);
 /*

@@ -1789,6 +1789,7 @@ parse_root(struct parser *P, const struct ynode *root)
 		t = def->targets[i];
 		if (parse_target(P, t, t->node) || diags->errors > before) {
 			t->bad = true;
+			def->target_errors += diags->errors - before;
 			ret = -1;
 		}
 	}

@@ -166,7 +166,9 @@ struct target {
 	struct tref **refs;
 	size_t nrefs;
 	int mark;			/* scratch for graph walks */
-	bool bad;			/* def_parse found errors in it */
+	bool bad;			/* def_parse or lint_def found errors
+					   in it: a static bake makes it a
+					   stand-in (bake.c) */
 	/* static bake state */
 	int state;			/* 0 unplaced, 1 baking, 2 placed */
 	struct ir_step *step;		/* its group or placeholder */
@@ -200,6 +202,8 @@ struct def {
 	struct pipeline *pipelines;
 	size_t npipelines;
 	const struct pipeline *default_pipeline;	/* default: NAME */
+	size_t target_errors;		/* def_parse's errors in the bodies
+					   of targets (then bad) */
 	struct strmap byname;		/* name -> struct target */
 };
 

@@ -189,49 +189,86 @@ key_scope(struct bake *b, struct bnode *scope, const char *prefix)
 	return ret;
 }
 
+static int resolve(struct bake *b, struct bnode *scope);
+
+/* Continuations and references of k, once every key is known. */
+static int
+resolve_one(struct bake *b, struct bnode *k)
+{
+	struct ir_step *st = k->st;
+	size_t j;
+	int ret = 0;
+
+	if (st->type == IR_WAIT)
+		return 0;
+	if (st->builds_in_kind == IR_BUILDS_IN_KEY && !st->builds_in.key)
+		st->builds_in.key = st->builds_in.step->key;
+	if (k->cont_in) {
+		/* continue_in was declared: the step has more */
+		struct ir_more *m = st->more;
+		struct srcpos p = ir_pos(b->doc, m->cont_pos);
+
+		m->continue_in.key = keys_join(b, st->key, k->cont_in, p);
+		m->continue_in.pos = m->cont_pos;
+		if (!m->continue_in.key)
+			return -1;
+		if (k->check_members) {
+			for (j = 0; j < k->nkids; j++)
+				if (k->kids[j]->st->type != IR_WAIT &&
+				    !strcmp(k->kids[j]->st->key,
+				    m->continue_in.key))
+					break;
+			if (j == k->nkids)
+				ret = diag_report(b->diags, E_BAKE_CONTINUE_IN,
+				    p, k->cont_in, st->key);
+		}
+	}
+	if (st->type == IR_GROUP && resolve(b, k))
+		ret = -1;
+	return ret;
+}
+
 /* Continuations and references, once every key is known. */
 static int
 resolve(struct bake *b, struct bnode *scope)
 {
-	size_t i, j;
+	size_t i;
 	int ret = 0;
 
-	for (i = 0; i < scope->nkids; i++) {
-		struct bnode *k = scope->kids[i];
-		struct ir_step *st = k->st;
-
-		if (st->type == IR_WAIT)
-			continue;
-		if (st->builds_in_kind == IR_BUILDS_IN_KEY && !st->builds_in.key)
-			st->builds_in.key = st->builds_in.step->key;
-		if (k->cont_in) {
-			/* continue_in was declared: the step has more */
-			struct ir_more *m = st->more;
-			struct srcpos p = ir_pos(b->doc, m->cont_pos);
-
-			m->continue_in.key = keys_join(b, st->key, k->cont_in,
-			    p);
-			m->continue_in.pos = m->cont_pos;
-			if (!m->continue_in.key) {
-				ret = -1;
-				continue;
-			}
-			if (k->check_members) {
-				for (j = 0; j < k->nkids; j++)
-					if (k->kids[j]->st->type != IR_WAIT &&
-					    !strcmp(k->kids[j]->st->key,
-					    m->continue_in.key))
-						break;
-				if (j == k->nkids)
-					ret = diag_report(b->diags,
-					    E_BAKE_CONTINUE_IN, p,
-					    k->cont_in, st->key);
-			}
-		}
-		if (st->type == IR_GROUP && resolve(b, k))
+	for (i = 0; i < scope->nkids; i++)
+		if (resolve_one(b, scope->kids[i]))
 			ret = -1;
-	}
 	return ret;
+}
+
+/*
+ * A static bake keys each target on its own: one whose keys or
+ * continuations are wrong is told, and stands in (bake_demote) while
+ * the others are keyed and checked.
+ */
+static int
+keys_targets(struct bake *b)
+{
+	size_t i, e;
+
+	for (i = 0; i < b->root->nkids && !b->stop; i++) {
+		struct bnode *k = b->root->kids[i];
+
+		e = b->diags->errors;
+		if (k->st->type == IR_GROUP)
+			key_scope(b, k, k->st->key);
+		if (b->diags->errors > e && bake_demote(b, k->st->key))
+			return -1;
+	}
+	for (i = 0; i < b->root->nkids && !b->stop; i++) {
+		struct bnode *k = b->root->kids[i];
+
+		e = b->diags->errors;
+		resolve_one(b, k);
+		if (b->diags->errors > e && bake_demote(b, k->st->key))
+			return -1;
+	}
+	return b->stop ? -1 : 0;
 }
 
 int
@@ -253,9 +290,13 @@ keys_assign(struct bake *b, const char *prefix)
 		    ir_pos(b->doc, k->st->key_pos)))
 			return -1;
 	}
-	if (key_scope(b, b->root, prefix))
-		return -1;
-	ret = resolve(b, b->root);
+	if (!b->fragment) {
+		ret = keys_targets(b);
+	} else {
+		if (key_scope(b, b->root, prefix))
+			return -1;
+		ret = resolve(b, b->root);
+	}
 	if (!ret)
 		ret = outref_resolve(b);
 	/* the map is keying's own: the check of the document reuses its

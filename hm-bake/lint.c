@@ -397,6 +397,9 @@ lint_def(struct def *def, bool all, struct diag_list *diags)
 		w.diags = diags;
 		w.a = def->a;
 		walk_target(&w, def->targets[i]);
+		/* not baked then: what is wrong is told */
+		if (w.ret)
+			def->targets[i]->bad = true;
 		ret |= w.ret;
 	}
 	return ret ? -1 : 0;

@@ -13,7 +13,8 @@
  * Check the ${{ }} expressions of the targets def_parse found no error
  * in (all: every one; else the dynamic ones, which a static bake does
  * not evaluate): matrix variables in scope, output references where
- * their value can be had. 0, or -1 after reporting (lint.c).
+ * their value can be had. A target with errors is marked bad. 0, or -1
+ * after reporting (lint.c).
  */
 int lint_def(struct def *def, bool all, struct diag_list *diags);
 

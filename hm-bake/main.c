@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,7 +170,19 @@ struct baked {
 	size_t nmore;
 	size_t npipelines;
 	const char *source_definition;	/* BAKE_FRESH: override */
+	struct diag_list *all;		/* req->all: the diagnostics of every
+					   pipeline, told once at the end */
 };
+
+/* Tell d's diagnostics now, or with the file's others (--check). */
+static void
+report(struct diag_list *d, struct baked *out)
+{
+	if (out->all)
+		diag_list_move(out->all, d);
+	else
+		diag_print_all(d, stderr);
+}
 
 /*
  * --target NAME --with-deps: a pipeline of that one target, which places
@@ -252,9 +265,11 @@ bake_text(const struct request *req, const char *file, char *text,
 	struct ir_doc *doc;
 	const struct ynode *root;
 	const char *target = req->target, *prefix = req->prefix;
+	struct diag_list chk = DIAG_LIST_INIT;
 	struct pipeline deps_pl;
 	struct pentry deps_e;
-	int status = 0;
+	int status = 0, baked = -1;
+	bool parsed, checked;
 	size_t i;
 
 	doc = ir_doc_new(file);
@@ -270,18 +285,25 @@ bake_text(const struct request *req, const char *file, char *text,
 	if (!req->all)
 		free(text);
 	/*
-	 * The expressions of the targets that the bake will not evaluate
-	 * (the dynamic ones of a static bake; every one when the definition
-	 * has errors, so that they are told in the same pass).
+	 * Every error of the file in one pass. When the schema's errors are
+	 * all in the bodies of some targets, a static bake goes on, those
+	 * targets standing in (bake.c), and tells the mistakes of the
+	 * others; the expressions of every target are checked then (the
+	 * bake may not reach them all). Else, the expressions of the
+	 * targets that the bake will not evaluate: the dynamic ones.
 	 */
-	if (!root || def_parse(&def, root, &diags) || diags.errors) {
+	parsed = root && def_parse(&def, root, &diags) == 0 && !diags.errors;
+	if (!parsed && (!root || (target && !req->with_deps) ||
+	    diags.errors != def.target_errors || diags.dropped)) {
 		if (root)
 			lint_def(&def, true, &diags);
-		diag_print_all(&diags, stderr);
+		report(&diags, out);
 		status = EXIT_DATAERR;
 		goto out;
 	}
-	if (!target || req->with_deps)
+	if (!parsed)
+		lint_def(&def, true, &diags);
+	else if (!target || req->with_deps)
 		lint_def(&def, false, &diags);
 	out->npipelines = def.npipelines;
 	/* --check of a definition with several pipelines: each of them */
@@ -310,20 +332,21 @@ bake_text(const struct request *req, const char *file, char *text,
 			const struct pipeline *pl = with_deps_pipeline(&b,
 			    &def, t, pipeline, &deps_pl, &deps_e);
 
-			if (pl && bake_pipeline(&b, pl) == 0)
+			if (pl && (baked = bake_pipeline(&b, pl)) == 0)
 				doc->source_pipeline = NULL;
 		} else {
-			bake_target(&b, t, prefix);
+			baked = bake_target(&b, t, prefix);
 		}
 	} else {
 		const struct pipeline *pl = bake_pick(&b, pipeline);
 
 		if (pl)
-			bake_pipeline(&b, pl);
+			baked = bake_pipeline(&b, pl);
 	}
 	die_if_signalled();
-	if (diags.errors) {
-		diag_print_all(&diags, stderr);
+	/* not baked, or not all of it keyed: nothing more to check */
+	if (baked || (diags.errors && target && !req->with_deps)) {
+		report(&diags, out);
 		status = EXIT_DATAERR;
 		goto out;
 	}
@@ -332,17 +355,18 @@ bake_text(const struct request *req, const char *file, char *text,
 	 * The output must always pass hm-lower --check. What a generator
 	 * printed was checked only as steps, each on its own: references
 	 * that close a loop through it, or that lead into the group that
-	 * holds it, are found here, and are the definition's errors. Any
-	 * other failure is hm-bake's.
+	 * holds it, are found here, and are the definition's errors, as
+	 * are continuations through nested groups. Any other failure is
+	 * hm-bake's.
 	 */
-	if (((target && !req->with_deps ? bake_check_fragment(doc,
-	    prefix, &diags) : ir_check(doc, 0, &diags)) || diags.errors) &&
-	    all_definition_errors(&diags)) {
-		diag_print_all(&diags, stderr);
-		status = EXIT_DATAERR;
-		goto out;
-	}
-	if (diags.errors) {
+	checked = (target && !req->with_deps ? bake_check_fragment(doc,
+	    prefix, &chk) : ir_check(doc, 0, &chk)) == 0 && chk.errors == 0;
+	if (checked || all_definition_errors(&chk)) {
+		/* what the run would find in the dynamic targets without a
+		   run-time value */
+		if (!target || req->with_deps)
+			bake_check_dynamic(&def, doc, checked, &chk);
+	} else {
 		struct srcpos p = { NULL, 0, 0 };
 		struct diag_list first = DIAG_LIST_INIT;
 
@@ -350,24 +374,24 @@ bake_text(const struct request *req, const char *file, char *text,
 		    E_BAKE_SELF_CHECK, p);
 		diag_print_all(&first, stderr);
 		diag_list_release(&first);
+		diag_list_move(&diags, &chk);
 		diag_print_all(&diags, stderr);
 		status = b.generated ? EXIT_DATAERR : EXIT_SOFTWARE;
 		goto out;
 	}
-	/* what the run would find in the dynamic targets without a
-	   run-time value */
-	if ((!target || req->with_deps) &&
-	    bake_check_dynamic(&def, doc, &diags)) {
-		diag_print_all(&diags, stderr);
+	diag_list_move(&diags, &chk);
+	if (diags.errors) {
+		report(&diags, out);
 		status = EXIT_DATAERR;
 		goto out;
 	}
 	if (diags.n)
-		diag_print_all(&diags, stderr);	/* warnings */
+		report(&diags, out);	/* warnings */
 	status = emit(req, doc, out);
 out:
 	bake_release(&b);
 	def_release(&def);
+	diag_list_release(&chk);
 	diag_list_release(&diags);
 	ir_doc_free(doc);
 	return status;
@@ -416,16 +440,25 @@ bake_file(const struct request *req, const char *file, struct baked *out)
 	size_t len, i;
 	int status, st;
 
+	struct diag_list all = DIAG_LIST_INIT;
+
 	if ((status = read_definition(file, &text, &len)))
 		return status;
+	/* every pipeline's: what the definition has wrong is told once */
+	if (req->all)
+		out->all = &all;
 	status = bake_text(req, file, text, len, req->pipeline, out);
 	for (i = 0; i < out->nmore; i++) {
 		st = bake_text(req, file, text, len, out->more[i], out);
 		if (st > status)
 			status = st;
 	}
-	if (req->all)
+	if (req->all) {
+		diag_print_all(&all, stderr);
+		diag_list_release(&all);
+		out->all = NULL;
 		free(text);
+	}
 	return status;
 }
 

@@ -117,7 +117,7 @@ resolve_cmd(struct bake *b, const struct pend *p)
 		const struct oref *r = &p->refs[i];
 		char *step = arena_strndup(b->doc->arena, r->step, r->steplen);
 		char *name = arena_strndup(b->doc->arena, r->name, r->namelen);
-		const char *key, *v;
+		const char *key, *v, *sk;
 		bool rel;
 
 		if (!step || !name)
@@ -143,6 +143,15 @@ resolve_cmd(struct bake *b, const struct pend *p)
 				continue;
 			}
 			len += bake_sh_quote(v, out + len);
+			continue;
+		}
+		if (b->nstandins && (key ? bake_standin_key(b, key) :
+		    bake_standin_key(b, step) || (rel && (sk =
+		    arena_printf(b->doc->arena, "%s/%s", p->scope, step)) &&
+		    bake_standin_key(b, sk)))) {
+			/* a step of a target whose mistakes are told */
+			memcpy(out + len, cmd + r->off, r->len);
+			len += r->len;
 			continue;
 		}
 		if (!key) {
@@ -182,6 +191,8 @@ resolve_placeholder(struct bake *b, const struct pend *p)
 		if (!step || !name)
 			return bake_nomem(b, r->pos);
 		/* a fragment does not know the keys outside it */
+		if (bake_standin_key(b, step))
+			continue;
 		if (!b->fragment && !strmap_get(&b->keys, step)) {
 			if (p->loose)
 				continue;
@@ -203,9 +214,18 @@ outref_resolve(struct bake *b)
 
 	for (i = 0; i < b->npend && !b->stop; i++) {
 		const struct pend *p = &b->pend[i];
+		const char *key = p->bn->st->key;
+		size_t e = b->diags->errors;
 
-		if (p->placeholder ? resolve_placeholder(b, p) :
-		    resolve_cmd(b, p))
+		/* a target that stands in has no steps to resolve */
+		if (!key || bake_standin_key(b, key))
+			continue;
+		if (!(p->placeholder ? resolve_placeholder(b, p) :
+		    resolve_cmd(b, p)))
+			continue;
+		/* a static bake goes on without the consumer's target */
+		if (b->fragment || b->stop || b->diags->errors == e ||
+		    bake_demote(b, key))
 			ret = -1;
 	}
 	return ret;

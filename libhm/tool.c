@@ -394,6 +394,26 @@ diag_cmp(const void *a, const void *b)
 	return x->i < y->i ? -1 : x->i > y->i;
 }
 
+/* Whether order[i] says what one before it at the same place says. */
+static int
+diag_repeats(const struct diag_order *order, size_t i)
+{
+	const struct diag *d = order[i].d;
+	size_t k;
+
+	for (k = i; k-- > 0;) {
+		const struct diag *e = order[k].d;
+
+		if (order[k].rank != order[i].rank ||
+		    e->pos.line != d->pos.line || e->pos.col != d->pos.col)
+			return 0;
+		if (e->code == d->code && e->msg && d->msg &&
+		    !strcmp(e->msg, d->msg))
+			return 1;
+	}
+	return 0;
+}
+
 size_t
 diag_print_all(const struct diag_list *l, FILE *f)
 {
@@ -422,6 +442,10 @@ diag_print_all(const struct diag_list *l, FILE *f)
 	qsort(order, l->n, sizeof(*order), diag_cmp);
 	free(files);
 	for (i = 0; i < l->n; i++) {
+		/* a mistake two checks found (a target's expressions, then
+		 * its bake) is told once */
+		if (diag_repeats(order, i))
+			continue;
 		s = diag_string(order[i].d, tool_name);
 		if (s) {
 			fprintf(f, "%s\n", s);

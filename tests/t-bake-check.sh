@@ -34,6 +34,31 @@ must_fail 0 "--check --pipeline: that one only" "$HM_BAKE" --check --pipeline on
 must_fail 66 "--check: the worst status" "$HM_BAKE" --check bad.yml missing.yml ok.yml 2>err
 check "--check goes on after a missing file" grep -q 'bad.yml' err
 
+# every mistake of a file once, whatever the number of pipelines: the
+# schema's (which no longer stops the bake of the others) and a dynamic
+# target's expression, with the continuation error of another target
+cat >multi.yml <<'YAML'
+targets:
+  a: [{sh: echo a, key: a, lable: x}]
+  d:
+    dynamic: true
+    steps:
+      - sh: echo ${{ matrix.x }}
+  g:
+    steps:
+      - group: [{sh: a, key: a}, {sh: b, key: b}]
+        key: two
+      - {sh: c, key: c}
+pipelines:
+  one: [a, g]
+  two: [a, d]
+YAML
+must_fail 65 "--check, several pipelines" "$HM_BAKE" --check multi.yml 2>err
+check "--check tells each mistake once" test "$(wc -l <err)" -eq 3
+check "--check: the schema's" grep -q "^hm-bake: multi.yml:2:28: error: unknown field 'lable'" err
+check "--check: the dynamic target's expression" grep -q "^hm-bake: multi.yml:6:13: error: unknown matrix variable" err
+check "--check: the continuation" grep -q "^hm-bake: multi.yml:11:9: error: step 'g/c' builds in group 'g/two'" err
+
 # --fresh
 "$HM_BAKE" ok.yml >ok.hm.json
 cp two.yml pair.hm.yml
