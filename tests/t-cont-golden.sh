@@ -57,6 +57,28 @@ check "ambiguous: the message names the nested group" grep -q \
     out
 check "ambiguous: report is skipped" grep -q -- '--- report/r: skipped' \
     out
+# The same fragment written out needs no run-time value: the static bake
+# finds the mistake, with the message the run gives.
+cat >amb-static.yml <<'YAML'
+targets:
+  checks:
+    dynamic: true
+    steps:
+      - group: [{sh: "echo a", key: a}, {sh: "echo b", key: b}]
+        key: g
+  report:
+    from: checks
+    steps: [{sh: 'echo report', key: r}]
+pipelines:
+  ci: [report]
+YAML
+must_fail 65 "ambiguous, static: the bake fails" "$HM_BAKE" amb-static.yml \
+    2>err
+grep 'builds in' out | sed -E 's/^hm-exec: [^:]+:[0-9]+:[0-9]+: /FILE: /;
+    s/\((group|dynamic step) at [0-9]+:[0-9]+\)/(\1 at L:C)/g' >run.msg
+norm <err >bake.msg
+check "ambiguous, static: one message" test "$(wc -l <bake.msg)" -eq 1
+same run.msg bake.msg "ambiguous: the static bake and the run disagree"
 
 # A group's own builds_in and depends_on are edges of every member, not
 # only of its roots: when they are not satisfied, no member runs, not
