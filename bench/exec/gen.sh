@@ -42,6 +42,8 @@ if [ "$shape" = dynamic ]; then
 		}'
 	} >"$dir/baker"
 	chmod +x "$dir/baker"
+	# the definition a run copies at its start (the baker ignores it)
+	: >"$dir/none"
 	exit 0
 fi
 awk -v c="$c" -v l="$l" -v shape="$shape" -v dir="$dir" 'BEGIN {
