@@ -260,7 +260,7 @@ keep(struct trial *T, struct ir_step *ph, struct ir_doc *frag)
 		   frag */
 		T->ret = -1;
 		diag_list_move(T->diags, &dl);
-		T->sp[T->nfrags].slot = NULL;
+		T->sp[T->nfrags].group = NULL;
 	}
 	T->nfrags++;
 	diag_list_release(&dl);
@@ -309,7 +309,7 @@ round_once(struct trial *T)
 	}
 	free(ph);
 	for (i = first; i < T->nfrags; i++) {
-		if (!T->sp[i].slot)
+		if (!T->sp[i].group)
 			continue;
 		set_parents(T->sp[i].group);
 		if (collect(T, T->sp[i].group->steps, T->sp[i].group->nsteps))
@@ -342,7 +342,7 @@ bake_check_dynamic(struct def *def, struct ir_doc *doc, bool checked,
 				break;
 	free(T.ph);
 	for (i = 0; i < T.nfrags; i++)
-		spliced += T.sp[i].slot != NULL;
+		spliced += T.sp[i].group != NULL;
 	/* the expanded document, checked as the run checks it */
 	if (spliced && ir_check(doc, 0, &dl) < 0) {
 		T.ret = -1;

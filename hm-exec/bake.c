@@ -22,11 +22,12 @@
  * The baker contract (hm-exec(1)): BAKE DEF --target NAME --key-prefix
  * KEY, run as an argument vector; stdout is an IR v1 fragment, stderr
  * goes to the step's log. The fragment is loaded and checked by the IR
- * core, spliced into the document in place of the placeholder (which
- * becomes a group), and the whole document is checked and its graph
- * built again; run state carries over by key. Whatever goes wrong puts
- * the placeholder back and fails the step, with every diagnostic in its
- * log.
+ * core and spliced into the document in place of the placeholder (which
+ * becomes a group). What the splice added is checked and the graph grown
+ * by it (check_and_plan); when that cannot be done by parts, the whole
+ * document is checked and its graph built again, run state carrying
+ * over by key. Whatever goes wrong puts the placeholder back and fails
+ * the step, with every diagnostic in its log.
  */
 
 /* Whether s[0..n) is empty or only white space (s may be NULL). */
@@ -190,13 +191,41 @@ log_diags(struct run *r, struct step *s, const struct diag_list *dl)
 	}
 }
 
+/* The nodes downstream of rec's (and it), marked by node. */
+static uint8_t *
+downstream(struct run *r, struct step *rec)
+{
+	uint8_t *down = xcalloc(r->plan.g.n + 1, 1);
+	uint32_t *stack = xcalloc(r->plan.g.n + 1, sizeof(*stack));
+	uint32_t n, sn = 0, k;
+
+	if (rec->node != GRAPH_NONE) {
+		stack[sn++] = rec->node;
+		down[rec->node] = 1;
+	}
+	while (sn > 0) {
+		n = stack[--sn];
+		for (k = 0; k < r->plan.g.nodes[n].nsuccs; k++) {
+			uint32_t s = r->plan.g.nodes[n].succs[k];
+
+			if (!down[s]) {
+				down[s] = 1;
+				stack[sn++] = s;
+			}
+		}
+	}
+	free(stack);
+	return down;
+}
+
 /*
  * Fragment steps may refer to existing steps, but not to one downstream
- * of the placeholder: that would be a cycle, and this says why.
+ * of the placeholder: that would be a cycle, and this says why. What is
+ * downstream is found (in *down) only if a step refers out of KEY/.
  */
 static void
 check_refs(struct run *r, struct step *rec, const struct ir_doc *frag,
-    struct ir_step **steps, size_t n, const uint8_t *down,
+    struct ir_step **steps, size_t n, uint8_t **down,
     struct diag_list *dl)
 {
 	size_t i, k, plen = strlen(rec->key);
@@ -216,8 +245,10 @@ check_refs(struct run *r, struct step *rec, const struct ir_doc *frag,
 				continue;
 			if (!ref->key || ir_key_under(ref->key, rec->key, plen))
 				continue;
+			if (!*down)
+				*down = downstream(r, rec);
 			node = graph_find(&r->plan.g, ref->key);
-			if (node != GRAPH_NONE && down[node])
+			if (node != GRAPH_NONE && (*down)[node])
 				diag_report(dl, E_IR_FRAGMENT_REF,
 				    ir_pos(frag, ref->pos), s->key, ref->key,
 				    rec->key);
@@ -247,6 +278,33 @@ collect_keys(struct ir_step **steps, size_t n, const char ***keys,
 	}
 }
 
+/*
+ * Check what the splice added and grow the plan by it; when that cannot
+ * be done by parts (ir_check_splice, plan_splice), check the whole
+ * document and build the plan again. The diagnostics are ir_check's
+ * either way: the check by parts records none.
+ */
+static int
+check_and_plan(struct run *r, const struct ir_splice *sp,
+    struct diag_list *dl)
+{
+	struct diag_list scratch = DIAG_LIST_INIT;
+	int parts;
+
+	parts = ir_check_splice(r->doc, sp) == 0 &&
+	    ir_runner_check_steps(sp->group->steps, sp->group->nsteps,
+	    r->o.runner, &scratch) == 0 &&
+	    plan_splice(&r->plan, sp->group) == 0;
+	diag_list_release(&scratch);
+	if (parts)
+		return 0;
+	if (ir_check(r->doc, 0, dl) < 0 ||
+	    ir_runner_check(r->doc, r->o.runner, dl) < 0 ||
+	    plan_build(&r->plan, r->doc, dl) < 0)
+		return -1;
+	return 0;
+}
+
 static int
 bake_fail(struct run *r, struct step *rec, char *why)
 {
@@ -263,8 +321,7 @@ bake_expand(struct run *r, struct step *rec, struct job *j)
 	struct ir_splice sp;
 	struct ir_doc *frag;
 	char *name;
-	uint8_t *down;
-	uint32_t *stack, n, sn = 0, k;
+	uint8_t *down = NULL;
 	const char **keys = NULL;
 	size_t nkeys = 0, cap = 0, nerr;
 
@@ -284,32 +341,11 @@ bake_expand(struct run *r, struct step *rec, struct job *j)
 		    rec->key, nerr, nerr == 1 ? "" : "s"));
 	}
 
-	/* what stands downstream of the placeholder */
-	down = xcalloc(r->plan.g.n + 1, 1);
-	stack = xcalloc(r->plan.g.n + 1, sizeof(*stack));
-	if (rec->node != GRAPH_NONE) {
-		stack[sn++] = rec->node;
-		down[rec->node] = 1;
-	}
-	while (sn > 0) {
-		n = stack[--sn];
-		for (k = 0; k < r->plan.g.nodes[n].nsuccs; k++) {
-			uint32_t s = r->plan.g.nodes[n].succs[k];
-
-			if (!down[s]) {
-				down[s] = 1;
-				stack[sn++] = s;
-			}
-		}
-	}
-	check_refs(r, rec, frag, frag->steps, frag->nsteps, down, &dl);
+	check_refs(r, rec, frag, frag->steps, frag->nsteps, &down, &dl);
 	free(down);
-	free(stack);
 	if (dl.errors || ir_splice(r->doc, rec->ir, frag, &sp, &dl) < 0)
 		goto fail;
-	if (ir_check(r->doc, 0, &dl) < 0 ||
-	    ir_runner_check(r->doc, r->o.runner, &dl) < 0 ||
-	    plan_build(&r->plan, r->doc, &dl) < 0) {
+	if (check_and_plan(r, &sp, &dl) < 0) {
 		ir_splice_undo(&sp);
 		if (ir_check(r->doc, 0, &scratch) < 0)
 			dief(EXIT_SOFTWARE, "internal error: the document no "
@@ -320,6 +356,7 @@ bake_expand(struct run *r, struct step *rec, struct job *j)
 	log_diags(r, rec, &dl);
 	diag_list_release(&dl);
 	rec->expanded = true;
+	rec->ir = sp.placeholder;	/* what it was, out of the document */
 	r->frags = xreallocarray(r->frags, r->nfrags + 1, sizeof(*r->frags));
 	r->frags[r->nfrags++] = frag;
 	collect_keys(sp.group->steps, sp.group->nsteps, &keys, &nkeys, &cap);

@@ -172,7 +172,7 @@ recount(struct isolation *iso)
 		if ((src = source_node(g, n)) != GRAPH_NONE)
 			ent(iso, g->nodes[src].key, true)->consumers++;
 	}
-	iso->seen = g->nodes;
+	iso->seen = p->gen;
 	for (i = 0; i < iso->cap; i++) {
 		struct state_ent *e;
 
@@ -184,7 +184,7 @@ recount(struct isolation *iso)
 static void
 fresh_counts(struct isolation *iso)
 {
-	if (iso->seen != iso->plan->g.nodes)
+	if (iso->seen != iso->plan->gen)
 		recount(iso);
 }
 

@@ -86,7 +86,8 @@ struct isolation {
 	size_t nimages;
 	struct store *store;
 	const struct plan *plan;
-	const void *seen;		/* the graph the counts are for */
+	unsigned long seen;		/* the graph (plan gen) the counts
+					   are for */
 	bool dynamic_pending;		/* a placeholder may still bake */
 	struct state_ent **tab;
 	size_t cap, n;

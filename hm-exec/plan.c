@@ -197,6 +197,20 @@ group_status(const struct plan *p, const struct gnode *gn)
 	    ST_SOFT_FAILED : ST_PASSED;
 }
 
+static void plan_order(struct plan *p);
+
+/* Whether node n runs on after a failure without -k (plan_order). */
+static bool
+survives(struct plan *p, uint32_t n)
+{
+	if (p->order_stale) {
+		memset(p->survives_stop, 0, p->g.n);
+		plan_order(p);
+		p->order_stale = false;
+	}
+	return p->survives_stop[n];
+}
+
 static void
 evaluate(struct plan *p, uint32_t n)
 {
@@ -234,7 +248,7 @@ evaluate(struct plan *p, uint32_t n)
 	if (!sat) {
 		step_final(p, p->step[n], ST_SKIPPED);
 		push_work(p, n);
-	} else if (p->interrupted || (p->stopping && !p->survives_stop[n])) {
+	} else if (p->interrupted || (p->stopping && !survives(p, n))) {
 		step_final(p, p->step[n], ST_CANCELED);
 		push_work(p, n);
 	} else {
@@ -286,6 +300,8 @@ nodes_release(struct plan *p)
 	p->pending = p->topo = p->queue = p->work = NULL;
 	p->step = NULL;
 	p->qhead = p->qtail = p->nwork = 0;
+	p->cap = 0;
+	p->order_stale = false;
 }
 
 void
@@ -380,6 +396,32 @@ label_of(const struct graph *g, const struct gnode *gn)
 	return e;
 }
 
+/* Step s is at node (GRAPH_NONE: none): the counters follow. */
+static void
+place(struct plan *p, struct step *s, uint32_t node)
+{
+	p->ntotal -= counted(s, s->status);
+	s->node = node;
+	p->ntotal += counted(s, s->status);
+}
+
+/* The record of command or dynamic node i, created if new. */
+static void
+attach(struct plan *p, uint32_t i)
+{
+	const struct gnode *gn = &p->g.nodes[i];
+	struct step *s = plan_step(p, gn->key, true);
+
+	if (!s->label)
+		s->label = label_of(&p->g, gn);
+	s->ir = gn->step;
+	s->dynamic = gn->kind == GN_DYNAMIC;
+	place(p, s, i);
+	if (gn->state_from != GRAPH_NONE)
+		s->state_from = p->g.nodes[gn->state_from].key;
+	p->step[i] = s;
+}
+
 int
 plan_build(struct plan *p, struct ir_doc *doc, struct diag_list *diags)
 {
@@ -395,7 +437,9 @@ plan_build(struct plan *p, struct ir_doc *doc, struct diag_list *diags)
 	nodes_release(p);
 	p->g = g;
 	p->built = true;
+	p->gen++;
 	n = p->g.n;
+	p->cap = n + 1;
 	p->virt_status = xcalloc(n + 1, 1);
 	p->pending = xcalloc(n + 1, sizeof(*p->pending));
 	p->step = xcalloc(n + 1, sizeof(*p->step));
@@ -409,21 +453,9 @@ plan_build(struct plan *p, struct ir_doc *doc, struct diag_list *diags)
 		p->steps[k]->state_from = NULL;
 	}
 	for (i = 0; i < n; i++) {
-		const struct gnode *gn = &p->g.nodes[i];
-		struct step *s;
-
-		p->pending[i] = gn->npreds;
-		if (!is_step(gn))
-			continue;
-		s = plan_step(p, gn->key, true);
-		if (!s->label)
-			s->label = label_of(&p->g, gn);
-		s->ir = gn->step;
-		s->dynamic = gn->kind == GN_DYNAMIC;
-		s->node = i;
-		if (gn->state_from != GRAPH_NONE)
-			s->state_from = p->g.nodes[gn->state_from].key;
-		p->step[i] = s;
+		p->pending[i] = p->g.nodes[i].npreds;
+		if (is_step(&p->g.nodes[i]))
+			attach(p, i);
 	}
 	recount(p);
 	plan_order(p);
@@ -437,6 +469,128 @@ plan_build(struct plan *p, struct ir_doc *doc, struct diag_list *diags)
 	for (i = 0; i < n; i++)
 		if (p->step[i] && ST_FINAL(p->step[i]->status))
 			push_work(p, i);
+	propagate(p);
+	return 0;
+}
+
+/* v (old entries of size) with room for cap, the new ones zero. */
+static void *
+grow(void *v, size_t old, size_t cap, size_t size)
+{
+	char *w = xreallocarray(v, cap, size);
+
+	memset(w + old * size, 0, (cap - old) * size);
+	return w;
+}
+
+/* Room in the per-node arrays for the graph's nodes, doubled as it
+ * grows. */
+static void
+nodes_reserve(struct plan *p)
+{
+	size_t old = p->cap, cap = 2 * (size_t)p->cap;
+
+	if (p->g.n + 1 <= p->cap)
+		return;
+	if (cap < (size_t)p->g.n + 1)
+		cap = (size_t)p->g.n + 1;
+	p->virt_status = grow(p->virt_status, old, cap, 1);
+	p->pending = grow(p->pending, old, cap, sizeof(*p->pending));
+	p->step = grow(p->step, old, cap, sizeof(*p->step));
+	p->survives_stop = grow(p->survives_stop, old, cap, 1);
+	p->topo = grow(p->topo, old, cap, sizeof(*p->topo));
+	p->queue = grow(p->queue, old, cap, sizeof(*p->queue));
+	p->work = grow(p->work, old, cap, sizeof(*p->work));
+	p->cap = (uint32_t)cap;
+}
+
+/* Predecessors of node n not yet final. */
+static uint32_t
+unfinished(const struct plan *p, uint32_t n)
+{
+	const struct gnode *gn = &p->g.nodes[n];
+	uint32_t k, c = 0;
+
+	for (k = 0; k < gn->npreds; k++)
+		c += !ST_FINAL(node_status(p, gn->preds[k].node));
+	return c;
+}
+
+static int
+cmp_node(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The queue as plan_build leaves it: the ready steps, once each, in
+ * node order (which the new nodes, all after, do not change).
+ */
+static void
+queue_ready(struct plan *p)
+{
+	size_t i, n = 0, k = 0;
+
+	for (i = p->qhead; i < p->qtail; i++) {
+		uint32_t q = p->queue[i];
+
+		if (p->step[q] && p->step[q]->status == ST_READY)
+			p->queue[n++] = q;
+	}
+	qsort(p->queue, n, sizeof(*p->queue), cmp_node);
+	for (i = 0; i < n; i++)
+		if (k == 0 || p->queue[k - 1] != p->queue[i])
+			p->queue[k++] = p->queue[i];
+	p->qhead = 0;
+	p->qtail = k;
+}
+
+int
+plan_splice(struct plan *p, struct ir_step *group)
+{
+	struct graph_spliced gs;
+	struct step *ph;
+	uint32_t i, k, y, enter;
+	int r;
+
+	if (!p->built || (r = graph_splice(&p->g, group, &gs)) > 0) {
+		graph_spliced_release(&gs);
+		return -1;
+	}
+	if (r < 0)
+		dief(EXIT_SOFTWARE, "out of memory");
+	nodes_reserve(p);
+	p->gen++;
+	p->order_stale = true;
+	/* the placeholder's node is the group's EXIT now */
+	if ((ph = p->step[gs.node])) {
+		place(p, ph, GRAPH_NONE);
+		ph->state_from = NULL;
+		p->step[gs.node] = NULL;
+	}
+	p->virt_status[gs.node] = ST_WAITING;
+	p->pending[gs.node] = unfinished(p, gs.node);
+	for (i = gs.enter; i < p->g.n; i++) {
+		p->virt_status[i] = ST_WAITING;
+		if (is_step(&p->g.nodes[i]))
+			attach(p, i);
+	}
+	for (i = gs.enter; i < p->g.n; i++)
+		p->pending[i] = unfinished(p, i);
+	for (k = 0; k < gs.nrestated; k++) {
+		y = gs.restated[k];
+		if (p->step[y])
+			p->step[y]->state_from =
+			    p->g.nodes[y].state_from == GRAPH_NONE ? NULL :
+			    p->g.nodes[p->g.nodes[y].state_from].key;
+	}
+	enter = gs.enter;
+	graph_spliced_release(&gs);
+	queue_ready(p);
+	if (p->pending[enter] == 0)
+		evaluate(p, enter);
 	propagate(p);
 	return 0;
 }
@@ -492,7 +646,7 @@ plan_stop(struct plan *p, bool all)
 		n = q[i];
 		if (!p->step[n] || p->step[n]->status != ST_READY)
 			continue;
-		if (!all && p->survives_stop[n])
+		if (!all && survives(p, n))
 			continue;
 		step_final(p, p->step[n], ST_CANCELED);
 		push_work(p, n);
@@ -572,6 +726,8 @@ plan_cancel_rest(struct plan *p)
 	uint32_t i;
 
 	plan_stop(p, true);
+	if (p->order_stale)
+		survives(p, 0);		/* makes the order again */
 	for (i = 0; i < p->g.n; i++) {
 		uint32_t n = p->topo[i];
 

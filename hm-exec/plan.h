@@ -26,15 +26,16 @@
  *		plan_started(&p, s);		... start an attempt ...
  *	... an attempt ended: fill s->exit_code, signo, timed_out, reason
  *	plan_attempt_done(&p, s, ok);		status, retry, propagate
- *	plan_build(&p, doc, &diags);		again after a dynamic step
- *						changed doc: state by key
+ *	plan_splice(&p, group);			after a dynamic step became
+ *						group in doc (ir_splice), or
+ *	plan_build(&p, doc, &diags);		again: state by key
  *	plan_interrupt(&p, sig); plan_cancel_rest(&p); plan_release(&p);
  *
  * A struct step exists per node key of a command or dynamic node and
- * lives for the whole run: when a dynamic step is expanded the graph is
- * rebuilt and the steps are attached again by key. Virtual nodes (waits,
- * group enter and exit) keep their status in the plan and are derived
- * again after every rebuild.
+ * lives for the whole run: when a dynamic step is expanded the graph
+ * grows in place (plan_splice), or is rebuilt and the steps are attached
+ * again by key. Virtual nodes (waits, group enter and exit) keep their
+ * status in the plan and are derived again after every rebuild.
  */
 
 /* A step's status; everything from ST_PASSED on is final. */
@@ -116,13 +117,18 @@ struct plan {
 	int interrupted;	/* the signal, or 0 */
 	bool failed;		/* a hard failure happened */
 
-	/* per node of the current graph */
+	unsigned long gen;	/* changes whenever the graph does */
+
+	/* per node of the current graph (room for cap) */
+	uint32_t cap;
 	uint8_t *virt_status;	/* status of virtual nodes */
 	uint32_t *pending;	/* predecessors not finished */
 	struct step **step;	/* command and dynamic nodes, else NULL */
 	uint8_t *survives_stop;	/* behind a continue_on_failure wait: runs
 				   on after a failure without -k */
 	uint32_t *topo;		/* a topological order */
+	bool order_stale;	/* topo and survives_stop are to be made
+				   again (the graph grew) */
 	uint32_t *queue;	/* ready nodes (some maybe taken since) */
 	size_t qhead, qtail;
 	uint32_t *work;		/* finished nodes to propagate */
@@ -149,6 +155,14 @@ void plan_init(struct plan *p, const struct plan_listener *listener,
  * is then as before).
  */
 int plan_build(struct plan *p, struct ir_doc *doc, struct diag_list *diags);
+/*
+ * After ir_splice put group in place of a dynamic step of the running
+ * document and ir_check_splice accepted it: grow the graph in place
+ * (graph_splice) and attach the new steps, as plan_build would have
+ * done, every existing record as it is. -1 when the graph cannot grow
+ * by parts (the plan is then as before): call plan_build.
+ */
+int plan_splice(struct plan *p, struct ir_step *group);
 /* The next ready step (taken from the queue), or NULL. */
 struct step *plan_next(struct plan *p);
 /* Whether a step is queued that may be ready (the loop spins on it). */
@@ -176,7 +190,8 @@ struct step *plan_step(struct plan *p, const char *key, bool create);
 /*
  * -n: each step's stage (1-based) in *stage, by node: steps of one stage
  * can run in parallel once the stages before have passed. O(nodes +
- * edges). Returns the number of stages; *stage is malloc'd.
+ * edges). Returns the number of stages; *stage is malloc'd. Only after
+ * plan_build (not plan_splice: -n expands nothing).
  */
 uint32_t plan_stages(const struct plan *p, uint32_t **stage);
 /* The status name for events and reports ("released" for waits). */

@@ -1,4 +1,5 @@
 /* hm: the run graph: what waits for what, from a checked IR document. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,15 +35,30 @@ struct builder {
 	uint32_t *count;	/* nodes of a command: 1, or its replicas */
 	uint32_t *exit;		/* group EXIT */
 	unsigned char *sdone;	/* a group's start state is known */
+	/* graph_splice: the arrays above are by ix(), not by step id */
+	const struct ir_step *top;	/* the new group */
+	uint32_t base;			/* the id of its first member */
 	/* only if the document has an 'each' group (NULL otherwise): */
 	struct ir_step **rep_group;	/* the 'each' group a replicated step
 					   follows (directly or by chain) */
 	struct ir_step ***eleaves;	/* an 'each' group's leaves, memoized */
 	uint32_t *neleaves;
-	uint32_t cap;
 	unsigned fill;		/* FILL_*: 0 counts the edges */
 	size_t nedges;
 };
+
+/*
+ * Where a step's entries are in first, count, exit and sdone: by its id,
+ * except in graph_splice, where they are for the new group (0) and its
+ * members (ids base on) only.
+ */
+static uint32_t
+ix(const struct builder *B, const struct ir_step *s)
+{
+	if (!B->top)
+		return s->id;
+	return s == B->top ? 0 : s->id - B->base + 1;
+}
 
 /* The 'each' group step id follows, or NULL. */
 static struct ir_step *
@@ -74,14 +90,14 @@ new_node(struct builder *B, enum gnode_kind kind, struct ir_step *s,
 {
 	struct gnode *n;
 
-	if (B->g->n == B->cap) {
-		uint32_t cap = B->cap ? 2 * B->cap : 64;
+	if (B->g->n == B->g->cap) {
+		uint32_t cap = B->g->cap ? 2 * B->g->cap : 64;
 		struct gnode *v = realloc(B->g->nodes, cap * sizeof(*v));
 
 		if (!v)
 			return GRAPH_NONE;
 		B->g->nodes = v;
-		B->cap = cap;
+		B->g->cap = cap;
 	}
 	n = &B->g->nodes[B->g->n];
 	memset(n, 0, sizeof(*n));
@@ -97,7 +113,7 @@ new_node(struct builder *B, enum gnode_kind kind, struct ir_step *s,
 static uint32_t
 done_node(struct builder *B, const struct ir_step *s)
 {
-	return s->type == IR_GROUP ? B->exit[s->id] : B->first[s->id];
+	return s->type == IR_GROUP ? B->exit[ix(B, s)] : B->first[ix(B, s)];
 }
 
 /* Edges from every node of step s (all replicas) to node 'to'. */
@@ -106,7 +122,7 @@ edges_from_step(struct builder *B, uint32_t to, const struct ir_step *s,
     enum gedge_kind k)
 {
 	uint32_t i, first = done_node(B, s);
-	uint32_t n = s->type == IR_GROUP ? 1 : B->count[s->id];
+	uint32_t n = s->type == IR_GROUP ? 1 : B->count[ix(B, s)];
 
 	for (i = 0; i < n; i++)
 		add_edge(B, to, first + i, k);
@@ -236,7 +252,7 @@ make_nodes(struct builder *B, struct ir_step **v, size_t n)
 
 	for (i = 0; i < n; i++) {
 		struct ir_step *s = v[i];
-		uint32_t id = s->id;
+		uint32_t id = ix(B, s);
 
 		switch (s->type) {
 		case IR_WAIT: {
@@ -252,7 +268,7 @@ make_nodes(struct builder *B, struct ir_step **v, size_t n)
 		case IR_COMMAND: {
 			enum gnode_kind kind = s->eval == IR_EVAL_DYNAMIC ?
 			    GN_DYNAMIC : GN_COMMAND;
-			struct ir_step *t = rep_of(B, id);
+			struct ir_step *t = rep_of(B, s->id);
 
 			if (!t) {
 				B->first[id] = new_node(B, kind, s, s->key);
@@ -291,7 +307,7 @@ make_nodes(struct builder *B, struct ir_step **v, size_t n)
 static void
 step_edges(struct builder *B, struct ir_step *s, uint32_t wait_before)
 {
-	uint32_t first = B->first[s->id], n = B->count[s->id], r, to;
+	uint32_t first = B->first[ix(B, s)], n = B->count[ix(B, s)], r, to;
 	struct ir_step *rep = rep_of(B, s->id);
 	size_t d;
 
@@ -315,11 +331,13 @@ step_edges(struct builder *B, struct ir_step *s, uint32_t wait_before)
 				edges_from_step(B, to, s->depends_on[d].step,
 				    GE_ORDER);
 		if (s->parent)
-			add_edge(B, to, B->first[s->parent->id], GE_ORDER);
+			add_edge(B, to, B->first[ix(B, s->parent)], GE_ORDER);
 		if (wait_before != GRAPH_NONE)
 			add_edge(B, to, wait_before, GE_ORDER);
 	}
 }
+
+static void member_edges(struct builder *B, const struct ir_step *s);
 
 static void
 list_edges(struct builder *B, struct ir_step **v, size_t n)
@@ -331,7 +349,7 @@ list_edges(struct builder *B, struct ir_step **v, size_t n)
 		struct ir_step *s = v[i];
 
 		if (s->type == IR_WAIT) {
-			uint32_t w = B->first[s->id];
+			uint32_t w = B->first[ix(B, s)];
 			enum gedge_kind k = s->continue_on_failure ? GE_ANY :
 			    GE_BARRIER;
 
@@ -341,20 +359,28 @@ list_edges(struct builder *B, struct ir_step **v, size_t n)
 			if (wait_before != GRAPH_NONE)
 				add_edge(B, w, wait_before, k);
 			if (s->parent)
-				add_edge(B, w, B->first[s->parent->id],
+				add_edge(B, w, B->first[ix(B, s->parent)],
 				    GE_ORDER);
 			wait_before = w;
 			continue;
 		}
 		step_edges(B, s, wait_before);
-		if (s->type == IR_GROUP) {
-			list_edges(B, s->steps, s->nsteps);
-			for (j = 0; j < s->nsteps; j++)
-				if (s->steps[j]->type != IR_WAIT)
-					edges_from_step(B, B->exit[s->id],
-					    s->steps[j], GE_ORDER);
-		}
+		if (s->type == IR_GROUP)
+			member_edges(B, s);
 	}
+}
+
+/* The edges of group s's members, and into its EXIT from them. */
+static void
+member_edges(struct builder *B, const struct ir_step *s)
+{
+	size_t j;
+
+	list_edges(B, s->steps, s->nsteps);
+	for (j = 0; j < s->nsteps; j++)
+		if (s->steps[j]->type != IR_WAIT)
+			edges_from_step(B, B->exit[ix(B, s)], s->steps[j],
+			    GE_ORDER);
 }
 
 /*
@@ -404,10 +430,10 @@ static uint32_t builds_state(struct builder *B, const struct ir_step *s,
 static uint32_t
 start_state(struct builder *B, const struct ir_step *g)
 {
-	struct gnode *enter = &B->g->nodes[B->first[g->id]];
+	struct gnode *enter = &B->g->nodes[B->first[ix(B, g)]];
 
-	if (!B->sdone[g->id]) {
-		B->sdone[g->id] = 1;
+	if (!B->sdone[ix(B, g)]) {
+		B->sdone[ix(B, g)] = 1;
 		enter->state_from = g->builds_in_kind == IR_BUILDS_IN_KEY &&
 		    g->builds_in.step ? builds_state(B, g, 0) :
 		    g->parent ? start_state(B, g->parent) : GRAPH_NONE;
@@ -445,7 +471,7 @@ builds_state(struct builder *B, const struct ir_step *s, uint32_t r)
 		return s->parent ? start_state(B, s->parent) : GRAPH_NONE;
 	if (rep_of(B, s->id) && b->type == IR_GROUP) {
 		/* a replica: its leaf's state */
-		leaf = B->g->nodes[B->first[s->id] + r].replica_of;
+		leaf = B->g->nodes[B->first[ix(B, s)] + r].replica_of;
 		return B->g->nodes[leaf].kind == GN_EXIT ? cont_state(B,
 		    ir_continuation(B->g->nodes[leaf].step)) : leaf;
 	}
@@ -454,27 +480,32 @@ builds_state(struct builder *B, const struct ir_step *s, uint32_t r)
 	return cont_state(B, ir_continuation(b));
 }
 
+/* The states step s's nodes continue in. */
+static void
+set_state(struct builder *B, struct ir_step *s)
+{
+	uint32_t r, k = ix(B, s);
+
+	if (s->type == IR_GROUP) {
+		start_state(B, s);
+		/* its EXIT: the state its dependents continue in */
+		B->g->nodes[B->exit[k]].state_from = cont_state(B,
+		    ir_continuation(s));
+		return;
+	}
+	if (s->type == IR_WAIT)
+		return;
+	for (r = 0; r < B->count[k]; r++)
+		B->g->nodes[B->first[k] + r].state_from = builds_state(B, s, r);
+}
+
 static void
 set_states(struct builder *B)
 {
-	uint32_t i, r;
+	uint32_t i;
 
-	for (i = 0; i < B->doc->nall; i++) {
-		struct ir_step *s = B->doc->all[i];
-
-		if (s->type == IR_GROUP) {
-			start_state(B, s);
-			/* its EXIT: the state its dependents continue in */
-			B->g->nodes[B->exit[i]].state_from = cont_state(B,
-			    ir_continuation(s));
-			continue;
-		}
-		if (s->type == IR_WAIT)
-			continue;
-		for (r = 0; r < B->count[i]; r++)
-			B->g->nodes[B->first[i] + r].state_from =
-			    builds_state(B, s, r);
-	}
+	for (i = 0; i < B->doc->nall; i++)
+		set_state(B, B->doc->all[i]);
 }
 
 static const char *
@@ -632,18 +663,18 @@ build(struct graph *g, struct ir_doc *doc, struct diag_list *diags,
 		goto out;
 	}
 	/* a node per step and a group's EXIT, and one per replica */
-	B.cap = doc->nall + ngroups + 16;
+	g->cap = doc->nall + ngroups + 16;
 	for (i = 0; each && i < doc->nall; i++) {
 		struct ir_step *t = rep_of(&B, i);
 		uint32_t nl;
 
 		if (t && each_leaves(&B, t, &nl) && nl > 1)
-			B.cap += nl - 1;
+			g->cap += nl - 1;
 	}
-	g->nodes = malloc((size_t)B.cap * sizeof(*g->nodes));
+	g->nodes = malloc((size_t)g->cap * sizeof(*g->nodes));
 	if (!g->nodes)
 		goto nomem;
-	mem_advise_huge(g->nodes, (size_t)B.cap * sizeof(*g->nodes));
+	mem_advise_huge(g->nodes, (size_t)g->cap * sizeof(*g->nodes));
 	if (make_nodes(&B, doc->steps, doc->nsteps) < 0)
 		goto nomem;
 	for (i = 0; each && i < doc->nall; i++) {
@@ -733,4 +764,263 @@ graph_find(const struct graph *g, const char *key)
 		return GRAPH_NONE;
 	v = ir_index_get(g->map, key);
 	return v == IR_INDEX_NONE ? GRAPH_NONE : v;
+}
+
+/* Steps under group g, at any depth. */
+static uint32_t
+subtree_size(const struct ir_step *g)
+{
+	uint32_t n = 0, i;
+
+	for (i = 0; i < g->nsteps; i++)
+		n += 1 + (g->steps[i]->type == IR_GROUP ?
+		    subtree_size(g->steps[i]) : 0);
+	return n;
+}
+
+/*
+ * The placeholder's node p becomes the group's EXIT: what followed it
+ * still does. A new ENTER takes its predecessors, in their order, and
+ * stands where p stood in their successors. Returns the ENTER.
+ */
+static uint32_t
+enter_for(struct builder *B, uint32_t p)
+{
+	struct graph *g = B->g;
+	uint32_t e = new_node(B, GN_ENTER, (struct ir_step *)B->top,
+	    B->top->key), i, k, q;
+
+	if (e == GRAPH_NONE)
+		return e;
+	g->nodes[e].preds = g->nodes[p].preds;
+	g->nodes[e].npreds = g->nodes[p].npreds;
+	g->nodes[e].state_from = g->nodes[p].state_from;
+	g->nodes[p].preds = NULL;
+	g->nodes[p].npreds = 0;
+	g->nodes[p].kind = GN_EXIT;
+	for (i = 0; i < g->nodes[e].npreds; i++) {
+		q = g->nodes[e].preds[i].node;
+		for (k = 0; k < g->nodes[q].nsuccs; k++)
+			if (g->nodes[q].succs[k] == p) {
+				g->nodes[q].succs[k] = e;
+				break;
+			}
+	}
+	return e;
+}
+
+/*
+ * The edges of the new members, counted, then filled in pools of their
+ * own: the nodes from e on, and the predecessors of p (the EXIT). The
+ * ENTER keeps the predecessors it took over, p its successors.
+ */
+static int
+splice_edges(struct builder *B, uint32_t e, uint32_t p)
+{
+	struct graph *g = B->g;
+	struct gedge *pool;
+	uint32_t *spool, i;
+
+	B->fill = 0;
+	B->nedges = 0;
+	member_edges(B, B->top);
+	pool = arena_calloc(g->arena, B->nedges + 1, sizeof(*pool));
+	spool = arena_calloc(g->arena, B->nedges + 1, sizeof(*spool));
+	if (!pool || !spool)
+		return -1;
+	for (i = e; i < g->n; i++) {
+		if (i != e) {
+			g->nodes[i].preds = pool;
+			pool += g->nodes[i].npreds;
+			g->nodes[i].npreds = 0;
+		}
+		g->nodes[i].succs = spool;
+		spool += g->nodes[i].nsuccs;
+		g->nodes[i].nsuccs = 0;
+	}
+	g->nodes[p].preds = pool;
+	g->nodes[p].npreds = 0;
+	B->fill = FILL_SUCCS | FILL_PREDS;
+	member_edges(B, B->top);
+	return 0;
+}
+
+/*
+ * What continued in the placeholder (state_from p) continues in what
+ * the group yields (p's state now): the steps that build in it or in a
+ * group whose continuation passed to it, the groups that start in that
+ * state, their roots and EXITs. Each stands after another of them (a
+ * group's EXIT after its ENTER), from p on, so a walk from p through
+ * them alone finds them all. Appends each to sp->restated.
+ */
+static int
+restate(struct graph *g, uint32_t p, struct graph_spliced *sp)
+{
+	uint32_t to = g->nodes[p].state_from, u = p, k, y, next = 0, room = 0;
+	uint32_t *v;
+
+	for (;;) {
+		for (k = 0; k <= g->nodes[u].nsuccs; k++) {
+			y = k < g->nodes[u].nsuccs ? g->nodes[u].succs[k] :
+			    g->nodes[u].kind == GN_ENTER ?
+			    graph_find(g, g->nodes[u].key) : GRAPH_NONE;
+			if (y == GRAPH_NONE || g->nodes[y].state_from != p)
+				continue;
+			if (sp->nrestated == room) {
+				room = 2 * room + 16;
+				v = realloc(sp->restated, room * sizeof(*v));
+				if (!v)
+					return -1;
+				sp->restated = v;
+			}
+			g->nodes[y].state_from = to;
+			sp->restated[sp->nrestated++] = y;
+		}
+		if (next == sp->nrestated)
+			return 0;
+		u = sp->restated[next++];
+	}
+}
+
+int
+graph_splice(struct graph *g, struct ir_step *grp, struct graph_spliced *sp)
+{
+	struct builder B = { 0 };
+	uint32_t p = graph_find(g, grp->key), e, n, i;
+	int ret;
+
+	memset(sp, 0, sizeof(*sp));
+	if (p == GRAPH_NONE || g->nodes[p].kind != GN_DYNAMIC ||
+	    g->nodes[p].step != grp || grp->type != IR_GROUP || !grp->nsteps)
+		return 1;
+	n = subtree_size(grp) + 1;
+	B.g = g;
+	B.doc = g->doc;
+	B.diags = NULL;
+	B.top = grp;
+	B.base = grp->steps[0]->id;
+	B.first = malloc(n * sizeof(*B.first));
+	B.count = malloc(n * sizeof(*B.count));
+	B.exit = malloc(n * sizeof(*B.exit));
+	B.sdone = calloc(n, 1);
+	ret = 1;	/* nothing changed yet */
+	if (!B.first || !B.count || !B.exit || !B.sdone)
+		goto out;
+	ret = -1;
+	/* the group: an ENTER, its members, and p as its EXIT */
+	sp->node = p;
+	sp->enter = e = enter_for(&B, p);
+	if (e == GRAPH_NONE)
+		goto out;
+	B.first[0] = e;
+	B.count[0] = 1;
+	B.exit[0] = p;
+	B.sdone[0] = 1;		/* it starts where the placeholder did */
+	if (make_nodes(&B, grp->steps, grp->nsteps) < 0 ||
+	    splice_edges(&B, e, p) < 0)
+		goto out;
+	for (i = e; i < g->n; i++) {
+		struct gnode *nd = &g->nodes[i];
+
+		if ((nd->kind == GN_COMMAND || nd->kind == GN_DYNAMIC ||
+		    nd->kind == GN_EXIT) &&
+		    ir_index_put(g->map, nd->key, i, NULL) < 0)
+			goto out;
+	}
+	for (i = 0; i < n - 1; i++)
+		set_state(&B, B.doc->all[B.base + i]);
+	set_state(&B, grp);
+	ret = restate(g, p, sp);
+out:
+	free(B.first);
+	free(B.count);
+	free(B.exit);
+	free(B.sdone);
+	return ret;
+}
+
+void
+graph_spliced_release(struct graph_spliced *sp)
+{
+	free(sp->restated);
+	memset(sp, 0, sizeof(*sp));
+}
+
+static uint32_t
+mapped(const uint32_t *m, uint32_t n)
+{
+	return n == GRAPH_NONE ? GRAPH_NONE : m[n];
+}
+
+/* Whether node i of a is node m[i] of b, edges and all. */
+static bool
+same_node(const struct graph *a, const struct graph *b, const uint32_t *m,
+    uint32_t i)
+{
+	const struct gnode *x = &a->nodes[i], *y = &b->nodes[m[i]];
+	uint32_t k;
+
+	if (x->step != y->step || x->npreds != y->npreds ||
+	    x->nsuccs != y->nsuccs ||
+	    mapped(m, x->state_from) != y->state_from ||
+	    mapped(m, x->replica_of) != y->replica_of)
+		return false;
+	for (k = 0; k < x->npreds; k++)
+		if (m[x->preds[k].node] != y->preds[k].node ||
+		    x->preds[k].kind != y->preds[k].kind)
+			return false;
+	for (k = 0; k < x->nsuccs; k++)
+		if (m[x->succs[k]] != y->succs[k])
+			return false;
+	return true;
+}
+
+const char *
+graph_diff(const struct graph *a, const struct graph *b, char *why,
+    size_t n)
+{
+	struct arena *ar = arena_new();
+	struct ir_index *ix = ir_index_new(b->n);
+	uint32_t *m = calloc((size_t)a->n + 1, sizeof(*m)), i;
+	const char *ret = why;
+
+	snprintf(why, n, "out of memory");
+	if (!ar || !ix || !m)
+		goto out;
+	if (a->n != b->n) {
+		snprintf(why, n, "%u nodes, and %u", a->n, b->n);
+		goto out;
+	}
+	for (i = 0; i < b->n; i++) {
+		const char *k = arena_printf(ar, "%d %s", b->nodes[i].kind,
+		    b->nodes[i].key);
+
+		if (!k || ir_index_put(ix, k, i, NULL) != 0)
+			goto out;
+	}
+	for (i = 0; i < a->n; i++) {
+		const char *k = arena_printf(ar, "%d %s", a->nodes[i].kind,
+		    a->nodes[i].key);
+
+		if (!k)
+			goto out;
+		if ((m[i] = ir_index_get(ix, k)) == IR_INDEX_NONE) {
+			snprintf(why, n, "node '%s' (kind %d) only in the "
+			    "first", a->nodes[i].key, a->nodes[i].kind);
+			goto out;
+		}
+	}
+	for (i = 0; i < a->n; i++) {
+		if (!same_node(a, b, m, i)) {
+			snprintf(why, n, "node '%s' (kind %d) differs",
+			    a->nodes[i].key, a->nodes[i].kind);
+			goto out;
+		}
+	}
+	ret = NULL;
+out:
+	arena_free(ar);
+	ir_index_free(ix);
+	free(m);
+	return ret;
 }

@@ -3,6 +3,7 @@
 #define HM_GRAPH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "diag.h"
@@ -25,8 +26,9 @@
  * replicated step waits for every replica.
  *
  * When a dynamic step is expanded, the caller replaces it in the IR by
- * its group, runs ir_check again and builds a new graph; node keys are
- * stable, so run state carries over by key.
+ * its group and grows the graph with graph_splice, or (when that cannot
+ * be done by parts) runs ir_check again and builds a new graph; node
+ * keys are stable, so run state carries over by key.
  */
 #define GRAPH_NONE UINT32_MAX
 
@@ -75,7 +77,7 @@ struct gnode {
 struct graph {
 	struct arena *arena;
 	struct gnode *nodes;
-	uint32_t n;
+	uint32_t n, cap;
 	struct ir_doc *doc;
 	void *map;		/* key -> node (private) */
 };
@@ -92,6 +94,41 @@ void graph_release(struct graph *g);
  * set, cycles (ir_check). 0, or -1 after recording errors.
  */
 int graph_check(struct ir_doc *doc, bool cycles, struct diag_list *diags);
+
+/*
+ * What graph_splice changed: the placeholder's node became the group's
+ * EXIT, the nodes from enter on are new, and the restated nodes
+ * continue in another state than they did.
+ */
+struct graph_spliced {
+	uint32_t node;		/* the placeholder's, now the group's EXIT */
+	uint32_t enter;		/* the group's ENTER, the first new node */
+	uint32_t *restated;	/* malloc'd */
+	uint32_t nrestated;
+};
+
+/*
+ * Grow g in place after ir_splice put group in place of a dynamic step
+ * and ir_check_splice accepted it (so nothing outside the group refers
+ * into it): the same graph as graph_build would make of the document,
+ * but for the numbering of the new nodes, in proportion to the group
+ * and to what stood next to the placeholder. Returns 0; 1 when this
+ * is not such a splice (g unchanged: build it again with graph_build);
+ * -1 when memory ran out on the way (g is only fit for graph_release).
+ * Release sp with graph_spliced_release either way.
+ */
+int graph_splice(struct graph *g, struct ir_step *group,
+    struct graph_spliced *sp);
+void graph_spliced_release(struct graph_spliced *sp);
+
+/*
+ * For tests: NULL when a and b, graphs of one document, are the same but
+ * for the numbering of their nodes (the same nodes by kind and key, each
+ * with the same step, state, replica, and predecessors and successors in
+ * the same order); else what differs, written in why (n bytes).
+ */
+const char *graph_diff(const struct graph *a, const struct graph *b,
+    char *why, size_t n);
 
 /* The COMMAND, DYNAMIC or EXIT node with this key, or GRAPH_NONE. */
 uint32_t graph_find(const struct graph *g, const char *key);

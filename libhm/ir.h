@@ -233,6 +233,7 @@ struct ir_doc {
 	struct ir_index *index;
 	struct ir_step **all;
 	uint32_t nall;
+	uint32_t capall;	/* room in all (ir_check_splice grows it) */
 
 	/* the places that are not offsets in json (IR_LOC_TABLE) */
 	struct srcpos *locs;

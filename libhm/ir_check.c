@@ -9,6 +9,7 @@
 #include "ir_cont.h"
 #include "ir_runner.h"
 #include "ir_index.h"
+#include "ir_splice.h"
 
 /*
  * Three passes: number every step and index the keys (duplicates), resolve
@@ -71,12 +72,13 @@ step_key(const struct ir_step *s)
 	return s->type == IR_WAIT ? NULL : s->key;
 }
 
+/* Index the keys of steps from .. to-1 of doc->all (duplicates). */
 static void
-index_keys(struct checker *C)
+index_keys(struct checker *C, uint32_t from, uint32_t to)
 {
 	uint32_t i;
 
-	for (i = 0; i < C->doc->nall; i++) {
+	for (i = from; i < to; i++) {
 		struct ir_step *s = C->doc->all[i];
 		uint32_t old = 0;
 		int r;
@@ -160,24 +162,20 @@ resolve_consumes(struct checker *C, struct ir_step *s)
 	}
 }
 
+/* Resolve what step s refers to. */
 static void
-resolve_refs(struct checker *C)
+resolve_step(struct checker *C, struct ir_step *s)
 {
-	uint32_t i;
 	size_t d;
 
-	for (i = 0; i < C->doc->nall; i++) {
-		struct ir_step *s = C->doc->all[i];
-
-		if (!step_key(s))
-			continue;
-		if (s->builds_in_kind == IR_BUILDS_IN_KEY)
-			resolve(C, s, &s->builds_in, "builds_in");
-		for (d = 0; d < s->ndepends_on; d++)
-			resolve(C, s, &s->depends_on[d], "depends_on");
-		if (s->more && s->more->nconsumes)
-			resolve_consumes(C, s);
-	}
+	if (!step_key(s))
+		return;
+	if (s->builds_in_kind == IR_BUILDS_IN_KEY)
+		resolve(C, s, &s->builds_in, "builds_in");
+	for (d = 0; d < s->ndepends_on; d++)
+		resolve(C, s, &s->depends_on[d], "depends_on");
+	if (s->more && s->more->nconsumes)
+		resolve_consumes(C, s);
 }
 
 /*
@@ -326,49 +324,54 @@ leaf_names(struct checker *C, const struct ir_step *g, char **out)
 	return n;
 }
 
+/* A group's members and continue_in; a placeholder's continue_in. */
+static void
+check_group(struct checker *C, struct ir_step *s)
+{
+	/* continue_in is declared in more: writable when it is */
+	struct ir_more *m = s->more;
+
+	if (s->type == IR_GROUP) {
+		if (!has_command(s)) {
+			diag_report(C->diags, E_IR_GROUP_EMPTY,
+			    ir_pos(C->doc, s->pos), s->key);
+			fail(C);
+		}
+		if (m && m->cont == IR_CONT_IN) {
+			struct ir_step *k = ir_find(C->doc,
+			    m->continue_in.key);
+
+			if (!k || k->parent != s) {
+				diag_report(C->diags,
+				    E_IR_CONTINUE_IN_MEMBER,
+				    ir_pos(C->doc, m->continue_in.pos),
+				    s->key,
+				    m->continue_in.key);
+				fail(C);
+			}
+			m->continue_in.step = k && k->parent == s ?
+			    k : NULL;
+		}
+	}
+	if (s->type == IR_COMMAND && s->eval == IR_EVAL_DYNAMIC &&
+	    m && m->cont == IR_CONT_IN && s->key &&
+	    !ir_key_under(m->continue_in.key, s->key,
+	    strlen(s->key))) {
+		diag_report(C->diags, E_IR_PLACEHOLDER_CONTINUE_IN,
+		    ir_pos(C->doc, m->continue_in.pos), s->key,
+		    m->continue_in.key,
+		    s->key);
+		fail(C);
+	}
+}
+
 static void
 check_groups(struct checker *C)
 {
 	uint32_t i;
 
-	for (i = 0; i < C->doc->nall; i++) {
-		struct ir_step *s = C->doc->all[i];
-		/* continue_in is declared in more: writable when it is */
-		struct ir_more *m = s->more;
-
-		if (s->type == IR_GROUP) {
-			if (!has_command(s)) {
-				diag_report(C->diags, E_IR_GROUP_EMPTY,
-				    ir_pos(C->doc, s->pos), s->key);
-				fail(C);
-			}
-			if (m && m->cont == IR_CONT_IN) {
-				struct ir_step *k = ir_find(C->doc,
-				    m->continue_in.key);
-
-				if (!k || k->parent != s) {
-					diag_report(C->diags,
-					    E_IR_CONTINUE_IN_MEMBER,
-					    ir_pos(C->doc, m->continue_in.pos),
-					    s->key,
-					    m->continue_in.key);
-					fail(C);
-				}
-				m->continue_in.step = k && k->parent == s ?
-				    k : NULL;
-			}
-		}
-		if (s->type == IR_COMMAND && s->eval == IR_EVAL_DYNAMIC &&
-		    m && m->cont == IR_CONT_IN && s->key &&
-		    !ir_key_under(m->continue_in.key, s->key,
-		    strlen(s->key))) {
-			diag_report(C->diags, E_IR_PLACEHOLDER_CONTINUE_IN,
-			    ir_pos(C->doc, m->continue_in.pos), s->key,
-			    m->continue_in.key,
-			    s->key);
-			fail(C);
-		}
-	}
+	for (i = 0; i < C->doc->nall; i++)
+		check_group(C, C->doc->all[i]);
 	if (C->doc->cont == IR_CONT_IN) {
 		struct ir_step *k = ir_find(C->doc, C->doc->continue_in.key);
 
@@ -415,8 +418,80 @@ report_cont(struct checker *C, const struct ir_step *s,
 /*
  * What builds in a step must know in which state it continues
  * (ir_cont.h): one state, or one per leaf of an 'each' group, each leaf
- * with one state of its own.
+ * with one state of its own. leaves is scratch room for the leaves of
+ * 'each' groups (*cap of them), grown as needed. -1 if memory ran out.
  */
+static int
+check_continuation(struct checker *C, struct ir_step *s,
+    struct ir_step ***leaves, size_t *cap)
+{
+	struct ir_step *b;
+	struct ir_cont_at c;
+	size_t k, nl;
+
+	if (s->type == IR_WAIT || s->builds_in_kind != IR_BUILDS_IN_KEY)
+		return 0;
+	b = s->builds_in.step;
+	if (!b)
+		return 0;
+	c = ir_continuation(b);
+	switch (c.kind) {
+	case IR_CK_AMBIGUOUS:
+	case IR_CK_IN_EACH:
+		report_cont(C, s, b, c);
+		break;
+	case IR_CK_EACH:
+		if (s->type != IR_COMMAND || s->eval == IR_EVAL_DYNAMIC) {
+			diag_report(C->diags, E_IR_EACH_TARGET,
+			    ir_pos(C->doc, s->builds_in.pos),
+			    s->type == IR_GROUP ?
+			    "group" : "dynamic step", s->key, b->key);
+			fail(C);
+		}
+		if (c.step->type != IR_GROUP)
+			break;
+		/* every leaf a replica continues in has one state */
+		nl = ir_each_leaves(c.step, NULL);
+		if (nl > *cap) {
+			*cap = nl;
+			*leaves = arena_calloc(C->doc->arena, *cap,
+			    sizeof(**leaves));
+			if (!*leaves) {
+				diag_report(C->diags, E_NOMEM,
+				    ir_pos(C->doc, s->pos));
+				fail(C);
+				return -1;
+			}
+		}
+		ir_each_leaves(c.step, *leaves);
+		for (k = 0; k < nl; k++) {
+			struct ir_cont_at lc = ir_continuation((*leaves)[k]);
+
+			if (lc.kind == IR_CK_AMBIGUOUS ||
+			    lc.kind == IR_CK_IN_EACH) {
+				report_cont(C, s, b, lc);
+				break;
+			}
+		}
+		break;
+	case IR_CK_STATE:
+		if (c.step->type == IR_COMMAND &&
+		    c.step->eval == IR_EVAL_DYNAMIC &&
+		    ir_more(c.step)->cont == IR_CONT_NONE &&
+		    (C->flags & IR_CHECK_LINT)) {
+			struct srcpos bp = ir_pos(C->doc, c.step->pos);
+
+			diag_report(C->diags, W_IR_DYNAMIC_NO_CONTINUE,
+			    ir_pos(C->doc, s->builds_in.pos), s->key,
+			    c.step->key, bp.line, bp.col);
+		}
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
 static void
 check_continuations(struct checker *C)
 {
@@ -424,72 +499,9 @@ check_continuations(struct checker *C)
 	size_t cap = 0;
 	uint32_t i;
 
-	for (i = 0; i < C->doc->nall; i++) {
-		struct ir_step *s = C->doc->all[i], *b;
-		struct ir_cont_at c;
-		size_t k, nl;
-
-		if (s->type == IR_WAIT || s->builds_in_kind != IR_BUILDS_IN_KEY)
-			continue;
-		b = s->builds_in.step;
-		if (!b)
-			continue;
-		c = ir_continuation(b);
-		switch (c.kind) {
-		case IR_CK_AMBIGUOUS:
-		case IR_CK_IN_EACH:
-			report_cont(C, s, b, c);
-			break;
-		case IR_CK_EACH:
-			if (s->type != IR_COMMAND || s->eval == IR_EVAL_DYNAMIC) {
-				diag_report(C->diags, E_IR_EACH_TARGET,
-				    ir_pos(C->doc, s->builds_in.pos),
-				    s->type == IR_GROUP ?
-				    "group" : "dynamic step", s->key, b->key);
-				fail(C);
-			}
-			if (c.step->type != IR_GROUP)
-				break;
-			/* every leaf a replica continues in has one state */
-			nl = ir_each_leaves(c.step, NULL);
-			if (nl > cap) {
-				cap = nl;
-				leaves = arena_calloc(C->doc->arena, cap,
-				    sizeof(*leaves));
-				if (!leaves) {
-					diag_report(C->diags, E_NOMEM,
-					    ir_pos(C->doc, s->pos));
-					fail(C);
-					return;
-				}
-			}
-			ir_each_leaves(c.step, leaves);
-			for (k = 0; k < nl; k++) {
-				struct ir_cont_at lc = ir_continuation(leaves[k]);
-
-				if (lc.kind == IR_CK_AMBIGUOUS ||
-				    lc.kind == IR_CK_IN_EACH) {
-					report_cont(C, s, b, lc);
-					break;
-				}
-			}
-			break;
-		case IR_CK_STATE:
-			if (c.step->type == IR_COMMAND &&
-			    c.step->eval == IR_EVAL_DYNAMIC &&
-			    ir_more(c.step)->cont == IR_CONT_NONE &&
-			    (C->flags & IR_CHECK_LINT)) {
-				struct srcpos bp = ir_pos(C->doc, c.step->pos);
-
-				diag_report(C->diags, W_IR_DYNAMIC_NO_CONTINUE,
-				    ir_pos(C->doc, s->builds_in.pos), s->key,
-				    c.step->key, bp.line, bp.col);
-			}
-			break;
-		default:
-			break;
-		}
-	}
+	for (i = 0; i < C->doc->nall; i++)
+		if (check_continuation(C, C->doc->all[i], &leaves, &cap) < 0)
+			return;
 }
 
 static void
@@ -527,9 +539,11 @@ ir_check(struct ir_doc *doc, unsigned flags, struct diag_list *diags)
 		return -1;
 	}
 	doc->nall = n;
+	doc->capall = n + 1;
 	number_steps(&C, doc->steps, doc->nsteps, NULL, &next);
-	index_keys(&C);
-	resolve_refs(&C);
+	index_keys(&C, 0, n);
+	for (i = 0; i < n; i++)
+		resolve_step(&C, doc->all[i]);
 	ir_mark_followed(doc->steps, doc->nsteps);
 	for (i = 0; i < n; i++)
 		each |= doc->all[i]->type == IR_GROUP &&
@@ -557,4 +571,102 @@ ir_check(struct ir_doc *doc, unsigned flags, struct diag_list *diags)
 	if ((C.forward || each) && graph_check(doc, C.forward, diags) < 0)
 		C.errors++;
 	return C.errors ? -1 : 0;
+}
+
+/* Room in doc->all for n steps, doubled as it grows (the arena keeps
+ * the old array). */
+static int
+all_reserve(struct ir_doc *doc, uint32_t n)
+{
+	struct ir_step **v;
+	uint32_t cap;
+
+	if (n < doc->capall)
+		return 0;
+	cap = doc->capall > n / 2 ? 2 * doc->capall : n + 1;
+	if (!(v = arena_calloc(doc->arena, cap, sizeof(*v))))
+		return -1;
+	memcpy(v, doc->all, (size_t)doc->nall * sizeof(*v));
+	doc->all = v;
+	doc->capall = cap;
+	return 0;
+}
+
+/* t is a new step (from base on) before s. */
+static bool
+new_before(const struct ir_step *t, const struct ir_step *s, uint32_t base)
+{
+	return t && t->id >= base && t->id < s->id;
+}
+
+/*
+ * Whether the new steps (base on) are such that nothing outside them
+ * needs a second look: each refers only to new steps before it (no
+ * cycle, no step of the document gains a successor), consumes nothing
+ * (the order of producers is a walk of the document) and declares no
+ * 'each' (replication is a property of the whole graph).
+ */
+static bool
+splice_closed(const struct ir_doc *doc, uint32_t base)
+{
+	uint32_t i, d;
+
+	for (i = base; i < doc->nall; i++) {
+		const struct ir_step *s = doc->all[i];
+
+		if (!step_key(s))
+			continue;
+		if (ir_more(s)->has_consumes || ir_more(s)->cont == IR_CONT_EACH)
+			return false;
+		if (s->builds_in_kind == IR_BUILDS_IN_KEY &&
+		    !new_before(s->builds_in.step, s, base))
+			return false;
+		for (d = 0; d < s->ndepends_on; d++)
+			if (!new_before(s->depends_on[d].step, s, base))
+				return false;
+	}
+	return true;
+}
+
+int
+ir_check_splice(struct ir_doc *doc, const struct ir_splice *sp)
+{
+	struct diag_list scratch = DIAG_LIST_INIT;
+	struct checker C = { doc, &scratch, 0, 0, false };
+	struct ir_step *g = sp->group, **leaves = NULL;
+	uint32_t base = doc->nall, next = base, i;
+	struct ir_cont_at c;
+	size_t cap = 0;
+	int ret = 1;
+
+	if (!doc->index || !doc->all || g->id >= doc->nall ||
+	    doc->all[g->id] != g || all_reserve(doc, base +
+	    count_steps(g->steps, g->nsteps)) < 0)
+		return 1;
+	/* number and index the new steps after the others */
+	number_steps(&C, g->steps, g->nsteps, g, &next);
+	doc->nall = next;
+	index_keys(&C, base, next);
+	resolve_step(&C, g);	/* the placeholder's references, again */
+	for (i = base; i < next; i++)
+		resolve_step(&C, doc->all[i]);
+	if (C.errors || !splice_closed(doc, base) ||
+	    ir_more(g)->cont == IR_CONT_EACH)
+		goto out;
+	ir_mark_followed(g->steps, g->nsteps);
+	check_group(&C, g);
+	for (i = base; i < next && !C.errors; i++) {
+		check_group(&C, doc->all[i]);
+		check_continuation(&C, doc->all[i], &leaves, &cap);
+	}
+	/* what builds in the group continues in one state, as it did in
+	   the placeholder's: nothing that builds in it needs a look */
+	c = ir_continuation(g);
+	if (C.errors || (c.kind != IR_CK_STATE && c.kind != IR_CK_START) ||
+	    ir_runner_check_steps(g->steps, g->nsteps, NULL, &scratch) < 0)
+		goto out;
+	ret = 0;
+out:
+	diag_list_release(&scratch);
+	return ret;
 }

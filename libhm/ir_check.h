@@ -18,4 +18,18 @@ enum ir_check_flags {
  */
 int ir_check(struct ir_doc *doc, unsigned flags, struct diag_list *diags);
 
+struct ir_splice;
+/*
+ * After ir_splice put a group in place of a dynamic step of a document
+ * that passed ir_check: check only what the splice added, by the rules
+ * of ir_check, and index it as ir_check would (keys, ids after the
+ * others, parents, references, followed members). Returns 0 when the
+ * document now passes ir_check as a whole; 1 when that cannot be told
+ * from the new steps alone (an error in them, or a reference out of the
+ * expansion or forward in it, consumes, 'each', or a group that does
+ * not continue in one state): then run ir_check, which says what is
+ * wrong if anything is. Records nothing.
+ */
+int ir_check_splice(struct ir_doc *doc, const struct ir_splice *sp);
+
 #endif

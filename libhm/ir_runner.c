@@ -148,19 +148,18 @@ check_args(const struct ir_step *s, const char *runner, const struct ir_runner_o
 	return rc;
 }
 
-static int
-check_steps(struct ir_step **v, uint32_t n,
-    const char *dflt, struct diag_list *diags)
+int
+ir_runner_check_steps(struct ir_step **v, size_t n, const char *dflt,
+    struct diag_list *diags)
 {
 	const struct ir_runner_opt *opts;
 	const char *runner;
-	uint32_t i;
-	size_t nopts;
+	size_t i, nopts;
 	int rc = 0;
 
 	for (i = 0; i < n; i++) {
 		if (v[i]->type == IR_GROUP) {
-			if (check_steps(v[i]->steps, v[i]->nsteps, dflt,
+			if (ir_runner_check_steps(v[i]->steps, v[i]->nsteps, dflt,
 			    diags) < 0)
 				rc = -1;
 			continue;
@@ -183,5 +182,5 @@ check_steps(struct ir_step **v, uint32_t n,
 int
 ir_runner_check(struct ir_doc *doc, const char *dflt, struct diag_list *diags)
 {
-	return check_steps(doc->steps, doc->nsteps, dflt, diags);
+	return ir_runner_check_steps(doc->steps, doc->nsteps, dflt, diags);
 }

@@ -44,5 +44,8 @@ const struct ir_runner_opt *ir_runner_opts(const char *runner, size_t *n);
  */
 int ir_runner_check(struct ir_doc *doc, const char *dflt,
     struct diag_list *diags);
+/* The same for the steps in v (n of them, and their members). */
+int ir_runner_check_steps(struct ir_step **v, size_t n, const char *dflt,
+    struct diag_list *diags);
 
 #endif

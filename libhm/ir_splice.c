@@ -181,7 +181,7 @@ ir_splice(struct ir_doc *doc, struct ir_step *ph, struct ir_doc *frag,
     struct ir_splice *sp, struct diag_list *diags)
 {
 	struct srcpos none = { NULL, 0, 0 };
-	struct ir_step **list, *g;
+	struct ir_step **list, *g, *copy;
 	struct ir_more *m;
 	struct walk w;
 	size_t n, i, k;
@@ -244,17 +244,21 @@ ir_splice(struct ir_doc *doc, struct ir_step *ph, struct ir_doc *frag,
 	g->nsteps = frag->nsteps;
 	g->parent = ph->parent;
 	g->index = i;
-	sp->slot = &list[i];
-	sp->placeholder = ph;
-	sp->group = g;
-	list[i] = g;
+	g->id = ph->id;
+	g->followed = ph->followed;
+	if (!(copy = ir_step_new(doc, IR_WAIT)))
+		return diag_report(diags, E_NOMEM, none);
+	*copy = *ph;
+	*ph = *g;
+	sp->placeholder = copy;
+	sp->group = ph;
 	return 0;
 }
 
 void
 ir_splice_undo(struct ir_splice *sp)
 {
-	if (sp->slot)
-		*sp->slot = sp->placeholder;
-	sp->slot = NULL;
+	if (sp->group)
+		*sp->group = *sp->placeholder;
+	sp->group = NULL;
 }

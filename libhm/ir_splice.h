@@ -7,9 +7,10 @@
 
 /* What ir_splice changed, for ir_splice_undo. */
 struct ir_splice {
-	struct ir_step **slot;		/* where the placeholder stood */
-	struct ir_step *placeholder;
-	struct ir_step *group;
+	struct ir_step *group;		/* the placeholder's step, now the
+					   group */
+	struct ir_step *placeholder;	/* a copy of what it was, in doc's
+					   arena */
 };
 
 /*
@@ -21,10 +22,11 @@ struct ir_splice {
  * expansion (a member's own entries win), and so is soft_fail unless
  * the member sets its own; frag's top-level env sits between the two,
  * and its default_image becomes the image of members that have none.
- * The new group lives in doc's arena and points into frag, which must
- * outlive doc. Run ir_check on
- * doc afterwards. Returns 0, or -1 after recording errors (doc is then
- * unchanged).
+ * The group takes ph's place in memory (sp->group == ph), so that every
+ * reference to ph now names it; sp->placeholder keeps what ph was. The
+ * group points into frag, which must outlive doc. Run ir_check (or
+ * ir_check_splice) on doc afterwards. Returns 0, or -1 after recording
+ * errors (doc is then unchanged).
  */
 int ir_splice(struct ir_doc *doc, struct ir_step *ph, struct ir_doc *frag,
     struct ir_splice *sp, struct diag_list *diags);

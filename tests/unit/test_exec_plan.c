@@ -11,6 +11,7 @@
 
 #include "ir_check.h"
 #include "ir_load.h"
+#include "ir_splice.h"
 #include "plan.h"
 #include "run.h"
 
@@ -612,6 +613,245 @@ test_stages(void **state)
 	unload(w);
 }
 
+/*
+ * Growing the plan by parts (ir_check_splice, plan_splice) against
+ * building it again (ir_check, plan_build), as bake_expand does one or
+ * the other: each case runs at -j1 up to its placeholder, expands it
+ * both ways and compares. The grown graph must be the one graph_build
+ * makes of the same document (numbering aside), and the document must
+ * pass ir_check as it stands; then both plans must hold the same steps
+ * in the same states, queued in the same order, and tell the same story
+ * to the end.
+ */
+#define DYN(k, x) "{\"type\":\"command\",\"key\":\"" k "\",\"eval\":" \
+	"{\"type\":\"dynamic\",\"target_name\":\"t\"" x "}," \
+	"\"builds_in\":null}"
+#define DYNB(k, x, b) "{\"type\":\"command\",\"key\":\"" k "\",\"eval\":" \
+	"{\"type\":\"dynamic\",\"target_name\":\"t\"" x "}," b "}"
+#define FRAG(x, s) "{\"version\":\"1\"" x ",\"steps\":[" s "]}"
+
+/* Run w at -j1 until ph is taken; ph is started and left running. */
+static struct step *
+run_to(struct world *w, const char *ph)
+{
+	struct step *s;
+
+	while ((s = plan_next(&w->r.plan))) {
+		plan_started(&w->r.plan, s);
+		if (strcmp(s->key, ph) == 0)
+			return s;
+		finish(w, s);
+	}
+	fail_msg("placeholder '%s' never became ready", ph);
+	return NULL;
+}
+
+/* Expand rec by frag; by parts if parts, which must be possible if
+ * want_parts. */
+static void
+expand(struct world *w, struct step *rec, const char *frag, bool parts,
+    bool want_parts)
+{
+	struct diag_list dl = DIAG_LIST_INIT;
+	struct ir_doc *f = ir_load_buf(frag, strlen(frag), "f.json", NULL,
+	    &dl);
+	struct ir_splice sp;
+	bool by_parts;
+
+	assert_non_null(f);
+	assert_int_equal(ir_splice(w->doc, rec->ir, f, &sp, &dl), 0);
+	by_parts = parts && ir_check_splice(w->doc, &sp) == 0 &&
+	    plan_splice(&w->r.plan, sp.group) == 0;
+	if (parts)
+		assert_int_equal(by_parts, want_parts);
+	if (!by_parts && (ir_check(w->doc, 0, &dl) < 0 ||
+	    plan_build(&w->r.plan, w->doc, &dl) < 0))
+		fail_msg("does not expand: %s", dl.n ? dl.items[0].msg : "");
+	assert_int_equal(dl.n, 0);
+	rec->expanded = true;
+	rec->ir = sp.placeholder;
+	w->r.frags = realloc(w->r.frags, (w->r.nfrags + 1) *
+	    sizeof(*w->r.frags));
+	assert_non_null(w->r.frags);
+	w->r.frags[w->r.nfrags++] = f;
+	diag_list_release(&dl);
+}
+
+/* The grown graph is graph_build's, before and after ir_check. */
+static void
+same_as_built(struct world *w, const char *name)
+{
+	struct diag_list dl = DIAG_LIST_INIT;
+	const char *d;
+	struct graph g;
+	char why[256];
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			assert_int_equal(ir_check(w->doc, 0, &dl), 0);
+		assert_int_equal(graph_build(&g, w->doc, &dl), 0);
+		if ((d = graph_diff(&w->r.plan.g, &g, why, sizeof(why))))
+			fail_msg("%s: grown and built graphs differ%s: %s",
+			    name, pass ? " after ir_check" : "", d);
+		graph_release(&g);
+	}
+	diag_list_release(&dl);
+}
+
+/* The ready steps in the order they are queued: "a b c ". */
+static void
+queued(struct world *w, char *out, size_t n)
+{
+	const struct plan *p = &w->r.plan;
+	size_t i, len = 0;
+
+	out[0] = '\0';
+	for (i = p->qhead; i < p->qtail && len < n; i++) {
+		const struct step *s = p->step[p->queue[i]];
+
+		if (s && s->status == ST_READY)
+			len += (size_t)snprintf(out + len, n - len, "%s ",
+			    s->key);
+	}
+}
+
+/* Both plans have the same records in the same states and places. */
+static void
+same_plans(struct world *a, struct world *b, const char *name)
+{
+	const struct plan *p = &a->r.plan, *q = &b->r.plan;
+	char qa[1024], qb[1024];
+	size_t i;
+
+	assert_int_equal(p->nsteps, q->nsteps);
+	for (i = 0; i < p->nsteps; i++) {
+		const struct step *s = p->steps[i];
+		const struct step *t = plan_step(&b->r.plan, s->key, false);
+
+		if (!t)
+			fail_msg("%s: no step '%s' by parts", name, s->key);
+		assert_int_equal(s->status, t->status);
+		assert_int_equal(s->attempt, t->attempt);
+		assert_int_equal(s->node == GRAPH_NONE, t->node == GRAPH_NONE);
+		assert_string_equal(s->label, t->label);
+		if (s->node != GRAPH_NONE)
+			assert_int_equal(p->g.nodes[s->node].kind,
+			    q->g.nodes[t->node].kind);
+		if (!s->state_from || !t->state_from)
+			assert_ptr_equal(s->state_from, t->state_from);
+		else
+			assert_string_equal(s->state_from, t->state_from);
+		assert_string_equal(s->ir->key, t->ir->key);
+		assert_int_equal(s->ir->type, t->ir->type);
+	}
+	assert_int_equal(p->ntotal, q->ntotal);
+	assert_int_equal(p->ndone, q->ndone);
+	assert_int_equal(p->nrunning, q->nrunning);
+	queued(a, qa, sizeof(qa));
+	queued(b, qb, sizeof(qb));
+	if (strcmp(qa, qb) != 0)
+		fail_msg("%s: queued '%s' rebuilt, '%s' by parts", name, qa,
+		    qb);
+}
+
+static void
+test_splice_by_parts(void **state)
+{
+	static const struct {
+		const char *name, *doc, *ph, *frag, *outcomes;
+		bool parts;	/* expected by parts */
+	} cases[] = {
+		{ "one leaf", DOC(CMD("build") "," DYNB("v", "",
+		    "\"builds_in\":\"build\"") "," CMDX("test",
+		    "\"builds_in\":\"v\"") "," CMDX("after",
+		    "\"builds_in\":null,\"depends_on\":[\"test\"]")), "v",
+		    FRAG("", CMD("v/only")), "", true },
+		{ "join", DOC(CMD("build") "," DYNB("v",
+		    ",\"continue\":\"join\"", "\"builds_in\":\"build\"") ","
+		    CMDX("test", "\"builds_in\":\"v\"")), "v",
+		    FRAG("", CMD("v/a") "," CMD("v/b") "," CMD("v/c")), "",
+		    true },
+		{ "each", DOC(CMD("build") "," DYNB("v",
+		    ",\"continue\":\"each\"", "\"builds_in\":\"build\"") ","
+		    CMDX("test", "\"builds_in\":\"v\"")), "v",
+		    FRAG("", CMD("v/a") "," CMD("v/b")), "", false },
+		{ "continue_in", DOC(CMD("build") "," DYNB("v", "",
+		    "\"builds_in\":\"build\"") "," CMDX("test",
+		    "\"builds_in\":\"v\"")), "v",
+		    FRAG(",\"continue_in\":\"v/b\"", CMD("v/a") "," CMD("v/b")),
+		    "", true },
+		{ "nested placeholder", DOC(DYNB("v", ",\"continue\":\"join\"",
+		    "\"builds_in\":null") "," CMDX("test",
+		    "\"builds_in\":\"v\"")), "v", FRAG("", CMD("v/unit") ","
+		    DYN("v/inner", ",\"continue\":\"join\"")), "", true },
+		{ "in a group, waits around", DOC(GROUP("G", "", CMD("G/a") ","
+		    DYN("G/v", "") "," WAIT "," CMDX("G/b",
+		    "\"builds_in\":\"G/v\"")) "," CMDX("c",
+		    "\"builds_in\":null,\"depends_on\":[\"G\"]")), "G/v",
+		    FRAG("", CMD("G/v/x") "," WAITC "," CMDX("G/v/y",
+		    "\"builds_in\":\"G/v/x\"")), "", true },
+		{ "groups start in it", DOC(DYN("v", "") "," CMD("o") ","
+		    GROUP("H", ",\"builds_in\":\"v\",\"continue\":\"join\"",
+		    CMDX("H/y", "\"builds_in\":\"o\"") "," GROUP("H/n", "",
+		    CMDX("H/n/z", "\"builds_in\":\"o\""))) "," CMDX("t",
+		    "\"builds_in\":\"H\"")), "v",
+		    FRAG(",\"continue_in\":\"v/b\"", CMD("v/a") "," CMD("v/b")),
+		    "", true },
+		{ "a leaf of an each group", DOC(GROUP("E",
+		    ",\"continue\":\"each\"", CMD("E/e") "," DYN("E/v", ""))
+		    "," CMDX("r", "\"builds_in\":\"E\"") "," CMDX("r2",
+		    "\"builds_in\":\"r\"")), "E/v",
+		    FRAG("", CMD("E/v/a") "," CMDX("E/v/b",
+		    "\"builds_in\":\"E/v/a\"")), "", true },
+		{ "inside: refs, waits, groups", DOC(DYN("v", "") "," CMDX("t",
+		    "\"builds_in\":\"v\"")), "v", FRAG(",\"continue_in\":"
+		    "\"v/g\"", CMD("v/a") "," CMDX("v/b", "\"builds_in\":"
+		    "\"v/a\",\"depends_on\":[\"v/a\"]") "," WAIT ","
+		    GROUP("v/g", ",\"builds_in\":\"v/b\",\"continue\":"
+		    "\"join\"", CMD("v/g/c") "," WAIT "," CMD("v/g/d"))), "",
+		    true },
+		{ "a reference out", DOC(CMD("build") "," DYN("v", "") ","
+		    CMDX("t", "\"builds_in\":\"v\"")), "v",
+		    FRAG("", CMDX("v/a", "\"builds_in\":\"build\"")), "",
+		    false },
+		{ "queue out of order", DOC(CMDX("q1", "\"builds_in\":null,"
+		    "\"retry\":1") "," CMD("q2") "," DYN("v",
+		    ",\"continue\":\"join\"") "," CMD("q3")
+		    "," CMDX("t", "\"builds_in\":\"v\"")), "v",
+		    FRAG("", CMD("v/a") "," CMD("v/b")), "q1=fail,pass", true },
+		{ "stopping", DOC(CMD("f") "," DYN("v", "") "," WAITC ","
+		    CMDX("t", "\"builds_in\":\"v\"")), "v",
+		    FRAG("", CMD("v/a") "," WAIT "," CMD("v/b")), "f=fail v/a=fail",
+		    true },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct world *a = load(cases[i].doc, true, cases[i].outcomes);
+		struct world *b = load(cases[i].doc, true, cases[i].outcomes);
+		struct step *ra = run_to(a, cases[i].ph);
+		struct step *rb = run_to(b, cases[i].ph);
+
+		expand(a, ra, cases[i].frag, false, false);
+		expand(b, rb, cases[i].frag, true, cases[i].parts);
+		same_plans(a, b, cases[i].name);
+		ra->exit_code = rb->exit_code = 0;
+		plan_attempt_done(&a->r.plan, ra, true);
+		plan_attempt_done(&b->r.plan, rb, true);
+		same_plans(a, b, cases[i].name);
+		run_all(a);
+		run_all(b);
+		if (strcmp(a->told, b->told) != 0)
+			fail_msg("%s: told\n%s\nrebuilt, and\n%s\nby parts",
+			    cases[i].name, a->told, b->told);
+		same_as_built(b, cases[i].name);
+		unload(a);
+		unload(b);
+	}
+}
+
 int
 main(void)
 {
@@ -629,6 +869,7 @@ main(void)
 		cmocka_unit_test(test_dynamic),
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_stages),
+		cmocka_unit_test(test_splice_by_parts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
