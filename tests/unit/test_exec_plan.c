@@ -852,6 +852,43 @@ test_splice_by_parts(void **state)
 	}
 }
 
+/* An expansion inside an expansion, both by parts, against rebuilding. */
+static void
+test_splice_nested(void **state)
+{
+	const char *doc = DOC(CMD("build") "," DYNB("v",
+	    ",\"continue\":\"join\"", "\"builds_in\":\"build\"") ","
+	    CMDX("test", "\"builds_in\":\"v\""));
+	const char *outer = FRAG("", CMD("v/unit") "," CMD("v/x") ","
+	    DYNB("v/inner", ",\"continue\":\"join\"",
+	    "\"builds_in\":\"v/unit\""));
+	const char *inner = FRAG("", CMD("v/inner/a") "," WAIT ","
+	    CMD("v/inner/b"));
+	struct world *a = load(doc, true, ""), *b = load(doc, true, "");
+	struct step *ra = run_to(a, "v"), *rb = run_to(b, "v");
+
+	(void)state;
+	expand(a, ra, outer, false, false);
+	expand(b, rb, outer, true, true);
+	ra->exit_code = rb->exit_code = 0;
+	plan_attempt_done(&a->r.plan, ra, true);
+	plan_attempt_done(&b->r.plan, rb, true);
+	ra = run_to(a, "v/inner");
+	rb = run_to(b, "v/inner");
+	expand(a, ra, inner, false, false);
+	expand(b, rb, inner, true, true);
+	same_plans(a, b, "nested");
+	same_as_built(b, "nested");
+	ra->exit_code = rb->exit_code = 0;
+	plan_attempt_done(&a->r.plan, ra, true);
+	plan_attempt_done(&b->r.plan, rb, true);
+	run_all(a);
+	run_all(b);
+	assert_string_equal(a->told, b->told);
+	unload(a);
+	unload(b);
+}
+
 int
 main(void)
 {
@@ -870,6 +907,7 @@ main(void)
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_stages),
 		cmocka_unit_test(test_splice_by_parts),
+		cmocka_unit_test(test_splice_nested),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
