@@ -34,8 +34,8 @@ struct state_ent {
 	bool final;
 	bool released;		/* its state was deleted: nobody needed it */
 	bool has_key;		/* a cache key, for itself and its children */
-	const char *image;	/* the root filesystem its chain runs in
-				   (iso->images), or NULL: the workspace */
+	struct iso_image *image; /* the image its chain runs in, or NULL:
+				   the workspace */
 	char ckey[65];
 	struct state_ent *next;
 };
@@ -442,8 +442,16 @@ isolate_release(struct isolation *iso, char **msg)
 	free(iso->logs);
 	free(iso->image_ws);
 	free(iso->image_mnt);
-	for (i = 0; i < iso->nimages; i++)
-		free(iso->images[i]);
+	for (i = 0; i < iso->nimages; i++) {
+		struct iso_image *im = iso->images[i];
+
+		if (im->hold >= 0)
+			close(im->hold);
+		free(im->name);
+		free(im->rootfs);
+		free(im->id);
+		free(im);
+	}
 	free(iso->images);
 	iso->tab = NULL;
 	iso->cap = iso->n = 0;
@@ -537,32 +545,39 @@ is_rootfs(const char *root)
 	return ok;
 }
 
-/* Remember name's root file system (rootfs, malloc'd). */
-static const char *
-image_add(struct isolation *iso, const char *name, char *rootfs)
+/* Remember name's image. */
+static struct iso_image *
+image_add(struct isolation *iso, const char *name, struct oci_image *oi)
 {
-	iso->images = xreallocarray(iso->images, iso->nimages + 2,
+	struct iso_image *im = xcalloc(1, sizeof(*im));
+
+	im->name = xstrdup(name);
+	im->rootfs = oi->rootfs;
+	im->id = oi->digest;
+	im->hold = oi->hold;
+	iso->images = xreallocarray(iso->images, iso->nimages + 1,
 	    sizeof(*iso->images));
-	iso->images[iso->nimages++] = xstrdup(name);
-	iso->images[iso->nimages++] = rootfs;
-	return rootfs;
+	iso->images[iso->nimages++] = im;
+	return im;
 }
 
 /*
  * In directory d (of length dn) of --image-path: name as a root file
  * system, an OCI layout or an archive of one (NAME.tar); NAME:TAG also
- * as the layout NAME (or NAME.tar) with that tag. 1 found (*rootfs), 0
+ * as the layout NAME (or NAME.tar) with that tag. 1 found (*oi), 0
  * not there, -1 found but unusable (*msg).
  */
 static int
 image_in(struct isolation *iso, const char *d, int dn, const char *name,
-    char **rootfs, char **msg)
+    struct oci_image *oi, char **msg)
 {
 	const char *colon = strrchr(name, ':');
 	char *cand, *base = NULL, *layout = NULL;
 	struct stat st;
-	int r = 0;
+	int r = 0, hold = -1;
 
+	memset(oi, 0, sizeof(*oi));
+	oi->hold = -1;
 	if (colon && strchr(colon, '/'))
 		colon = NULL;
 	if (asprintf(&cand, "%.*s/%s", dn, d, name) < 0 || (colon &&
@@ -570,14 +585,15 @@ image_in(struct isolation *iso, const char *d, int dn, const char *name,
 	    name) < 0))
 		abort();
 	if (is_rootfs(cand)) {
-		*rootfs = cand;
+		oi->rootfs = cand;
 		free(base);
 		return 1;
 	}
 	if (oci_is_layout(cand))
-		*rootfs = oci_rootfs(cand, NULL, iso->root, msg), r = 1;
+		r = oci_rootfs(cand, NULL, iso->root, oi, msg) < 0 ? -1 : 1;
 	else if (base && oci_is_layout(base))
-		*rootfs = oci_rootfs(base, colon + 1, iso->root, msg), r = 1;
+		r = oci_rootfs(base, colon + 1, iso->root, oi, msg) < 0 ? -1 :
+		    1;
 	else {
 		/* archives: NAME.tar, or NAME.tar of NAME:TAG */
 		char *a;
@@ -592,34 +608,37 @@ image_in(struct isolation *iso, const char *d, int dn, const char *name,
 			tag = colon + 1;
 		}
 		if (stat(a, &st) == 0 && S_ISREG(st.st_mode)) {
-			r = 1;
-			*rootfs = NULL;
-			if ((layout = oci_extract(a, iso->root, msg)))
-				*rootfs = oci_rootfs(layout, tag, iso->root,
-				    msg);
+			r = -1;
+			if ((layout = oci_extract(a, iso->root, &hold, msg)) &&
+			    oci_rootfs(layout, tag, iso->root, oi, msg) == 0)
+				r = 1;
+			/* the layout is needed no more: its root is held */
+			if (hold >= 0)
+				close(hold);
 		}
 		free(a);
 	}
 	free(cand);
 	free(base);
 	free(layout);
-	return r && !*rootfs ? -1 : r;
+	return r;
 }
 
 /*
- * The root file system of the image name, found on --image-path (see
- * image_in). NULL with *msg (naming every place looked at) if none.
+ * The image name, found on --image-path (see image_in). NULL with *msg
+ * (naming every place looked at) if none.
  */
-static const char *
+static struct iso_image *
 image_find(struct isolation *iso, const char *name, char **msg)
 {
 	const char *p = iso->o.image_path, *colon;
-	char *looked = NULL, *cand, *t;
+	char *looked = NULL, *t;
+	struct oci_image oi;
 	size_t i;
 
-	for (i = 0; i + 1 < iso->nimages; i += 2)
-		if (!strcmp(iso->images[i], name))
-			return iso->images[i + 1];
+	for (i = 0; i < iso->nimages; i++)
+		if (!strcmp(iso->images[i]->name, name))
+			return iso->images[i];
 	if (!*name || name[0] == '/' || !strncmp(name, "../", 3) ||
 	    strstr(name, "/../") || (strlen(name) >= 3 &&
 	    !strcmp(name + strlen(name) - 3, "/..")) || !strcmp(name, "..")) {
@@ -634,9 +653,9 @@ image_find(struct isolation *iso, const char *name, char **msg)
 
 		colon = strchr(p, ':');
 		dn = colon ? (int)(colon - p) : (int)strlen(p);
-		if ((r = image_in(iso, p, dn, name, &cand, &err)) > 0) {
+		if ((r = image_in(iso, p, dn, name, &oi, &err)) > 0) {
 			free(looked);
-			return image_add(iso, name, cand);
+			return image_add(iso, name, &oi);
 		}
 		if (r < 0) {
 			if (asprintf(msg, "image '%s': %s", name, err) < 0)
@@ -968,7 +987,8 @@ iso_start(struct runner *rn, const struct attempt_spec *spec,
 	t->e = e;
 	t->key = xstrdup(spec->key);
 	t->argv = sandbox_argv(iso, spec, below, own, from, move,
-	    !e->has_key || iso->o.no_cache, spec->argv ? NULL : e->image);
+	    !e->has_key || iso->o.no_cache, spec->argv || !e->image ? NULL :
+	    e->image->rootfs);
 	t->p.argv = t->argv;
 	t->p.envp = spec->envp;
 	t->p.search = true;

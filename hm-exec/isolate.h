@@ -67,6 +67,17 @@ struct isolate_opts {
 
 struct state_ent;
 
+/* An image steps run in (see oci.h). */
+struct iso_image {
+	char *name;
+	char *rootfs;			/* its root file system */
+	char *id;			/* what it is, for cache keys:
+					   "sha256:HEX" of an OCI manifest,
+					   or "dir:" + a fingerprint; NULL
+					   until needed */
+	int hold;			/* store_hold, or -1 */
+};
+
 struct isolation {
 	struct isolate_opts o;
 	enum isolate_mode mode;		/* chosen: overlay, copy or none */
@@ -82,7 +93,7 @@ struct isolation {
 	char *image_ws;			/* a run's workspace under IMAGE_WS,
 					   the layer below an image's */
 	char *image_mnt;		/* where hm-sandbox mounts a root */
-	char **images;			/* name, root filesystem, name, ... */
+	struct iso_image **images;
 	size_t nimages;
 	struct store *store;
 	const struct plan *plan;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -131,6 +132,12 @@ int
 store_rmtree(const char *path)
 {
 	return rmtree_at(AT_FDCWD, path);
+}
+
+int
+store_rmtree_at(int dfd, const char *name)
+{
+	return rmtree_at(dfd, name);
 }
 
 /* Move path into the trash (deleted at store_close). */
@@ -887,17 +894,66 @@ tree_size(int dfd, const char *name)
 }
 
 int
+store_note_size(const char *dir)
+{
+	char *p = pathf("%s/size", dir);
+	FILE *f;
+	int fd, r;
+
+	if (!p)
+		return -1;
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	    0644);
+	free(p);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	fprintf(f, "%llu\n", (unsigned long long)tree_size(AT_FDCWD, dir));
+	r = fclose(f) == 0 ? 0 : -1;
+	return r;
+}
+
+int
+store_hold(const char *dir)
+{
+	struct stat a, b;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_SH) < 0)
+		if (errno != EINTR)
+			goto fail;
+	/* an eviction renames what it takes before it lets go of it */
+	if (fstat(fd, &a) < 0 || lstat(dir, &b) < 0 || a.st_dev != b.st_dev ||
+	    a.st_ino != b.st_ino) {
+		errno = ENOENT;
+		goto fail;
+	}
+	futimens(fd, NULL);
+	return fd;
+fail:
+	{
+		int e = errno;
+
+		close(fd);
+		errno = e;
+	}
+	return -1;
+}
+
+int
 store_cache_put(struct store *s, struct layer *l, const char *key)
 {
 	char *tmp = pathf("%s/.%s.%s-%u", s->cache_dir, key, s->run, l->id);
 	char *entry = pathf("%s/%s", s->cache_dir, key);
-	char *dir = NULL, *size = NULL;
-	FILE *f;
+	char *dir = NULL;
 	int r = -1;
 
 	if (!tmp || !entry || !(dir = pathf("%s/%s", tmp, s->mode ==
-	    STORE_COPY ? "state" : "upper")) || !(size = pathf("%s/size",
-	    tmp))) {
+	    STORE_COPY ? "state" : "upper"))) {
 		seterr(s, "out of memory");
 		goto out;
 	}
@@ -905,11 +961,7 @@ store_cache_put(struct store *s, struct layer *l, const char *key)
 		seterr(s, "cannot store '%s' in the cache:", l->dir);
 		goto out;
 	}
-	if ((f = fopen(size, "w"))) {
-		fprintf(f, "%llu\n", (unsigned long long)tree_size(AT_FDCWD,
-		    dir));
-		fclose(f);
-	}
+	store_note_size(tmp);
 	free(l->dir);
 	l->dir = NULL;
 	if (rename(tmp, entry) < 0) {
@@ -924,7 +976,6 @@ out:
 	free(tmp);
 	free(entry);
 	free(dir);
-	free(size);
 	return r;
 }
 
@@ -986,6 +1037,36 @@ evict_dir(const char *dir, struct centry **v, size_t *n, size_t *cap)
 	return 0;
 }
 
+/*
+ * Delete an entry unless a run holds it: take it under an exclusive lock
+ * and rename it away first, so that a run that looked it up just before
+ * sees it gone (store_hold). 1 deleted, 0 held, -1 error.
+ */
+static int
+evict_one(const char *root, const char *path, unsigned n)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char *t;
+	int r;
+
+	if (fd < 0)
+		return errno == ENOENT ? 1 : -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		return errno == EWOULDBLOCK ? 0 : -1;
+	}
+	t = pathf("%s/trash/evict-%ld-%u", root, (long)getpid(), n);
+	if (!t || rename(path, t) < 0) {
+		close(fd);
+		free(t);
+		return -1;
+	}
+	close(fd);
+	r = store_rmtree(t);
+	free(t);
+	return r < 0 ? -1 : 1;
+}
+
 int
 store_evict(const char *root, time_t max_age, uint64_t max_bytes,
     time_t now, char *err, size_t err_size)
@@ -993,11 +1074,16 @@ store_evict(const char *root, time_t max_age, uint64_t max_bytes,
 	struct centry *v = NULL;
 	size_t n = 0, cap = 0, i;
 	uint64_t total = 0;
-	char *dirs[3] = { pathf("%s/cache/overlay", root),
-	    pathf("%s/cache/copy", root), pathf("%s/runs", root) };
-	int r = 0;
+	char *dirs[4] = { pathf("%s/cache/overlay", root),
+	    pathf("%s/cache/copy", root), pathf("%s/images", root),
+	    pathf("%s/runs", root) };
+	char *tr = pathf("%s/trash", root);
+	int r = 0, e;
 
-	for (i = 0; i < 2; i++)
+	if (tr)
+		mkdir(tr, 0755);
+	free(tr);
+	for (i = 0; i < 3; i++)
 		if (dirs[i] && evict_dir(dirs[i], &v, &n, &cap) < 0)
 			r = -1;
 	if (n)
@@ -1010,15 +1096,16 @@ store_evict(const char *root, time_t max_age, uint64_t max_bytes,
 
 		if (!old && !big)
 			continue;
-		if (store_rmtree(v[i].path) < 0)
+		if ((e = evict_one(root, v[i].path, (unsigned)i)) < 0)
 			r = -1;
-		total -= v[i].size;
+		else if (e > 0)
+			total -= v[i].size;
 	}
 	for (i = 0; i < n; i++)
 		free(v[i].path);
 	n = 0;
 	/* runs left behind (kept states, crashed runs) */
-	if (dirs[2] && max_age > 0 && evict_dir(dirs[2], &v, &n, &cap) == 0)
+	if (dirs[3] && max_age > 0 && evict_dir(dirs[3], &v, &n, &cap) == 0)
 		for (i = 0; i < n; i++) {
 			if (now - v[i].used > max_age &&
 			    store_rmtree(v[i].path) < 0)
@@ -1027,7 +1114,7 @@ store_evict(const char *root, time_t max_age, uint64_t max_bytes,
 	for (i = 0; i < n; i++)
 		free(v[i].path);
 	free(v);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		free(dirs[i]);
 	if (r < 0)
 		snprintf(err, err_size, "cannot evict from '%s': %s", root,

@@ -20,7 +20,9 @@
  *   runs/RUN/N/state			a layer of the run (copy)
  *   runs/RUN/kept/KEY			a kept state: its chain, one
  *					directory a line, newest first
- *   cache/MODE/KEY/{upper|state}	a cached layer, and its 'parent'
+ *   cache/MODE/KEY/{upper|state}	a cached layer, and its 'size'
+ *   images/DIGEST/rootfs		an unpacked OCI image, its 'size'
+ *   images/archive-HASH/layout		an extracted archive of a layout
  *   trash/RUN/				what the run is deleting
  *
  * Life cycle: a layer is created with one reference, its owner's (the
@@ -131,15 +133,29 @@ struct layer *store_cache_get(struct store *s, const char *key,
  */
 int store_cache_put(struct store *s, struct layer *l, const char *key);
 /*
- * Delete cache entries not used for max_age seconds, then the least
- * recently used ones until at most max_bytes remain (0: no limit);
- * also runs left behind older than max_age.
+ * Delete cache entries and unpacked images not used for max_age seconds,
+ * then the least recently used ones until at most max_bytes remain (0:
+ * no limit; the cache and the images count together); also runs left
+ * behind older than max_age. An entry a run holds (store_hold) is
+ * passed by.
  */
 int store_evict(const char *root, time_t max_age, uint64_t max_bytes,
     time_t now, char *err, size_t err_size);
 
+/*
+ * A run uses dir, an entry of the cache or of images/: a shared lock on
+ * it, held until the descriptor returned is closed, makes store_evict
+ * pass it by; its time of last use becomes now. The descriptor, or -1
+ * with errno (ENOENT: it is gone, evicted just now: make it again).
+ */
+int store_hold(const char *dir);
+/* Write dir/size (the bytes dir takes), which eviction goes by. */
+int store_note_size(const char *dir);
+
 /* Delete a tree, even directories without permissions (overlay's work). */
 int store_rmtree(const char *path);
+/* The same, for name under the directory dfd; nothing is followed. */
+int store_rmtree_at(int dfd, const char *name);
 /*
  * The default root: $XDG_CACHE_HOME/hm, else $HOME/.cache/hm (malloc'd),
  * from the given variables; NULL if neither is set.

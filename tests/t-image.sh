@@ -80,28 +80,37 @@ check "and say so" grep -q "images need --isolate=overlay" "$TMP/copy.err"
 
 # OCI: a layout with two layers (the second deletes /etc/hostname with a
 # whiteout and adds a file), tagged 1.0, and an archive of it
-oci="$TMP/images/ocimini"
-mkdir -p "$oci/blobs/sha256" "$TMP/l2/etc"
+# mklayout DIR LAYER...: an OCI layout of those layers (files), tagged 1.0
+mklayout() {
+	oci=$1; shift
+	mkdir -p "$oci/blobs/sha256"
+	ls=
+	for f in "$@"; do
+		d=$(blob "$f")
+		ls="$ls${ls:+, }{\"mediaType\": \"application/vnd.oci.image.layer.v1.tar\", \"digest\": \"sha256:$d\", \"size\": $(size "$d")}"
+	done
+	echo '{"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": []}}' >"$TMP/cfg"
+	cf=$(blob "$TMP/cfg")
+	printf '{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": "sha256:%s", "size": %s}, "layers": [%s]}' \
+		"$cf" "$(size "$cf")" "$ls" >"$TMP/mf"
+	mf=$(blob "$TMP/mf")
+	printf '{"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:%s", "size": %s, "annotations": {"org.opencontainers.image.ref.name": "1.0"}}]}' \
+		"$mf" "$(size "$mf")" >"$oci/index.json"
+	echo '{"imageLayoutVersion": "1.0.0"}' >"$oci/oci-layout"
+}
 blob() {	# blob FILE: moved into the layout; prints its digest
 	d=$(sha256sum "$1" | cut -d' ' -f1)
 	mv "$1" "$oci/blobs/sha256/$d"
 	echo "$d"
 }
 size() { wc -c <"$oci/blobs/sha256/$1" | tr -d ' '; }
+mkdir -p "$TMP/l2/etc"
 tar -C "$img" -czf "$TMP/l1" .
 echo two >"$TMP/l2/etc/layer2"
 : >"$TMP/l2/etc/.wh.hostname"
 tar -C "$TMP/l2" -cf "$TMP/l2.tar" .
-l1=$(blob "$TMP/l1")
-l2=$(blob "$TMP/l2.tar")
-echo '{"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": []}}' >"$TMP/cfg"
-cf=$(blob "$TMP/cfg")
-printf '{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": "sha256:%s", "size": %s}, "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": "sha256:%s", "size": %s}, {"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": "sha256:%s", "size": %s}]}' \
-	"$cf" "$(size "$cf")" "$l1" "$(size "$l1")" "$l2" "$(size "$l2")" >"$TMP/mf"
-mf=$(blob "$TMP/mf")
-printf '{"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:%s", "size": %s, "annotations": {"org.opencontainers.image.ref.name": "1.0"}}]}' \
-	"$mf" "$(size "$mf")" >"$oci/index.json"
-echo '{"imageLayoutVersion": "1.0.0"}' >"$oci/oci-layout"
+mklayout "$TMP/images/ocimini" "$TMP/l1" "$TMP/l2.tar"
+l1=$(jq -r '.layers[0].digest' "$oci/blobs/sha256/$mf" | cut -d: -f2)
 tar -C "$oci" -cf "$TMP/images/ociarch.tar" .
 
 ocistep='test ! -e /etc/hostname && test \"$(cat /etc/layer2)\" = two && test -x /bin/busybox && test -e base && echo >/etc/mine'
@@ -120,6 +129,89 @@ check "an OCI image is unpacked once, by its manifest's digest" \
 printf '{"version": "1", "steps": [{"type": "command", "key": "o", "image": "ocimini:2.0", "builds_in": null, "eval": {"type": "cmd", "cmd": "true"}}]}' >"$TMP/oci2.json"
 must_fail 66 "an OCI layout without the tag" run oci2 "$TMP/oci2.json" --image-path "$TMP/images"
 check "says so" grep -q "has no image tagged '2.0'" "$ws.out"
+
+# a blob that is not what its descriptor says stops the run before it
+# starts, naming the image and the blob: a byte changed, a byte added
+bad="$TMP/bad/ocibad"
+mkdir -p "$TMP/bad"
+cp -a "$TMP/images/ocimini" "$bad"
+printf '{"version": "1", "steps": [{"type": "command", "key": "o", "image": "ocibad", "builds_in": null, "eval": {"type": "cmd", "cmd": "true"}}]}' >"$TMP/bad.json"
+chmod u+w "$bad/blobs/sha256/$l1"
+printf 'X' | dd of="$bad/blobs/sha256/$l1" bs=1 seek=100 conv=notrunc 2>/dev/null
+must_fail 66 "a layer whose content is not its digest" run bad "$TMP/bad.json" \
+	--image-path "$TMP/bad" --store "$TMP/store-bad"
+check "says which image and which blob" grep -q "image 'ocibad': blob '$bad/blobs/sha256/$l1' does not match its digest" "$ws.out"
+check "before any step started" sh -c "! grep -qs step_started '$ws.events'"
+check "and nothing is unpacked" sh -c "! ls '$TMP/store-bad/images/'*/rootfs 2>/dev/null"
+printf 'X' >>"$bad/blobs/sha256/$l1"
+must_fail 66 "a layer of another size" run bad "$TMP/bad.json" \
+	--image-path "$TMP/bad" --store "$TMP/store-bad"
+check "says so" grep -q "image 'ocibad': blob '$bad/blobs/sha256/$l1' is [0-9]* bytes, and its descriptor says" "$ws.out"
+
+# layers that reach outside the root: a member '../', an absolute one;
+# and a link an earlier layer made, which a later layer's file and
+# whiteout must not go through
+mkdir -p "$TMP/esc" "$TMP/outside"
+echo victim >"$TMP/outside/victim"
+echo x >"$TMP/esc/f"
+tar -C "$TMP/esc" -cf "$TMP/dotdot.tar" --transform 's,^f,../escape,' f
+tar -C "$TMP/esc" -cPf "$TMP/abs.tar" --transform 's,^f,/abs,' f
+mkdir -p "$TMP/s1" "$TMP/s2/evil"
+ln -s "$TMP/outside" "$TMP/s1/evil"
+tar -C "$TMP/s1" -cf "$TMP/s1.tar" evil
+echo pwned >"$TMP/s2/evil/pwned"
+: >"$TMP/s2/evil/.wh.victim"
+tar -C "$TMP/s2" -cf "$TMP/s2.tar" evil/pwned evil/.wh.victim
+tar -C "$img" -cf "$TMP/base.tar" .
+cp "$TMP/base.tar" "$TMP/base2.tar"
+cp "$TMP/base.tar" "$TMP/base3.tar"
+mklayout "$TMP/esc-img/dotdot" "$TMP/base.tar" "$TMP/dotdot.tar"
+mklayout "$TMP/esc-img/abs" "$TMP/base2.tar" "$TMP/abs.tar"
+mklayout "$TMP/esc-img/link" "$TMP/base3.tar" "$TMP/s1.tar" "$TMP/s2.tar"
+for e in dotdot abs; do
+	printf '{"version": "1", "steps": [{"type": "command", "key": "o", "image": "%s", "builds_in": null, "eval": {"type": "cmd", "cmd": "true"}}]}' "$e" >"$TMP/esc.json"
+	must_fail 66 "a layer with a member outside the root ($e)" run esc \
+		"$TMP/esc.json" --image-path "$TMP/esc-img" --store "$TMP/store-esc"
+	check "says which ($e)" grep -q "image '$e': layer '.*': member '.*' lies outside the root file system" "$ws.out"
+done
+check "nothing escaped" test ! -e "$TMP/store-esc/images/escape" -a ! -e "$TMP/abs"
+printf '{"version": "1", "steps": [{"type": "command", "key": "o", "image": "link", "builds_in": null, "eval": {"type": "cmd", "cmd": "test \\"$(cat /evil/pwned)\\" = pwned"}}]}' >"$TMP/esc.json"
+run esc "$TMP/esc.json" --image-path "$TMP/esc-img" --store "$TMP/store-esc"
+checks=$((checks + 1))
+if ! grep -q '"event": *"run_finished".*"exit_code": *0' "$ws.events"; then
+	fail "a later layer's directory replaces an earlier layer's link"
+	tail -20 "$ws.out" >&2
+fi
+check "a later layer's file does not go through an earlier layer's link" \
+	test ! -e "$TMP/outside/pwned"
+check "nor does its whiteout" test -e "$TMP/outside/victim"
+
+# unpacked images are evicted like the cache, by age and size, but never
+# while a run uses them
+digest=$(jq -r '.manifests[0].digest' "$TMP/images/ocimini/index.json" | cut -d: -f2)
+printf '{"version": "1", "steps": [{"type": "command", "key": "t", "builds_in": null, "eval": {"type": "cmd", "cmd": "true"}}]}' >"$TMP/trivial.json"
+check "the image is in the store" test -d "$TMP/store/images/$digest/rootfs"
+touch -d '40 days ago' "$TMP/store/images/$digest"
+run trivial "$TMP/trivial.json" --store "$TMP/store"
+check "an image unused for longer than --cache-max-age is evicted" \
+	test ! -e "$TMP/store/images/$digest"
+printf '{"version": "1", "steps": [{"type": "command", "key": "o", "image": "ocimini:1.0", "builds_in": null, "eval": {"type": "cmd", "cmd": "sleep 3"}}]}' >"$TMP/slow.json"
+run slow "$TMP/slow.json" --image-path "$TMP/images" --store "$TMP/store" &
+slow=$!
+i=0
+while ! grep -qs step_started "$TMP/ws/slow.events" && [ $i -lt 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+run trivial "$TMP/trivial.json" --store "$TMP/store" --cache-max-size 1
+check "an image a run uses is not evicted" test -d "$TMP/store/images/$digest/rootfs"
+wait $slow
+ws="$TMP/ws/slow"
+checks=$((checks + 1))
+grep -q '"event": *"run_finished".*"exit_code": *0' "$ws.events" ||
+	fail "the run that used it passed"
+run trivial "$TMP/trivial.json" --store "$TMP/store" --cache-max-size 1
+check "once no run uses it, --cache-max-size evicts it" \
+	test ! -e "$TMP/store/images/$digest"
 
 # unprivileged: a user made for the test, mapped to uid 0 in the image
 if [ "$(id -u)" -eq 0 ] && command -v useradd >/dev/null 2>&1; then

@@ -315,6 +315,34 @@ test_cache(void **state)
 	assert_int_equal(store_close(s), 0);
 }
 
+/* An unpacked image is evicted like a cache entry, unless a run holds it. */
+static void
+test_evict_held(void **state)
+{
+	char img[512], rootfs[600], err[512];
+	int fd;
+
+	(void)state;
+	snprintf(img, sizeof(img), "%s/images/abc", root);
+	snprintf(rootfs, sizeof(rootfs), "%s/images", root);
+	mkdir(rootfs, 0755);
+	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", img);
+	assert_int_equal(mkdir(img, 0755), 0);
+	assert_int_equal(mkdir(rootfs, 0755), 0);
+	put(rootfs, "f", "x");
+	assert_int_equal(store_note_size(img), 0);
+	assert_true((fd = store_hold(img)) >= 0);
+	assert_int_equal(store_evict(root, 0, 1, time(NULL), err,
+	    sizeof(err)), 0);
+	assert_string_equal(get(rootfs, "f"), "x");
+	close(fd);
+	assert_int_equal(store_evict(root, 0, 1, time(NULL), err,
+	    sizeof(err)), 0);
+	assert_int_equal(access(img, F_OK), -1);
+	/* gone: a hold says so, and the caller makes it again */
+	assert_int_equal(store_hold(img), -1);
+}
+
 static void
 test_default_root(void **state)
 {
@@ -338,6 +366,7 @@ main(void)
 		cmocka_unit_test(test_fold),
 		cmocka_unit_test(test_flatten_apply),
 		cmocka_unit_test(test_keep),
+		cmocka_unit_test(test_evict_held),
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_default_root),
 	};
