@@ -1,6 +1,8 @@
 /* hm: hm-exec's isolation: every step in a snapshot of the state it continues. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 
 #include "cache_key.h"
 #include "diag.h"
+#include "file.h"
 #include "isolate.h"
 #include "oci.h"
 #include "proc.h"
@@ -40,6 +43,8 @@ struct state_ent {
 	struct state_ent *next;
 };
 
+/* The workspace's directory in an image's root (hm-sandbox's IMAGE_WS). */
+#define IMAGE_WS_NAME	"workspace"
 /* How many layers a view may stack before its parents are flattened. */
 #define FLATTEN_DEPTH	64
 #define PROBE_OUT_MAX	4096
@@ -259,8 +264,9 @@ run_probe(struct isolation *iso, char **msg)
 
 	if (asprintf(&scratch, "%s/probe-%ld", iso->root, (long)getpid()) < 0)
 		abort();
-	mkdir(iso->root, 0755);
-	if (mkdir(scratch, 0755) < 0 && errno != EEXIST) {
+	/* a leftover (or anything planted) goes first: never through it */
+	store_rmtree(scratch);
+	if (mkdir(scratch, 0755) < 0) {
 		if (asprintf(msg, "cannot create '%s': %s", scratch,
 		    strerror(errno)) < 0)
 			abort();
@@ -330,13 +336,104 @@ choose_mode(struct isolation *iso, char **msg, char **note)
 	return 0;
 }
 
+struct foreign {
+	char path[PATH_MAX];	/* of the directory walked, from ws */
+	size_t len;
+	const char *skip;	/* the log directory, or NULL */
+	char first[PATH_MAX];	/* the first file of another user */
+	unsigned long uid;	/* its owner */
+	unsigned long count;
+};
+
+/* Files under the directory dfd (f->path) owned by another user. */
+static void
+foreign_walk(struct foreign *f, int dfd)
+{
+	int fd = dup(dfd), sub;
+	DIR *d;
+	struct dirent *e;
+	struct stat st;
+	size_t len = f->len;
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    len + strlen(e->d_name) + 2 >= sizeof(f->path))
+			continue;
+		snprintf(f->path + len, sizeof(f->path) - len, "%s%s",
+		    len ? "/" : "", e->d_name);
+		if (st.st_uid != geteuid() && !f->count++) {
+			memcpy(f->first, f->path, sizeof(f->first));
+			f->uid = (unsigned long)st.st_uid;
+		}
+		if (S_ISDIR(st.st_mode) && !(f->skip && !strcmp(f->path,
+		    f->skip)) && (sub = openat(dfd, e->d_name, O_RDONLY |
+		    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+			f->len = strlen(f->path);
+			foreign_walk(f, sub);
+			close(sub);
+		}
+		f->path[f->len = len] = '\0';
+	}
+	closedir(d);
+}
+
+/*
+ * Not run as root, a step's user namespace maps only this user: a file
+ * of another user in the workspace appears owned by nobody in an
+ * overlay's view and cannot be changed there, and a copy of it is this
+ * user's. Say so before the run, naming the first such file; nothing is
+ * changed silently.
+ */
+static void
+foreign_warning(struct isolation *iso, char **note)
+{
+	struct foreign *f = xcalloc(1, sizeof(*f));
+	char *w, *t;
+	int fd;
+
+	if (iso->bind && strlen(iso->bind) > strlen(iso->ws))
+		f->skip = iso->bind + strlen(iso->ws) + 1;
+	if ((fd = open(iso->ws, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		foreign_walk(f, fd);
+		close(fd);
+	}
+	if (!f->count) {
+		free(f);
+		return;
+	}
+	if (asprintf(&w, "warning: '%s' in the workspace belongs to uid %lu"
+	    "%s%.0lu%s: %s", f->first, f->uid, f->count > 1 ? " (and " : "",
+	    f->count - 1, f->count > 2 ? " more files of other users)" :
+	    f->count > 1 ? " more file of another user)" : "",
+	    iso->mode == ISO_COPY ? "an isolated step's copy belongs to "
+	    "this user instead, and --apply makes it this user's (without "
+	    "root, owners cannot be kept)" : "in an isolated step's view it "
+	    "is owned by nobody and cannot be changed (without root, a "
+	    "step's user namespace maps only this user)") < 0)
+		abort();
+	if (*note) {
+		if (asprintf(&t, "%s\nhm-exec: %s", *note, w) < 0)
+			abort();
+		free(*note);
+		free(w);
+		*note = t;
+	} else
+		*note = w;
+	free(f);
+}
+
 int
 isolate_setup(struct isolation *iso, const struct isolate_opts *o,
     const char *run_id, const char *log_dir, const struct plan *plan,
     char **msg, char **note)
 {
-	char buf[PATH_MAX], *err = NULL;
-	struct stat st;
+	char buf[PATH_MAX];
 	int r;
 
 	memset(iso, 0, sizeof(*iso));
@@ -361,6 +458,19 @@ isolate_setup(struct isolation *iso, const struct isolate_opts *o,
 		    "--store");
 		return EXIT_USAGE;
 	}
+	/* the store's root is this user's and no other can write to it:
+	   nothing planted there can redirect what the store writes */
+	{
+		const char *why = NULL;
+
+		if (file_private_dir(iso->root, &why) < 0) {
+			if (asprintf(msg, why ? "the store '%s' %s" :
+			    "cannot create the store '%s': %s", iso->root,
+			    why ? why : strerror(errno)) < 0)
+				abort();
+			return EXIT_IOERR;
+		}
+	}
 	iso->sandbox = sandbox_path();
 	if ((r = choose_mode(iso, msg, note)) != 0 || iso->mode == ISO_NONE)
 		return r;
@@ -384,14 +494,8 @@ isolate_setup(struct isolation *iso, const struct isolate_opts *o,
 	}
 	if ((r = images_check(iso, msg)) != 0)
 		return r;
-	/* unprivileged, files of other users cannot change in the view */
-	if (geteuid() != 0 && stat(iso->ws, &st) == 0 &&
-	    st.st_uid != geteuid() && !*note &&
-	    asprintf(note, "warning: the workspace belongs to uid %lu: its "
-	    "files cannot be changed in an isolated step run as uid %lu",
-	    (unsigned long)st.st_uid, (unsigned long)geteuid()) < 0)
-		abort();
-	free(err);
+	if (geteuid() != 0)
+		foreign_warning(iso, note);
 	return 0;
 }
 
@@ -442,6 +546,7 @@ isolate_release(struct isolation *iso, char **msg)
 	free(iso->logs);
 	free(iso->image_ws);
 	free(iso->image_mnt);
+	free(iso->image_err);
 	for (i = 0; i < iso->nimages; i++) {
 		struct iso_image *im = iso->images[i];
 
@@ -450,6 +555,7 @@ isolate_release(struct isolation *iso, char **msg)
 		free(im->name);
 		free(im->rootfs);
 		free(im->id);
+		free(im->key);
 		free(im);
 	}
 	free(iso->images);
@@ -742,7 +848,7 @@ image_ws(struct isolation *iso, char **msg)
 		return -1;
 	}
 	iso->image_ws = dir;
-	if (asprintf(&dir, "%s/workspace", iso->image_ws) < 0)
+	if (asprintf(&dir, "%s/" IMAGE_WS_NAME, iso->image_ws) < 0)
 		abort();
 	for (try = 0; try < 2; try++) {
 		store_rmtree(dir);
@@ -775,6 +881,54 @@ image_ws(struct isolation *iso, char **msg)
 	return -1;
 }
 
+/*
+ * The image e's chain runs in: its parent's, or for a step that starts
+ * fresh its own (found on --image-path); in e->image (NULL: none).
+ * false when it cannot be found (iso->image_err says why).
+ */
+static bool
+image_of(struct isolation *iso, struct state_ent *e,
+    const struct state_ent *src, const struct ir_step *st)
+{
+	const char *name;
+
+	if (iso->mode != ISO_OVERLAY)
+		return true;
+	if (src) {
+		e->image = src->image;
+		return true;
+	}
+	if (!st || !(name = image_name(iso, st)))
+		return true;
+	free(iso->image_err);
+	iso->image_err = NULL;
+	return (e->image = image_find(iso, name, &iso->image_err)) != NULL;
+}
+
+/*
+ * What the image is, for the cache key of a chain's start: "image:" and
+ * the manifest's digest, or for a root file system "image:dir:" and its
+ * fingerprint (oci_dir_id), computed once. NULL if it cannot be.
+ */
+static const char *
+image_key(struct iso_image *im)
+{
+	char *id, *err = NULL;
+
+	if (!im->id) {
+		if (!(id = oci_dir_id(im->rootfs, &err))) {
+			free(err);
+			return NULL;
+		}
+		if (asprintf(&im->id, "dir:%s", id) < 0)
+			abort();
+		free(id);
+	}
+	if (!im->key && asprintf(&im->key, "image:%s", im->id) < 0)
+		abort();
+	return im->key;
+}
+
 /* ---- the cache ---- */
 
 static const char *
@@ -797,6 +951,7 @@ isolate_cache_hit(struct isolation *iso, const struct step *s,
 	struct state_ent *e, *src;
 	struct cache_key_in in = { 0 };
 	struct layer *l;
+	const char *parent = NULL;
 	char err[512];
 
 	if (iso->mode == ISO_NONE || !iso->store || s->dynamic || !s->ir ||
@@ -808,12 +963,14 @@ isolate_cache_hit(struct isolation *iso, const struct step *s,
 	/* harmont's rule: a cached step's parent is cached too, or none */
 	if (src && !src->has_key)
 		return false;
-	/* a state in an image holds the image's changes too: not cached */
-	if (src ? src->image != NULL : image_name(iso, s->ir) != NULL)
+	/* a chain in an image: the image is the start's parent, so that
+	   its identity is in every key of the chain */
+	if (!image_of(iso, e, src, s->ir) || (!src && e->image &&
+	    !(parent = image_key(e->image))))
 		return false;
 	in.pipeline = iso->o.pipeline;
 	in.step = s->key;
-	in.parent = src ? src->ckey : NULL;
+	in.parent = src ? src->ckey : parent;
 	in.cmd = s->ir->cmd;
 	in.getenv = env_lookup;
 	in.ctx = (void *)envp;
@@ -938,14 +1095,10 @@ iso_start(struct runner *rn, const struct attempt_spec *spec,
 	}
 	below = src ? src->layer : NULL;
 	if (!spec->argv && iso->mode == ISO_OVERLAY) {
-		/* a chain's image: its first step's */
-		const char *name;
-
-		if (src)
-			e->image = src->image;
-		else if (spec->step && (name = image_name(iso, spec->step))
-		    && !(e->image = image_find(iso, name, msg)))
+		if (!image_of(iso, e, src, spec->step)) {
+			*msg = xstrdup(iso->image_err ? iso->image_err : "");
 			return ENOENT;
+		}
 		if (e->image && image_ws(iso, msg) < 0)
 			return EIO;
 	} else if (spec->argv && src && src->image)
@@ -1087,6 +1240,15 @@ const struct runner_ops runner_host = {
 
 /* ---- the state sink ---- */
 
+/* Keep l, e's state, for --shell and --apply (with its image's parts). */
+static void
+keep(struct isolation *iso, const struct state_ent *e, struct layer *l,
+    const char *key)
+{
+	store_keep(iso->store, l, key, e->image ? e->image->rootfs : NULL,
+	    e->image ? iso->image_ws : NULL);
+}
+
 static void
 state_finished(struct sink *k, struct step *s, bool ran)
 {
@@ -1118,11 +1280,9 @@ state_finished(struct sink *k, struct step *s, bool ran)
 		return;
 	}
 	e->attempt = NULL;
-	/* a state in an image is not kept: --shell and --apply read a
-	   workspace */
 	if (!ST_OK(s->status)) {
-		if (iso->o.keep != KEEP_NONE && !e->image)
-			store_keep(iso->store, l, s->key);
+		if (iso->o.keep != KEEP_NONE)
+			keep(iso, e, l, s->key);
 		store_unref(iso->store, l);
 		return;
 	}
@@ -1130,8 +1290,8 @@ state_finished(struct sink *k, struct step *s, bool ran)
 		store_cache_put(iso->store, l, e->ckey);
 	else
 		store_fold(iso->store, l);
-	if (iso->o.keep == KEEP_ALL && !e->image)
-		store_keep(iso->store, l, s->key);
+	if (iso->o.keep == KEEP_ALL)
+		keep(iso, e, l, s->key);
 	e->layer = l;
 	maybe_release(iso, e);
 }
@@ -1168,8 +1328,8 @@ const struct sink_ops sink_state_ops = {
 /* ---- --shell and --apply ---- */
 
 static int
-find_kept(const char *store, const char *key, char **dirs, size_t *n,
-    enum store_mode *mode, char **root)
+find_kept(const char *store, const char *key, struct store_kept *k,
+    char **root)
 {
 	char err[512];
 
@@ -1179,9 +1339,16 @@ find_kept(const char *store, const char *key, char **dirs, size_t *n,
 		warnf("no store: set HOME or XDG_CACHE_HOME, or give --store");
 		return EXIT_USAGE;
 	}
-	if (store_find_kept(*root, key, dirs, 500, n, mode, err,
+	if (store_find_kept(*root, key, k, STORE_KEPT_MAX, err,
 	    sizeof(err)) < 0) {
 		warnf("%s", err);
+		return EXIT_NOINPUT;
+	}
+	if (k->image && !is_rootfs(k->image)) {
+		warnf("the image of the kept state '%s' is gone from '%s' "
+		    "(evicted): a run that uses the image unpacks it again",
+		    key, k->image);
+		store_kept_release(k);
 		return EXIT_NOINPUT;
 	}
 	return 0;
@@ -1190,22 +1357,21 @@ find_kept(const char *store, const char *key, char **dirs, size_t *n,
 int
 isolate_apply(const char *store, const char *key)
 {
-	char *dirs[500], *root, err[512];
-	size_t n, i;
-	enum store_mode mode;
+	struct store_kept k;
+	char *root, err[512];
 	int r;
 
-	if ((r = find_kept(store, key, dirs, &n, &mode, &root)) != 0) {
+	if ((r = find_kept(store, key, &k, &root)) != 0) {
 		free(root);
 		return r;
 	}
-	if (store_apply((const char *const *)dirs, n, mode, ".", err,
-	    sizeof(err)) < 0) {
+	/* of a state in an image, only what it did to the workspace */
+	if (store_apply((const char *const *)k.dirs, k.n, k.mode, k.image ?
+	    IMAGE_WS_NAME : NULL, ".", err, sizeof(err)) < 0) {
 		warnf("%s", err);
 		r = EXIT_IOERR;
 	}
-	for (i = 0; i < n; i++)
-		free(dirs[i]);
+	store_kept_release(&k);
 	free(root);
 	return r;
 }
@@ -1213,14 +1379,14 @@ isolate_apply(const char *store, const char *key)
 int
 isolate_shell(const char *store, const char *key)
 {
-	char *dirs[500], *root, *scratch, *upper, *work, cwd[PATH_MAX];
+	struct store_kept k;
+	char *root, *scratch, *upper, *work, *mnt, cwd[PATH_MAX];
 	const char **v;
 	const char *sh = getenv("SHELL");
-	size_t n, i, k = 0;
-	enum store_mode mode;
-	int r;
+	size_t i, j = 0;
+	int r, hold = -1;
 
-	if ((r = find_kept(store, key, dirs, &n, &mode, &root)) != 0) {
+	if ((r = find_kept(store, key, &k, &root)) != 0) {
 		free(root);
 		return r;
 	}
@@ -1229,35 +1395,59 @@ isolate_shell(const char *store, const char *key)
 	/* a throwaway layer: the kept state stays as it was */
 	if (asprintf(&scratch, "%s/runs/shell-%ld", root, (long)getpid()) < 0 ||
 	    asprintf(&upper, "%s/upper", scratch) < 0 ||
-	    asprintf(&work, "%s/work", scratch) < 0)
+	    asprintf(&work, "%s/work", scratch) < 0 ||
+	    asprintf(&mnt, "%s/mnt", scratch) < 0)
 		abort();
-	if (mkdir(scratch, 0755) < 0 || (mode == STORE_OVERLAY &&
-	    (mkdir(upper, 0755) < 0 || mkdir(work, 0755) < 0)))
+	if (mkdir(scratch, 0755) < 0 || (k.mode == STORE_OVERLAY &&
+	    (mkdir(upper, 0755) < 0 || mkdir(work, 0755) < 0)) ||
+	    (k.image && mkdir(mnt, 0755) < 0))
 		dief(EXIT_IOERR, "cannot create '%s':", scratch);
-	v = xcalloc(2 * n + 16, sizeof(*v));
-	v[k++] = "hm-sandbox";
-	v[k++] = "-C";
-	v[k++] = cwd;
-	if (mode == STORE_OVERLAY) {
-		for (i = 0; i < n; i++) {
-			v[k++] = "--lower";
-			v[k++] = dirs[i];
+	if (k.image) {
+		/* no eviction takes the image while the shell runs (the
+		   descriptor stays open across exec) */
+		char *dir = xstrdup(k.image), *slash = strrchr(dir, '/');
+
+		if (slash) {
+			*slash = '\0';
+			hold = store_hold(dir);
+			if (hold >= 0)
+				fcntl(hold, F_SETFD, 0);
 		}
-		v[k++] = "--upper";
-		v[k++] = upper;
-		v[k++] = "--work";
-		v[k++] = work;
-	} else {
-		v[k++] = "--copy";
-		v[k++] = upper;
-		v[k++] = "--from";
-		v[k++] = dirs[0];
+		free(dir);
 	}
-	v[k++] = "--";
-	v[k++] = sh && *sh ? sh : "/bin/sh";
-	v[k] = NULL;
-	fprintf(stderr, "hm-exec: a shell in the state of '%s' (changes are "
-	    "thrown away)\n", key);
+	v = xcalloc(2 * k.n + 24, sizeof(*v));
+	v[j++] = "hm-sandbox";
+	v[j++] = "-C";
+	v[j++] = cwd;
+	if (k.mode == STORE_OVERLAY) {
+		for (i = 0; i < k.n; i++) {
+			v[j++] = "--lower";
+			v[j++] = k.dirs[i];
+		}
+		if (k.image) {
+			v[j++] = "--lower";
+			v[j++] = k.base;
+			v[j++] = "--image";
+			v[j++] = k.image;
+			v[j++] = "--root";
+			v[j++] = mnt;
+		}
+		v[j++] = "--upper";
+		v[j++] = upper;
+		v[j++] = "--work";
+		v[j++] = work;
+	} else {
+		v[j++] = "--copy";
+		v[j++] = upper;
+		v[j++] = "--from";
+		v[j++] = k.dirs[0];
+	}
+	v[j++] = "--";
+	/* in an image, the user's shell may not exist */
+	v[j++] = k.image || !sh || !*sh ? "/bin/sh" : sh;
+	v[j] = NULL;
+	fprintf(stderr, "hm-exec: a shell in the state of '%s'%s (changes are "
+	    "thrown away)\n", key, k.image ? ", in its image" : "");
 	{
 		char *sb = sandbox_path();
 

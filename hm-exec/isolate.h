@@ -35,7 +35,10 @@
  * unpacked root filesystem found on --image-path. Its view is a whole
  * system: the layers of the chain, then the workspace at /workspace (a
  * linked copy made once per run), then the image; its layer covers both,
- * so what it installs is there for the steps that continue in it.
+ * so what it installs is there for the steps that continue in it. Such
+ * states are cached (the image's identity stands for the start's parent
+ * key) and kept as any other; --shell opens one in its image, --apply
+ * writes only its workspace part.
  */
 
 enum isolate_mode {
@@ -75,6 +78,8 @@ struct iso_image {
 					   "sha256:HEX" of an OCI manifest,
 					   or "dir:" + a fingerprint; NULL
 					   until needed */
+	char *key;			/* "image:" + id, the parent key of
+					   its chains' starts */
 	int hold;			/* store_hold, or -1 */
 };
 
@@ -93,6 +98,7 @@ struct isolation {
 	char *image_ws;			/* a run's workspace under IMAGE_WS,
 					   the layer below an image's */
 	char *image_mnt;		/* where hm-sandbox mounts a root */
+	char *image_err;		/* why the last image_find failed */
 	struct iso_image **images;
 	size_t nimages;
 	struct store *store;

@@ -793,3 +793,86 @@ fail:
 	free(names);
 	return NULL;
 }
+
+/* ---- the identity of a root file system ---- */
+
+/* Hash what is under the directory dfd (path rel), names sorted. */
+static int
+id_walk(struct sha256 *h, int dfd, char *rel, size_t len, size_t cap)
+{
+	int fd = dup(dfd), r = 0;
+	DIR *d;
+	struct dirent *e;
+	char **v = NULL;
+	size_t n = 0, vcap = 0, i;
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			if (n == vcap)
+				v = xreallocarray(v, vcap = vcap ? 2 * vcap :
+				    32, sizeof(*v));
+			v[n++] = xstrdup(e->d_name);
+		}
+	closedir(d);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_str);
+	for (i = 0; i < n; i++) {
+		struct stat st;
+		char line[128];
+		int sub;
+
+		if (r == 0 && len + strlen(v[i]) + 2 < cap &&
+		    fstatat(dfd, v[i], &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			snprintf(rel + len, cap - len, "/%s", v[i]);
+			snprintf(line, sizeof(line), " %o %lu %lu %lld %lld.%09ld\n",
+			    (unsigned)st.st_mode, (unsigned long)st.st_uid,
+			    (unsigned long)st.st_gid, (long long)st.st_size,
+			    (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+			sha256_update(h, rel, strlen(rel));
+			sha256_update(h, line, strlen(line));
+			if (S_ISDIR(st.st_mode) && (sub = openat(dfd, v[i],
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			    O_CLOEXEC)) >= 0) {
+				r = id_walk(h, sub, rel, strlen(rel), cap);
+				close(sub);
+			}
+			rel[len] = '\0';
+		} else if (r == 0 && len + strlen(v[i]) + 2 >= cap) {
+			errno = ENAMETOOLONG;
+			r = -1;
+		}
+		free(v[i]);
+	}
+	free(v);
+	return r;
+}
+
+char *
+oci_dir_id(const char *rootfs, char **msg)
+{
+	struct sha256 h;
+	char hex[65], rel[4096] = "", real[4096];
+	int fd;
+
+	*msg = NULL;
+	if (!realpath(rootfs, real) || (fd = open(real, O_RDONLY |
+	    O_DIRECTORY | O_CLOEXEC)) < 0) {
+		*msg = fmt("cannot read '%s': %s", rootfs, strerror(errno));
+		return NULL;
+	}
+	sha256_init(&h);
+	sha256_update(&h, real, strlen(real) + 1);
+	if (id_walk(&h, fd, rel, 0, sizeof(rel)) < 0) {
+		*msg = fmt("cannot read '%s': %s", rootfs, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	close(fd);
+	sha256_hex(&h, hex);
+	return xstrdup(hex);
+}

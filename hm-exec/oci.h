@@ -49,4 +49,14 @@ int oci_is_layout(const char *dir);
 char *oci_extract(const char *archive, const char *store, int *hold,
     char **msg);
 
+/*
+ * What an unpacked root file system is, for cache keys: the sha256 of
+ * its real path and, for every file under it (names sorted, links not
+ * followed), its path, mode, owner, size and modification time; no file
+ * is read, so it is cheap next to what it stands for, and any change
+ * made by the usual tools (which set times) changes it. 64 hex digits
+ * (malloc'd), or NULL with *msg.
+ */
+char *oci_dir_id(const char *rootfs, char **msg);
+
 #endif

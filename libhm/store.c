@@ -12,6 +12,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "store.h"
 
 /*
@@ -384,7 +385,7 @@ store_open(struct store **sp, const char *root, const char *run_id,
     enum store_mode mode, char *err, size_t err_size)
 {
 	struct store *s = calloc(1, sizeof(*s));
-	const char *bad = NULL;
+	const char *bad = NULL, *why = NULL;
 
 	*sp = NULL;
 	if (!s)
@@ -397,6 +398,16 @@ store_open(struct store **sp, const char *root, const char *run_id,
 	s->trash = pathf("%s/trash/%s", root, run_id);
 	if (!s->root || !s->run || !s->run_dir || !s->cache_dir || !s->trash)
 		goto nomem;
+	/* the root is this user's and no other can write to it, so no
+	   one else can plant a link where the store writes */
+	if (file_private_dir(root, &why) < 0) {
+		snprintf(err, err_size, why ? "the store '%s' %s" :
+		    "cannot create the store '%s': %s", root, why ? why :
+		    strerror(errno));
+		s->nall = 0;
+		store_close(s);
+		return -1;
+	}
 	if (mkdir_p(s->run_dir) < 0)
 		bad = s->run_dir;
 	else if (mkdir_p(s->cache_dir) < 0)
@@ -618,13 +629,14 @@ key_file(const char *key)
 }
 
 int
-store_keep(struct store *s, struct layer *l, const char *name)
+store_keep(struct store *s, struct layer *l, const char *name,
+    const char *image, const char *base)
 {
 	char *dir = pathf("%s/kept", s->run_dir), *k = key_file(name);
 	char *path = NULL;
 	const struct layer *q;
-	FILE *f;
-	int r = -1;
+	FILE *f = NULL;
+	int r = -1, fd;
 
 	if (!dir || !k || !(path = pathf("%s/%s", dir, k))) {
 		seterr(s, "out of memory");
@@ -634,11 +646,18 @@ store_keep(struct store *s, struct layer *l, const char *name)
 		seterr(s, "cannot create '%s':", dir);
 		goto out;
 	}
-	if (!(f = fopen(path, "w"))) {
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0644)) < 0 || !(f = fdopen(fd, "w"))) {
 		seterr(s, "cannot create '%s':", path);
+		if (fd >= 0)
+			close(fd);
 		goto out;
 	}
-	fprintf(f, "%s\n", mode_name(s->mode));
+	if (image)
+		fprintf(f, "%s image\n%s\n%s\n", mode_name(s->mode), image,
+		    base);
+	else
+		fprintf(f, "%s\n", mode_name(s->mode));
 	for (q = l; q; q = q->below)
 		fprintf(f, "%s\n", q->dir);
 	if (fclose(f) != 0) {
@@ -697,50 +716,65 @@ list_runs(const char *root, size_t *n)
 	return v;
 }
 
-static int
-read_kept(const char *path, char **dirs, size_t max, size_t *n,
-    enum store_mode *mode)
+/* One line of a kept file, without its newline (malloc'd), or NULL. */
+static char *
+kept_line(FILE *f)
 {
-	FILE *f = fopen(path, "r");
 	char line[4096];
 	size_t len;
 
+	if (!fgets(line, sizeof(line), f))
+		return NULL;
+	len = strlen(line);
+	if (len && line[len - 1] == '\n')
+		line[--len] = '\0';
+	return strdup(line);
+}
+
+static int
+read_kept(const char *path, struct store_kept *k, size_t max)
+{
+	FILE *f = fopen(path, "r");
+	char *line;
+
 	if (!f)
 		return -1;
-	*n = 0;
-	if (!fgets(line, sizeof(line), f)) {
+	k->n = 0;
+	k->image = k->base = NULL;
+	if (!(line = kept_line(f))) {
 		fclose(f);
 		errno = EINVAL;
 		return -1;
 	}
-	*mode = strncmp(line, "copy", 4) ? STORE_OVERLAY : STORE_COPY;
-	while (fgets(line, sizeof(line), f) && *n < max) {
-		len = strlen(line);
-		if (len && line[len - 1] == '\n')
-			line[--len] = '\0';
-		dirs[(*n)++] = strdup(line);
+	k->mode = strncmp(line, "copy", 4) ? STORE_OVERLAY : STORE_COPY;
+	if (strstr(line, " image")) {
+		k->image = kept_line(f);
+		k->base = kept_line(f);
 	}
+	free(line);
+	while (k->n < max && (line = kept_line(f)))
+		k->dirs[k->n++] = line;
 	fclose(f);
 	return 0;
 }
 
 static int
-find_in_run(const char *root, const char *run, const char *key, char **dirs,
-    size_t max, size_t *n, enum store_mode *mode)
+find_in_run(const char *root, const char *run, const char *key,
+    struct store_kept *k, size_t max)
 {
-	char *k = key_file(key), *path = NULL;
+	char *kf = key_file(key), *path = NULL;
 	int r = -1;
 
-	if (k && (path = pathf("%s/runs/%s/kept/%s", root, run, k)))
-		r = read_kept(path, dirs, max, n, mode);
-	free(k);
+	if (kf && (path = pathf("%s/runs/%s/kept/%s", root, run, kf)))
+		r = read_kept(path, k, max);
+	free(kf);
 	free(path);
 	return r;
 }
 
 int
-store_find_kept(const char *root, const char *name, char **dirs,
-    size_t max, size_t *n, enum store_mode *mode, char *err, size_t err_size)
+store_find_kept(const char *root, const char *name, struct store_kept *k,
+    size_t max, char *err, size_t err_size)
 {
 	size_t nruns, i, rl;
 	char **runs = list_runs(root, &nruns);
@@ -754,11 +788,10 @@ store_find_kept(const char *root, const char *name, char **dirs,
 			break;
 	}
 	if (slash && i < nruns)
-		r = find_in_run(root, runs[i], slash + 1, dirs, max, n, mode);
+		r = find_in_run(root, runs[i], slash + 1, k, max);
 	else
 		for (i = 0; i < nruns && r < 0; i++)
-			r = find_in_run(root, runs[i], name, dirs, max, n,
-			    mode);
+			r = find_in_run(root, runs[i], name, k, max);
 	for (i = 0; i < nruns; i++)
 		free(runs[i]);
 	free(runs);
@@ -769,6 +802,19 @@ store_find_kept(const char *root, const char *name, char **dirs,
 		errno = ENOENT;
 	}
 	return r;
+}
+
+void
+store_kept_release(struct store_kept *k)
+{
+	size_t i;
+
+	for (i = 0; i < k->n; i++)
+		free(k->dirs[i]);
+	free(k->image);
+	free(k->base);
+	k->n = 0;
+	k->image = k->base = NULL;
 }
 
 /* Delete what is in dir and not in state (copy mode's apply). */
@@ -810,9 +856,58 @@ prune(int sfd, int dfd, bool top)
 	return r;
 }
 
+/* Empty dir, all but its .hm (the logs). */
+static int
+clear_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
+	DIR *d;
+	struct dirent *e;
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    strcmp(e->d_name, ".hm") &&
+		    rmtree_at(dirfd(d), e->d_name) < 0)
+			r = -1;
+	closedir(d);
+	return r;
+}
+
+/*
+ * Of a layer of an image's state: what it did to the workspace, sub. 1
+ * a directory to merge (*path), 0 nothing, 2 the workspace was deleted
+ * or replaced (empty it first; *path to merge when it is a directory).
+ */
+static int
+sub_of(const char *layer, const char *sub, char **path)
+{
+	struct stat st;
+	int fd, r;
+
+	if (!(*path = pathf("%s/%s", layer, sub)))
+		return -1;
+	if (lstat(*path, &st) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode)) {
+		free(*path);
+		*path = NULL;
+		return 2;
+	}
+	if ((fd = open(layer, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	r = is_opaque(fd, sub) ? 2 : 1;
+	close(fd);
+	return r;
+}
+
 int
 store_apply(const char *const *chain, size_t n, enum store_mode mode,
-    const char *dir, char *err, size_t err_size)
+    const char *sub, const char *dir, char *err, size_t err_size)
 {
 	size_t i;
 
@@ -829,9 +924,23 @@ store_apply(const char *const *chain, size_t n, enum store_mode mode,
 			goto fail;
 		return 0;
 	}
-	for (i = n; i-- > 0;)
-		if (merge_path(chain[i], dir, MERGE_APPLY) < 0)
+	for (i = n; i-- > 0;) {
+		char *p = NULL;
+		int k = sub ? sub_of(chain[i], sub, &p) : 1;
+
+		/* the state deleted the workspace, maybe made it again:
+		   what was there goes (but the logs) */
+		if (k == 2 && clear_dir(dir) < 0) {
+			free(p);
 			goto fail;
+		}
+		if (k < 0 || (k > 0 && (p || !sub) &&
+		    merge_path(sub ? p : chain[i], dir, MERGE_APPLY) < 0)) {
+			free(p);
+			goto fail;
+		}
+		free(p);
+	}
 	return 0;
 fail:
 	snprintf(err, err_size, "cannot apply the state to '%s': %s", dir,

@@ -103,22 +103,39 @@ int store_flatten(struct store *s, struct layer *l);
 /*
  * Keep the state of l for hm-exec --shell and --apply under name (a step
  * key): write its chain, and hold a reference that store_close keeps.
+ * A state in an image also names the image's root file system and base,
+ * the layer of the workspace below the chain (NULL, NULL: none).
  */
-int store_keep(struct store *s, struct layer *l, const char *name);
+int store_keep(struct store *s, struct layer *l, const char *name,
+    const char *image, const char *base);
+
+/* A kept state, as store_find_kept reads it (strings malloc'd). */
+#define STORE_KEPT_MAX	500
+struct store_kept {
+	enum store_mode mode;
+	char *dirs[STORE_KEPT_MAX];	/* its chain, newest first */
+	size_t n;
+	char *image;		/* a state in an image: its root file
+				   system, else NULL */
+	char *base;		/* and the workspace below the chain */
+};
+
 /*
  * Find a kept state: name is KEY (the newest run that kept it) or
- * RUN/KEY. Fills dirs (newest first, up to max), *n and *mode; the
- * strings are malloc'd (free each). 0, or -1 (ENOENT: no such state).
+ * RUN/KEY. Fills *k (at most max of its chain); release it with
+ * store_kept_release. 0, or -1 (ENOENT: no such state) with err.
  */
-int store_find_kept(const char *root, const char *name, char **dirs,
-    size_t max, size_t *n, enum store_mode *mode, char *err, size_t err_size);
+int store_find_kept(const char *root, const char *name, struct store_kept *k,
+    size_t max, char *err, size_t err_size);
+void store_kept_release(struct store_kept *k);
 
 /*
  * Write a chain (newest first) into dir as its final state: files copied,
- * deletions and replaced directories applied.
+ * deletions and replaced directories applied. sub: only that part of
+ * each layer (a state in an image: "workspace"); NULL: all of it.
  */
 int store_apply(const char *const *chain, size_t n, enum store_mode mode,
-    const char *dir, char *err, size_t err_size);
+    const char *sub, const char *dir, char *err, size_t err_size);
 
 /*
  * The cache of layers: a layer found under key (64 hex digits) whose

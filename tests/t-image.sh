@@ -130,6 +130,54 @@ printf '{"version": "1", "steps": [{"type": "command", "key": "o", "image": "oci
 must_fail 66 "an OCI layout without the tag" run oci2 "$TMP/oci2.json" --image-path "$TMP/images"
 check "says so" grep -q "has no image tagged '2.0'" "$ws.out"
 
+# a chain in an image is cached like any other: the second run reuses
+# every cacheable state (the image's identity is in the keys: a changed
+# image runs them again); kept states are opened in their image with
+# --shell, and --apply writes only their workspace part
+cat >"$TMP/cache.json" <<'EOF2'
+{"version": "1", "default_image": "mini", "steps": [
+  {"type": "command", "key": "c1", "builds_in": null, "cache": {"policy": "forever", "env_keys": []}, "eval": {"type": "cmd", "cmd": "printf '#!/bin/sh\\necho tool\\n' >/usr/local/bin/tool && chmod +x /usr/local/bin/tool && echo one >c1"}},
+  {"type": "command", "key": "c2", "builds_in": "c1", "cache": {"policy": "on_change", "paths": ["base"]}, "eval": {"type": "cmd", "cmd": "test \"$(tool)\" = tool && test -e c1 && echo two >c2 && rm base"}},
+  {"type": "command", "key": "u", "builds_in": "c2", "eval": {"type": "cmd", "cmd": "test -e c1 && test -e c2 && test ! -e base && test \"$(tool)\" = tool"}}
+]}
+EOF2
+passes() {	# passes DESC: the last run passed
+	checks=$((checks + 1))
+	if ! grep -q '"event": *"run_finished".*"exit_code": *0' "$ws.events"; then
+		fail "$1"
+		tail -20 "$ws.out" >&2
+	fi
+}
+cached() { grep -c '"status": *"cached"' "$ws.events"; }
+run cache "$TMP/cache.json" --image-path "$TMP/images" --store "$TMP/store-cache"
+passes "a cacheable chain in an image, first run"
+check "nothing cached yet" test "$(cached)" -eq 0
+run cache "$TMP/cache.json" --image-path "$TMP/images" --store "$TMP/store-cache"
+passes "a cacheable chain in an image, second run"
+check "the second run reuses every cacheable state in the image" test "$(cached)" -eq 2
+cp -a "$img" "$TMP/images/mini2"
+touch "$TMP/images/mini2/etc/hostname"
+sed 's/"mini"/"mini2"/' "$TMP/cache.json" >"$TMP/cache2.json"
+run cache "$TMP/cache2.json" --image-path "$TMP/images" --store "$TMP/store-cache"
+passes "the chain in a changed image"
+check "a changed image runs the chain again" test "$(cached)" -eq 0
+run cache "$TMP/cache2.json" --image-path "$TMP/images" --store "$TMP/store-cache"
+check "and caches it under its own keys" test "$(cached)" -eq 2
+run keep "$TMP/cache.json" --image-path "$TMP/images" --store "$TMP/store-cache" --keep=all --no-cache
+passes "every state kept in an image"
+out=$(cd "$ws" && echo 'cat /etc/hostname; tool; cat c1 c2; pwd; test -e base || echo nobase' | SHELL=/bin/bash "$HM_EXEC" --store "$TMP/store-cache" --shell c2 2>"$TMP/shell.err")
+check "--shell opens a kept state in its image" test "$out" = "$(printf 'mini\ntool\none\ntwo\n/workspace\nnobase')"
+check "and says so" grep -q "in its image" "$TMP/shell.err"
+mkdir -p "$TMP/apply"
+echo base >"$TMP/apply/base"
+echo mine >"$TMP/apply/mine"
+(cd "$TMP/apply" && "$HM_EXEC" --store "$TMP/store-cache" --apply c2)
+check "--apply writes the workspace part of a state in an image" \
+	test "$(cat "$TMP/apply/c1" "$TMP/apply/c2")" = "$(printf 'one\ntwo')"
+check "with its deletions" test ! -e "$TMP/apply/base" -a -e "$TMP/apply/mine"
+check "and nothing of the image's part" \
+	test ! -e "$TMP/apply/usr" -a ! -e "$TMP/apply/workspace" -a ! -e "$TMP/apply/etc"
+
 # a blob that is not what its descriptor says stops the run before it
 # starts, naming the image and the blob: a byte changed, a byte added
 bad="$TMP/bad/ocibad"

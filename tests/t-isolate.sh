@@ -212,6 +212,14 @@ if [ "$(id -u)" -eq 0 ]; then
 		sh -c "! grep -q isolation: '$ws.out'"
 fi
 
+# a store another user could write to is refused before anything is
+# written there: nobody else may plant a link where the store writes
+mkdir -p "$TMP/open-store" "$TMP/ws-open"
+chmod 777 "$TMP/open-store"
+must_fail 74 "a store writable by others is refused" sh -c "cd '$TMP/ws-open' && '$HM_EXEC' --isolate=auto --store '$TMP/open-store' '$TMP/docs-overlay/fork.json' 2>'$TMP/open.err'"
+check "and says why" grep -q "the store '$TMP/open-store' is writable by others" "$TMP/open.err"
+check "nothing was written there" test -z "$(ls -A "$TMP/open-store")"
+
 # unprivileged: a user made for the test
 if [ "$(id -u)" -eq 0 ] && command -v useradd >/dev/null 2>&1; then
 	user=hm-isolate-test
@@ -230,6 +238,21 @@ if [ "$(id -u)" -eq 0 ] && command -v useradd >/dev/null 2>&1; then
 			su -s /bin/sh "$user" -c "cd '$u' && HOME='$u' TMPDIR='$u' ISOLATE=$mode CHAIN=100 O=bin sh tests/t-isolate.sh"
 			check "the $mode suite passes as an unprivileged user" test $? -eq 0
 		done
+		# a file of another user in the workspace cannot be changed
+		# (overlay) or keep its owner (copy) without root: said
+		# before the run, naming it; its owner stays
+		ow="$u/own"
+		mkdir -p "$ow/sub"
+		echo x >"$ow/sub/rootfile"
+		printf '{"version": "1", "steps": [{"type": "command", "key": "r", "builds_in": null, "eval": {"type": "cmd", "cmd": "cat sub/rootfile"}}]}' >"$u/own.json"
+		chown -R "$user:" "$ow" "$u/own.json"
+		chown root: "$ow/sub/rootfile"
+		for mode in overlay copy; do
+			su -s /bin/sh "$user" -c "cd '$ow' && HOME='$u' '$u/bin/hm-exec' --isolate=$mode --store '$u/store-own' '$u/own.json'" >"$TMP/own-$mode.out" 2>&1
+			check "$mode: a file of another user in the workspace is named before the run" \
+				grep -q "warning: 'sub/rootfile' in the workspace belongs to uid 0" "$TMP/own-$mode.out"
+		done
+		check "and it still belongs to its owner" test "$(stat -c %u "$ow/sub/rootfile")" = 0
 	else
 		echo "SKIP: unprivileged user namespaces refused: $(cat "$TMP/uprobe")" >&2
 	fi

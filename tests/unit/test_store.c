@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,7 +226,7 @@ test_flatten_apply(void **state)
 	put(ws, "d/z", "w");
 	put(c->dir, "new", "c");
 	n = store_chain(c, dirs, 8);
-	assert_int_equal(store_apply(dirs, n, STORE_OVERLAY, ws, err,
+	assert_int_equal(store_apply(dirs, n, STORE_OVERLAY, NULL, ws, err,
 	    sizeof(err)), 0);
 	assert_string_equal(get(ws, "f"), "b");
 	assert_string_equal(get(ws, "w"), "w");
@@ -245,32 +246,84 @@ test_keep(void **state)
 {
 	struct store *s = open_store("20260101T000000Z-1", STORE_OVERLAY);
 	struct layer *a, *b;
-	char *dirs[8], err[256];
-	size_t n, i;
-	enum store_mode m;
+	struct store_kept k;
+	char err[256];
 
 	(void)state;
 	a = store_layer_new(s, NULL);
 	b = store_layer_new(s, a);
 	store_unref(s, a);
-	assert_int_equal(store_keep(s, b, "t/step"), 0);
+	assert_int_equal(store_keep(s, b, "t/step", NULL, NULL), 0);
+	/* a state in an image names it, and the workspace below */
+	assert_int_equal(store_keep(s, a, "t/img", "/img/rootfs", "/run/ws"),
+	    0);
 	store_unref(s, b);
 	assert_int_equal(store_close(s), 0);
-	assert_int_equal(store_find_kept(root, "t/step", dirs, 8, &n, &m, err,
+	assert_int_equal(store_find_kept(root, "t/step", &k, 8, err,
 	    sizeof(err)), 0);
-	assert_int_equal(n, 2);
-	assert_int_equal(m, STORE_OVERLAY);
-	assert_true(exists(dirs[0], "."));
-	assert_true(exists(dirs[1], "."));
-	for (i = 0; i < n; i++)
-		free(dirs[i]);
+	assert_int_equal(k.n, 2);
+	assert_int_equal(k.mode, STORE_OVERLAY);
+	assert_null(k.image);
+	assert_true(exists(k.dirs[0], "."));
+	assert_true(exists(k.dirs[1], "."));
+	store_kept_release(&k);
 	assert_int_equal(store_find_kept(root, "20260101T000000Z-1/t/step",
-	    dirs, 8, &n, &m, err, sizeof(err)), 0);
-	for (i = 0; i < n; i++)
-		free(dirs[i]);
-	assert_int_equal(store_find_kept(root, "nope", dirs, 8, &n, &m, err,
+	    &k, 8, err, sizeof(err)), 0);
+	store_kept_release(&k);
+	assert_int_equal(store_find_kept(root, "t/img", &k, 8, err,
+	    sizeof(err)), 0);
+	assert_int_equal(k.n, 1);
+	assert_string_equal(k.image, "/img/rootfs");
+	assert_string_equal(k.base, "/run/ws");
+	store_kept_release(&k);
+	assert_int_equal(store_find_kept(root, "nope", &k, 8, err,
 	    sizeof(err)), -1);
 	assert_non_null(strstr(err, "'nope'"));
+}
+
+/* A state in an image: only its workspace part is applied. */
+static void
+test_apply_sub(void **state)
+{
+	struct store *s = open_store("r9", STORE_OVERLAY);
+	struct layer *a, *b;
+	const char *dirs[4];
+	char ws[512], err[256];
+	size_t n;
+
+	(void)state;
+	a = store_layer_new(s, NULL);
+	b = store_layer_new(s, a);
+	subdir(a->dir, "etc", false);
+	put(a->dir, "etc/pkg", "p");
+	subdir(a->dir, "workspace", false);
+	put(a->dir, "workspace/f", "a");
+	put(a->dir, "workspace/gone", "a");
+	subdir(b->dir, "workspace", false);
+	put(b->dir, "workspace/g", "b");
+	assert_int_equal(mknod(strcat(strcpy(ws, b->dir), "/workspace/gone"),
+	    S_IFCHR | 0600, makedev(0, 0)) == 0 || errno == EPERM, 1);
+	snprintf(ws, sizeof(ws), "%s/ws-sub", root);
+	mkdir(ws, 0755);
+	put(ws, "old", "w");
+	n = store_chain(b, dirs, 4);
+	assert_int_equal(store_apply(dirs, n, STORE_OVERLAY, "workspace", ws,
+	    err, sizeof(err)), 0);
+	assert_string_equal(get(ws, "f"), "a");
+	assert_string_equal(get(ws, "g"), "b");
+	assert_string_equal(get(ws, "old"), "w");
+	assert_false(exists(ws, "etc"));
+	assert_false(exists(ws, "pkg"));
+	/* the workspace made again (opaque): what was there goes */
+	assert_int_equal(setxattr(strcat(strcpy(err, b->dir), "/workspace"),
+	    "user.overlay.opaque", "y", 1, 0), 0);
+	assert_int_equal(store_apply(dirs, n, STORE_OVERLAY, "workspace", ws,
+	    err, sizeof(err)), 0);
+	assert_false(exists(ws, "old"));
+	assert_string_equal(get(ws, "g"), "b");
+	store_unref(s, b);
+	store_unref(s, a);
+	assert_int_equal(store_close(s), 0);
 }
 
 static void
@@ -366,6 +419,7 @@ main(void)
 		cmocka_unit_test(test_fold),
 		cmocka_unit_test(test_flatten_apply),
 		cmocka_unit_test(test_keep),
+		cmocka_unit_test(test_apply_sub),
 		cmocka_unit_test(test_evict_held),
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_default_root),
