@@ -213,16 +213,27 @@ tar -C "$TMP/s2" -cf "$TMP/s2.tar" evil/pwned evil/.wh.victim
 tar -C "$img" -cf "$TMP/base.tar" .
 cp "$TMP/base.tar" "$TMP/base2.tar"
 cp "$TMP/base.tar" "$TMP/base3.tar"
+cp "$TMP/base.tar" "$TMP/base4.tar"
 mklayout "$TMP/esc-img/dotdot" "$TMP/base.tar" "$TMP/dotdot.tar"
 mklayout "$TMP/esc-img/abs" "$TMP/base2.tar" "$TMP/abs.tar"
 mklayout "$TMP/esc-img/link" "$TMP/base3.tar" "$TMP/s1.tar" "$TMP/s2.tar"
-for e in dotdot abs; do
+# the same in one layer: a link, then a file under it (tar refuses it)
+mkdir -p "$TMP/s3"
+ln -s "$TMP/outside" "$TMP/s3/evil"
+tar -C "$TMP/s3" -cf "$TMP/s3.tar" evil
+rm "$TMP/s3/evil"
+mkdir "$TMP/s3/evil"
+echo pwned >"$TMP/s3/evil/pwned1"
+tar -C "$TMP/s3" -rf "$TMP/s3.tar" evil/pwned1
+mklayout "$TMP/esc-img/link1" "$TMP/base4.tar" "$TMP/s3.tar"
+for e in dotdot abs link1; do
 	printf '{"version": "1", "steps": [{"type": "command", "key": "o", "image": "%s", "builds_in": null, "eval": {"type": "cmd", "cmd": "true"}}]}' "$e" >"$TMP/esc.json"
 	must_fail 66 "a layer with a member outside the root ($e)" run esc \
 		"$TMP/esc.json" --image-path "$TMP/esc-img" --store "$TMP/store-esc"
+	[ $e = link1 ] ||
 	check "says which ($e)" grep -q "image '$e': layer '.*': member '.*' lies outside the root file system" "$ws.out"
 done
-check "nothing escaped" test ! -e "$TMP/store-esc/images/escape" -a ! -e "$TMP/abs"
+check "nothing escaped" test ! -e "$TMP/store-esc/images/escape" -a ! -e "$TMP/abs" -a ! -e "$TMP/outside/pwned1"
 printf '{"version": "1", "steps": [{"type": "command", "key": "o", "image": "link", "builds_in": null, "eval": {"type": "cmd", "cmd": "test \\"$(cat /evil/pwned)\\" = pwned"}}]}' >"$TMP/esc.json"
 run esc "$TMP/esc.json" --image-path "$TMP/esc-img" --store "$TMP/store-esc"
 checks=$((checks + 1))
