@@ -46,7 +46,7 @@ awk 'BEGIN {
 
 # a real build: this tree's sources, hm-lower built, then used twice
 mkdir -p "$W/src/testdata/lower"
-cp -R "$TOP/libhm" "$TOP/hm-lower" "$TOP/Makefile" "$W/src/"
+cp -R "$TOP/libhm" "$TOP/hm-lower" "$TOP/Makefile" "$TOP/VERSION" "$W/src/"
 cp -R "$TOP/testdata/lower/harmont" "$W/src/testdata/lower/"
 cat >"$W/build.json" <<'EOF2'
 {"version": "1", "steps": [
