@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -644,82 +645,108 @@ fail_escape(struct reader *r, size_t p, enum diag_code code, size_t n)
 }
 
 /*
- * Check the string whose opening quote is at p, then decode it in place
- * and NUL-terminate it. *end gets the offset of its closing quote, *len
- * its decoded length.
+ * Reading a string has two phases: string_check walks it once, skipping
+ * runs of bytes that need no look a block at a time and checking each
+ * escape, control byte and UTF-8 sequence; then, only if it has escapes,
+ * string_decode rewrites it in place. A string without escapes (most of
+ * them) is left where it is.
+ */
+
+/*
+ * Where the run of plain bytes (printable ASCII other than '"' and '\\')
+ * at q ends. A block may be read up to the sentinel "\n\0" after the
+ * text, which is lim.
+ */
+static size_t
+plain_run(const unsigned char *s, size_t q, size_t lim)
+{
+	unsigned char c;
+
+	while (q + SCAN_WIDTH <= lim) {
+		unsigned n = scan_str_stop(s + q);
+
+		q += n;
+		if (n < SCAN_WIDTH)
+			return q;
+	}
+	while ((c = s[q]) >= 0x20 && c < 0x80 && c != '"' && c != '\\')
+		q++;
+	return q;
+}
+
+/*
+ * The backslash at q, in the string whose opening quote is at p: what
+ * follows it must be one of JSON's escapes, and a \u escape of a high
+ * surrogate must be followed by one of a low surrogate. *next gets the
+ * offset just past the escape (or the pair).
  */
 static int
-string_read(struct reader *r, size_t p, size_t *end, uint32_t *len)
+escape_check(struct reader *r, size_t p, size_t q, size_t *next)
 {
-	unsigned char *s = r->s;
-	/* a block may be read up to the sentinel "\n\0" after the text */
-	size_t q = p + 1, lim = r->size + 2, cols = 0;
-	unsigned char c;
-	unsigned chars;
-	int escapes = 0, k;
+	const unsigned char *s = r->s;
+	unsigned char c = s[q + 1];
 	long u, u2;
-	uint32_t cp;
-	char *d;
+	int k;
 
+	switch (c) {
+	case '"': case '\\': case '/': case 'b': case 'f':
+	case 'n': case 'r': case 't':
+		*next = q + 2;
+		return 0;
+	case 'u':
+		break;
+	default:
+		if (q + 1 >= r->size)
+			return fail_at(r, p, E_JSON_UNTERMINATED, NULL);
+		if (c == '\0')
+			return fail_at(r, q + 1, E_JSON_NUL, NULL);
+		if (c < 0x20)
+			return diag_report(r->diags, E_JSON_CONTROL,
+			    json_pos_at(r->doc, q + 1), (unsigned)c);
+		if (c >= 0x80 && !utf8_len(s + q + 1, NULL))
+			return fail_at(r, q + 1, E_JSON_UTF8, NULL);
+		/* show a multibyte character whole */
+		k = c >= 0x80 ? utf8_len(s + q + 1, NULL) : 1;
+		return fail_at_show(r, q, E_JSON_ESCAPE, 1 + (size_t)k);
+	}
+	if ((u = hex4(s + q + 2)) < 0)
+		return fail_escape(r, q, E_JSON_ESCAPE, 6);
+	if (u >= 0xdc00 && u <= 0xdfff)
+		return fail_escape(r, q, E_JSON_SURROGATE, 6);
+	if (u >= 0xd800 && u <= 0xdbff) {
+		if (s[q + 6] != '\\' || s[q + 7] != 'u' ||
+		    (u2 = hex4(s + q + 8)) < 0xdc00 || u2 > 0xdfff)
+			return fail_escape(r, q, E_JSON_SURROGATE, 6);
+		q += 6;
+	}
+	*next = q + 6;
+	return 0;
+}
+
+/*
+ * Check the string whose opening quote is at p: *end gets the offset of
+ * its closing quote, *escapes whether it has any.
+ */
+static int
+string_check(struct reader *r, size_t p, size_t *end, bool *escapes)
+{
+	const unsigned char *s = r->s;
+	size_t q = p + 1, lim = r->size + 2;
+	unsigned char c;
+	int k;
+
+	*escapes = false;
 	for (;;) {
-		/* bytes that need no look, a block at a time */
-		if (q + SCAN_WIDTH <= lim) {
-			unsigned n = scan_str_stop(s + q);
-
-			q += n;
-			if (n == SCAN_WIDTH)
-				continue;
-		} else {
-			while ((c = s[q]) >= 0x20 && c < 0x80 && c != '"' &&
-			    c != '\\')
-				q++;
-		}
+		q = plain_run(s, q, lim);
 		c = s[q];
 		switch (str_class(c)) {
 		case SC_QUOTE:
-			goto done;
+			*end = q;
+			return 0;
 		case SC_BACKSLASH:
-			escapes = 1;
-			switch (s[q + 1]) {
-			case '"': case '\\': case '/': case 'b': case 'f':
-			case 'n': case 'r': case 't':
-				q += 2;
-				continue;
-			case 'u':
-				break;
-			default:
-				c = s[q + 1];
-				if (q + 1 >= r->size)
-					return fail_at(r, p,
-					    E_JSON_UNTERMINATED, NULL);
-				if (c == '\0')
-					return fail_at(r, q + 1, E_JSON_NUL,
-					    NULL);
-				if (c < 0x20)
-					return diag_report(r->diags,
-					    E_JSON_CONTROL, json_pos_at(r->doc,
-					    q + 1), (unsigned)c);
-				if (c >= 0x80 && !utf8_len(s + q + 1, NULL))
-					return fail_at(r, q + 1, E_JSON_UTF8,
-					    NULL);
-				/* show a multibyte character whole */
-				k = c >= 0x80 ? utf8_len(s + q + 1, NULL) : 1;
-				return fail_at_show(r, q, E_JSON_ESCAPE,
-				    1 + (size_t)k);
-			}
-			if ((u = hex4(s + q + 2)) < 0)
-				return fail_escape(r, q, E_JSON_ESCAPE, 6);
-			if (u >= 0xdc00 && u <= 0xdfff)
-				return fail_escape(r, q, E_JSON_SURROGATE, 6);
-			if (u >= 0xd800 && u <= 0xdbff) {
-				if (s[q + 6] != '\\' || s[q + 7] != 'u' ||
-				    (u2 = hex4(s + q + 8)) < 0xdc00 ||
-				    u2 > 0xdfff)
-					return fail_escape(r, q,
-					    E_JSON_SURROGATE, 6);
-				q += 6;
-			}
-			q += 6;
+			*escapes = true;
+			if (escape_check(r, p, q, &q) < 0)
+				return -1;
 			continue;
 		case SC_CONTROL:
 			if (q >= r->size)
@@ -735,19 +762,57 @@ string_read(struct reader *r, size_t p, size_t *end, uint32_t *len)
 			continue;
 		}
 	}
-done:
-	*end = q;
-	if (!escapes) {
-		s[q] = '\0';
-		*len = (uint32_t)(q - p - 1);
-		return 0;
+}
+
+/*
+ * Decode the checked escape at *q (a backslash) to *d; both move past
+ * it, and *cols counts the source characters it took.
+ */
+static void
+escape_decode(const unsigned char *s, size_t *q, char **d, size_t *cols)
+{
+	size_t i = *q + 1;
+	uint32_t cp;
+
+	*cols += 2;
+	switch (s[i]) {
+	case 'b': *(*d)++ = '\b'; break;
+	case 'f': *(*d)++ = '\f'; break;
+	case 'n': *(*d)++ = '\n'; break;
+	case 'r': *(*d)++ = '\r'; break;
+	case 't': *(*d)++ = '\t'; break;
+	case 'u':
+		cp = (uint32_t)hex4(s + i + 1);
+		i += 4;
+		*cols += 4;
+		if (cp >= 0xd800 && cp <= 0xdbff) {
+			cp = 0x10000 + ((cp - 0xd800) << 10) +
+			    ((uint32_t)hex4(s + i + 3) - 0xdc00);
+			i += 6;
+			*cols += 6;
+		}
+		*d = utf8_put(*d, cp);
+		break;
+	default:
+		*(*d)++ = (char)s[i];
 	}
-	/*
-	 * Checked above, so decoding needs no checks. The source is read
-	 * ahead of where its decoding is written; its characters are
-	 * counted for the span that stands for it.
-	 */
-	d = (char *)s + p + 1;
+	*q = i + 1;
+}
+
+/*
+ * Decode the checked string whose opening quote is at p in place, NUL
+ * terminated; returns its decoded length. The source is read ahead of
+ * where its decoding is written; its characters are counted in *cols for
+ * the span that stands for it.
+ */
+static uint32_t
+string_decode(struct reader *r, size_t p, size_t *cols)
+{
+	unsigned char *s = r->s;
+	size_t q, lim = r->size + 2;
+	char *d = (char *)s + p + 1;
+	unsigned chars;
+
 	for (q = p + 1; s[q] != '"';) {
 		if (s[q] != '\\' && q + SCAN_WIDTH <= lim) {
 			/* a run to copy; a whole block is loaded before it
@@ -756,7 +821,7 @@ done:
 			unsigned char block[SCAN_WIDTH];
 			unsigned n = scan_dec_stop(s + q, &chars);
 
-			cols += chars;
+			*cols += chars;
 			if (n == SCAN_WIDTH) {
 				memcpy(block, s + q, SCAN_WIDTH);
 				memcpy(d, block, SCAN_WIDTH);
@@ -769,37 +834,35 @@ done:
 			continue;
 		}
 		if (s[q] != '\\') {
-			cols += (s[q] & 0xc0) != 0x80;
+			*cols += (s[q] & 0xc0) != 0x80;
 			*d++ = (char)s[q++];
 			continue;
 		}
-		q++;
-		cols += 2;
-		switch (s[q]) {
-		case 'b': *d++ = '\b'; break;
-		case 'f': *d++ = '\f'; break;
-		case 'n': *d++ = '\n'; break;
-		case 'r': *d++ = '\r'; break;
-		case 't': *d++ = '\t'; break;
-		case 'u':
-			cp = (uint32_t)hex4(s + q + 1);
-			q += 4;
-			cols += 4;
-			if (cp >= 0xd800 && cp <= 0xdbff) {
-				cp = 0x10000 + ((cp - 0xd800) << 10) +
-				    ((uint32_t)hex4(s + q + 3) - 0xdc00);
-				q += 6;
-				cols += 6;
-			}
-			d = utf8_put(d, cp);
-			break;
-		default:
-			*d++ = (char)s[q];
-		}
-		q++;
+		escape_decode(s, &q, &d, cols);
 	}
-	*len = (uint32_t)(d - ((char *)s + p + 1));
 	*d = '\0';
+	return (uint32_t)(d - ((char *)s + p + 1));
+}
+
+/*
+ * Check the string whose opening quote is at p, then decode it in place
+ * and NUL-terminate it. *end gets the offset of its closing quote, *len
+ * its decoded length.
+ */
+static int
+string_read(struct reader *r, size_t p, size_t *end, uint32_t *len)
+{
+	size_t cols = 0;
+	bool escapes;
+
+	if (string_check(r, p, end, &escapes) < 0)
+		return -1;
+	if (!escapes) {
+		r->s[*end] = '\0';
+		*len = (uint32_t)(*end - p - 1);
+		return 0;
+	}
+	*len = string_decode(r, p, &cols);
 	return span_add(r, p, *end, cols);
 }
 
