@@ -92,8 +92,8 @@ graph_node(struct loader *L, uint32_t e, struct ir_step **out)
 		uint32_t own = json_get(L->j, nv[0], "env");
 
 		memset(&s->env, 0, sizeof(s->env));
-		if (ld_get_env(L, nv[1], "env", &s->env) < 0 ||
-		    (own && ld_get_env(L, own, "env", &s->env) < 0))
+		if (ld_get_env(L, nv[1], &s->env) < 0 ||
+		    (own && ld_get_env(L, own, &s->env) < 0))
 			ret = -1;
 	}
 	if (ir_doc_append(L->doc, s) < 0)

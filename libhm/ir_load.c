@@ -183,7 +183,7 @@ ld_get_str(struct loader *L, uint32_t node, const char *field, const char **out)
 }
 
 static int
-get_key(struct loader *L, uint32_t node, const char *field, const char **out)
+ld_get_key(struct loader *L, uint32_t node, const char *field, const char **out)
 {
 	const char *why;
 
@@ -198,7 +198,7 @@ get_key(struct loader *L, uint32_t node, const char *field, const char **out)
 }
 
 static int
-get_bool(struct loader *L, uint32_t node, const char *field, bool *out)
+ld_get_bool(struct loader *L, uint32_t node, const char *field, bool *out)
 {
 	enum json_type t = json_type(L->j, node);
 
@@ -236,16 +236,16 @@ ld_get_int(struct loader *L, uint32_t node, const char *field, long long min,
 }
 
 static int
-get_ref(struct loader *L, uint32_t node, const char *field,
+ld_get_ref(struct loader *L, uint32_t node, const char *field,
     struct ir_ref *ref)
 {
 	ref->pos = ld_loc(L, node);
 	ref->step = NULL;
-	return get_key(L, node, field, &ref->key);
+	return ld_get_key(L, node, field, &ref->key);
 }
 
 static int
-get_strlist(struct loader *L, uint32_t node, const char *field,
+ld_get_strlist(struct loader *L, uint32_t node, const char *field,
     bool names, struct ir_strlist *out)
 {
 	uint32_t e;
@@ -287,7 +287,7 @@ get_strlist(struct loader *L, uint32_t node, const char *field,
 }
 
 static int
-get_refs(struct loader *L, uint32_t node, const char *field,
+ld_get_refs(struct loader *L, uint32_t node, const char *field,
     struct ir_ref **out, uint32_t *nout)
 {
 	uint32_t e;
@@ -301,7 +301,7 @@ get_refs(struct loader *L, uint32_t node, const char *field,
 	if (!*out)
 		return -1;
 	for (e = json_first(L->j, node); e; e = json_next_elem(L->j, node, e)) {
-		if (get_ref(L, e, field, &(*out)[n]) < 0) {
+		if (ld_get_ref(L, e, field, &(*out)[n]) < 0) {
 			ret = -1;
 			continue;
 		}
@@ -313,7 +313,7 @@ get_refs(struct loader *L, uint32_t node, const char *field,
 
 /* "consumes": [{"step": KEY, "output": NAME}...] into m. */
 static int
-get_consumes(struct loader *L, uint32_t node, struct ir_more *m)
+ld_get_consumes(struct loader *L, uint32_t node, struct ir_more *m)
 {
 	uint32_t e, v[MAXFIELDS];
 	size_t n = 0;
@@ -345,7 +345,7 @@ get_consumes(struct loader *L, uint32_t node, struct ir_more *m)
 			ret = ld_err(L);
 			continue;
 		}
-		if (get_ref(L, v[0], "step", &c->step) < 0 ||
+		if (ld_get_ref(L, v[0], "step", &c->step) < 0 ||
 		    ld_get_str(L, v[1], "output", &c->output) < 0) {
 			ret = -1;
 			continue;
@@ -370,15 +370,14 @@ get_consumes(struct loader *L, uint32_t node, struct ir_more *m)
 
 /* Merge object node into env; later names replace earlier ones. */
 int
-ld_get_env(struct loader *L, uint32_t node, const char *field,
-    struct ir_env *env)
+ld_get_env(struct loader *L, uint32_t node, struct ir_env *env)
 {
 	uint32_t k;
 	size_t cap, i;
 	int ret = 0;
 
 	if (json_type(L->j, node) != JSON_OBJECT)
-		return ld_type_error(L, node, field,
+		return ld_type_error(L, node, "env",
 		    "an object of string values");
 	cap = env->n + json_count(L->j, node) + 1;
 	{
@@ -435,7 +434,7 @@ ld_get_env(struct loader *L, uint32_t node, const char *field,
 }
 
 static int
-get_cont(struct loader *L, uint32_t cont, uint32_t cont_in, const char *what,
+ld_get_cont(struct loader *L, uint32_t cont, uint32_t cont_in, const char *what,
     enum ir_cont *c, struct ir_ref *ref, ir_loc *cpos)
 {
 	const char *s;
@@ -460,7 +459,7 @@ get_cont(struct loader *L, uint32_t cont, uint32_t cont_in, const char *what,
 		*cpos = ld_loc(L, cont);
 	}
 	if (cont_in) {
-		if (get_ref(L, cont_in, "continue_in", ref) < 0)
+		if (ld_get_ref(L, cont_in, "continue_in", ref) < 0)
 			return -1;
 		*c = IR_CONT_IN;
 		*cpos = ref->pos;
@@ -469,7 +468,7 @@ get_cont(struct loader *L, uint32_t cont, uint32_t cont_in, const char *what,
 }
 
 static struct ir_cache *
-load_cache(struct loader *L, uint32_t node, int depth)
+ld_get_cache(struct loader *L, uint32_t node, int depth)
 {
 	uint32_t v[MAXFIELDS];
 	struct ir_cache *c;
@@ -532,10 +531,10 @@ load_cache(struct loader *L, uint32_t node, int depth)
 		ld_err(L);
 		return NULL;
 	}
-	if (v[IR_CACHE_FIELD_ENV_KEYS] && get_strlist(L,
+	if (v[IR_CACHE_FIELD_ENV_KEYS] && ld_get_strlist(L,
 	    v[IR_CACHE_FIELD_ENV_KEYS], "env_keys", false, &c->env_keys) < 0)
 		return NULL;
-	if (v[IR_CACHE_FIELD_PATHS] && get_strlist(L,
+	if (v[IR_CACHE_FIELD_PATHS] && ld_get_strlist(L,
 	    v[IR_CACHE_FIELD_PATHS], "paths", false, &c->paths) < 0)
 		return NULL;
 	if (v[IR_CACHE_FIELD_SUB_POLICIES]) {
@@ -553,7 +552,7 @@ load_cache(struct loader *L, uint32_t node, int depth)
 			return NULL;
 		for (e = json_first(L->j, subs); e;
 		    e = json_next_elem(L->j, subs, e)) {
-			struct ir_cache *sub = load_cache(L, e, depth + 1);
+			struct ir_cache *sub = ld_get_cache(L, e, depth + 1);
 
 			if (!sub)
 				return NULL;
@@ -569,7 +568,7 @@ load_cache(struct loader *L, uint32_t node, int depth)
 
 /* A dynamic target's name: a dynamic step's, or a group's. */
 static int
-get_target(struct loader *L, uint32_t node, struct ir_more *m)
+ld_get_target(struct loader *L, uint32_t node, struct ir_more *m)
 {
 	const char *why;
 
@@ -586,7 +585,7 @@ get_target(struct loader *L, uint32_t node, struct ir_more *m)
 }
 
 static int
-load_eval(struct loader *L, uint32_t node, struct ir_step *s)
+ld_load_eval(struct loader *L, uint32_t node, struct ir_step *s)
 {
 	uint32_t v[MAXFIELDS];
 	struct ir_more *m;
@@ -638,14 +637,14 @@ load_eval(struct loader *L, uint32_t node, struct ir_step *s)
 	}
 	if (!(m = ir_step_more(L->doc, s)))
 		return -1;
-	if (get_target(L, v[2], m) < 0)
+	if (ld_get_target(L, v[2], m) < 0)
 		return -1;
-	return get_cont(L, v[3], v[4], "dynamic step", &m->cont,
+	return ld_get_cont(L, v[3], v[4], "dynamic step", &m->cont,
 	    &m->continue_in, &m->cont_pos);
 }
 
 static int
-load_builds_in(struct loader *L, uint32_t node, struct ir_step *s)
+ld_get_builds_in(struct loader *L, uint32_t node, struct ir_step *s)
 {
 	if (json_type(L->j, node) == JSON_NULL) {
 		s->builds_in_kind = IR_BUILDS_IN_NULL;
@@ -655,14 +654,14 @@ load_builds_in(struct loader *L, uint32_t node, struct ir_step *s)
 	if (json_type(L->j, node) != JSON_STRING)
 		return ld_type_error(L, node, "builds_in", "a step key or null");
 	s->builds_in_kind = IR_BUILDS_IN_KEY;
-	return get_ref(L, node, "builds_in", &s->builds_in);
+	return ld_get_ref(L, node, "builds_in", &s->builds_in);
 }
 
-static int load_steps(struct loader *L, uint32_t arr, struct ir_step *group,
-    int depth);
+static int ld_load_steps(struct loader *L, uint32_t arr,
+    struct ir_step *group, int depth);
 
 static int
-load_command_fields(struct loader *L, struct ir_step *s,
+ld_load_command_fields(struct loader *L, struct ir_step *s,
     const uint32_t *v)
 {
 	struct ir_more *m;
@@ -673,7 +672,7 @@ load_command_fields(struct loader *L, struct ir_step *s,
 		diag_report(L->diags, E_IR_MISSING, ir_pos(L->doc, s->pos), "command step",
 		    "key");
 		ret = ld_err(L);
-	} else if (get_key(L, v[F_KEY], "key", &s->key) < 0) {
+	} else if (ld_get_key(L, v[F_KEY], "key", &s->key) < 0) {
 		ret = -1;
 	} else {
 		s->key_pos = ld_loc(L, v[F_KEY]);
@@ -694,7 +693,7 @@ load_command_fields(struct loader *L, struct ir_step *s,
 		s->eval = IR_EVAL_CMD;
 		s->eval_pos = ld_loc(L, v[F_CMD]);
 	} else if (v[F_EVAL]) {
-		if (load_eval(L, v[F_EVAL], s) < 0)
+		if (ld_load_eval(L, v[F_EVAL], s) < 0)
 			ret = -1;
 	} else {
 		diag_report(L->diags, L->v0 ? E_IR_NO_CMD : E_IR_MISSING,
@@ -702,7 +701,7 @@ load_command_fields(struct loader *L, struct ir_step *s,
 		ret = ld_err(L);
 	}
 	if (v[F_BUILDS_IN]) {
-		if (load_builds_in(L, v[F_BUILDS_IN], s) < 0)
+		if (ld_get_builds_in(L, v[F_BUILDS_IN], s) < 0)
 			ret = -1;
 	} else if (!L->graph_form) {
 		diag_report(L->diags, E_IR_MISSING, ir_pos(L->doc, s->pos), "command step",
@@ -711,11 +710,11 @@ load_command_fields(struct loader *L, struct ir_step *s,
 	}
 	if (v[F_DEPENDS_ON]) {
 		s->has_depends_on = true;
-		if (get_refs(L, v[F_DEPENDS_ON], "depends_on", &s->depends_on,
-		    &s->ndepends_on) < 0)
+		if (ld_get_refs(L, v[F_DEPENDS_ON], "depends_on",
+		    &s->depends_on, &s->ndepends_on) < 0)
 			ret = -1;
 	}
-	if (v[F_ENV] && ld_get_env(L, v[F_ENV], "env", &s->env) < 0)
+	if (v[F_ENV] && ld_get_env(L, v[F_ENV], &s->env) < 0)
 		ret = -1;
 	if (v[F_TIMEOUT]) {
 		s->has_timeout = true;
@@ -726,7 +725,8 @@ load_command_fields(struct loader *L, struct ir_step *s,
 	}
 	if (v[F_SOFT_FAIL]) {
 		s->has_soft_fail = true;
-		if (get_bool(L, v[F_SOFT_FAIL], "soft_fail", &s->soft_fail) < 0)
+		if (ld_get_bool(L, v[F_SOFT_FAIL], "soft_fail",
+		    &s->soft_fail) < 0)
 			ret = -1;
 	}
 	if (v[F_RETRY]) {
@@ -740,7 +740,7 @@ load_command_fields(struct loader *L, struct ir_step *s,
 		return ret;
 	if (!(m = ir_step_more(L->doc, s)))
 		return -1;
-	if (v[F_CACHE] && !(m->cache = load_cache(L, v[F_CACHE], 0)))
+	if (v[F_CACHE] && !(m->cache = ld_get_cache(L, v[F_CACHE], 0)))
 		ret = -1;
 	if (v[F_IMAGE] && ld_get_str(L, v[F_IMAGE], "image", &m->image) < 0)
 		ret = -1;
@@ -750,16 +750,16 @@ load_command_fields(struct loader *L, struct ir_step *s,
 		m->runner_args.doc = L->j;
 		m->runner_args.node = v[F_RUNNER_ARGS];
 	}
-	if (v[F_SECRET_ENV] && get_strlist(L, v[F_SECRET_ENV], "secret_env",
+	if (v[F_SECRET_ENV] && ld_get_strlist(L, v[F_SECRET_ENV], "secret_env",
 	    true, &m->secret_env) < 0)
 		ret = -1;
-	if (v[F_CONSUMES] && get_consumes(L, v[F_CONSUMES], m) < 0)
+	if (v[F_CONSUMES] && ld_get_consumes(L, v[F_CONSUMES], m) < 0)
 		ret = -1;
 	return ret;
 }
 
 static int
-load_group(struct loader *L, uint32_t node, struct ir_step *s, int depth)
+ld_load_group(struct loader *L, uint32_t node, struct ir_step *s, int depth)
 {
 	uint32_t v[MAXFIELDS];
 	struct ir_more *m = NULL;
@@ -770,7 +770,7 @@ load_group(struct loader *L, uint32_t node, struct ir_step *s, int depth)
 	if (!v[1]) {
 		diag_report(L->diags, E_IR_MISSING, ir_pos(L->doc, s->pos), "group", "key");
 		ret = ld_err(L);
-	} else if (get_key(L, v[1], "key", &s->key) < 0) {
+	} else if (ld_get_key(L, v[1], "key", &s->key) < 0) {
 		ret = -1;
 	} else {
 		s->key_pos = ld_loc(L, v[1]);
@@ -779,17 +779,17 @@ load_group(struct loader *L, uint32_t node, struct ir_step *s, int depth)
 		ret = -1;
 	if ((v[3] || v[6] || v[7]) && !(m = ir_step_more(L->doc, s)))
 		return -1;
-	if (v[3] && get_target(L, v[3], m) < 0)
+	if (v[3] && ld_get_target(L, v[3], m) < 0)
 		ret = -1;
-	if (v[4] && load_builds_in(L, v[4], s) < 0)
+	if (v[4] && ld_get_builds_in(L, v[4], s) < 0)
 		ret = -1;
 	if (v[5]) {
 		s->has_depends_on = true;
-		if (get_refs(L, v[5], "depends_on", &s->depends_on,
+		if (ld_get_refs(L, v[5], "depends_on", &s->depends_on,
 		    &s->ndepends_on) < 0)
 			ret = -1;
 	}
-	if ((v[6] || v[7]) && get_cont(L, v[6], v[7], "group", &m->cont,
+	if ((v[6] || v[7]) && ld_get_cont(L, v[6], v[7], "group", &m->cont,
 	    &m->continue_in, &m->cont_pos) < 0)
 		ret = -1;
 	if (!v[8]) {
@@ -801,7 +801,7 @@ load_group(struct loader *L, uint32_t node, struct ir_step *s, int depth)
 		    IR_MAX_GROUP_DEPTH);
 		return ld_err(L);
 	}
-	if (load_steps(L, v[8], s, depth + 1) < 0)
+	if (ld_load_steps(L, v[8], s, depth + 1) < 0)
 		ret = -1;
 	return ret;
 }
@@ -850,14 +850,14 @@ ld_load_step(struct loader *L, uint32_t node, int depth)
 			return NULL;
 		if (v[1]) {
 			s->has_continue_on_failure = true;
-			if (get_bool(L, v[1], "continue_on_failure",
+			if (ld_get_bool(L, v[1], "continue_on_failure",
 			    &s->continue_on_failure) < 0)
 				return NULL;
 		}
 		return s;
 	}
 	if (s->type == IR_GROUP)
-		return load_group(L, node, s, depth) < 0 ? NULL : s;
+		return ld_load_group(L, node, s, depth) < 0 ? NULL : s;
 
 	if (ld_fields(L, node, L->v0 ? &command_v0_fields : &command_v1_fields,
 	    v) < 0)
@@ -873,11 +873,11 @@ ld_load_step(struct loader *L, uint32_t node, int depth)
 			w[map[i]] = v[i];
 		memcpy(v, w, sizeof(w));
 	}
-	return load_command_fields(L, s, v) < 0 ? NULL : s;
+	return ld_load_command_fields(L, s, v) < 0 ? NULL : s;
 }
 
 static int
-load_steps(struct loader *L, uint32_t arr, struct ir_step *group, int depth)
+ld_load_steps(struct loader *L, uint32_t arr, struct ir_step *group, int depth)
 {
 	uint32_t e;
 	int ret = 0;
@@ -940,7 +940,7 @@ ld_load_document(struct loader *L, uint32_t root)
 	if (L->v0) {
 		int ret = ld_fields(L, root, &doc_v0_fields, v);
 
-		if (v[1] && ld_get_env(L, v[1], "env", &L->doc->env) < 0)
+		if (v[1] && ld_get_env(L, v[1], &L->doc->env) < 0)
 			ret = -1;
 		if (v[2] && ld_get_str(L, v[2], "default_image",
 		    &L->doc->default_image) < 0)
@@ -962,7 +962,7 @@ ld_load_document(struct loader *L, uint32_t root)
 			    "document", "steps");
 			return ld_err(L);
 		}
-		return load_steps(L, v[3], NULL, 0) < 0 ? -1 : ret;
+		return ld_load_steps(L, v[3], NULL, 0) < 0 ? -1 : ret;
 	}
 	{
 		int ret = ld_fields(L, root, &doc_v1_fields, v);
@@ -985,12 +985,12 @@ ld_load_document(struct loader *L, uint32_t root)
 					ret = -1;
 			}
 		}
-		if (v[2] && ld_get_env(L, v[2], "env", &L->doc->env) < 0)
+		if (v[2] && ld_get_env(L, v[2], &L->doc->env) < 0)
 			ret = -1;
 		if (v[3] && ld_get_str(L, v[3], "default_image",
 		    &L->doc->default_image) < 0)
 			ret = -1;
-		if (get_cont(L, v[4], v[5], "document", &L->doc->cont,
+		if (ld_get_cont(L, v[4], v[5], "document", &L->doc->cont,
 		    &L->doc->continue_in, &L->doc->cont_pos) < 0)
 			ret = -1;
 		if (!v[6]) {
@@ -998,7 +998,7 @@ ld_load_document(struct loader *L, uint32_t root)
 			    "document", "steps");
 			return ld_err(L);
 		}
-		return load_steps(L, v[6], NULL, 0) < 0 ? -1 : ret;
+		return ld_load_steps(L, v[6], NULL, 0) < 0 ? -1 : ret;
 	}
 }
 

@@ -13,6 +13,16 @@ struct json_doc;
 /*
  * One pass over the JSON tree builds the model. Errors are collected, not
  * fatal: loading goes on to the next step so that one run shows them all.
+ *
+ * Names: ld_ marks the loader's functions that read the JSON tree,
+ * static or shared (those ir_legacy.c uses are declared here).
+ * ld_get_NAME(L, node, [field,] ..., out) reads one field's value into
+ * out, ld_load_NAME an object into the model. Each returns 0, or -1
+ * (NULL for one that returns the thing it made) after reporting the
+ * error from the catalogue (a wrong type through ld_type_error) and
+ * counting it (ld_err); running out of memory is a bare -1, which
+ * ir_load reports once. hm-bake's def.c reads its YAML tree with get_NAME
+ * functions of the same shape.
  */
 struct loader {
 	struct ir_doc *doc;
@@ -52,8 +62,7 @@ int ld_get_str(struct loader *L, uint32_t node, const char *field,
 int ld_get_int(struct loader *L, uint32_t node, const char *field,
     long long min, long long max, long long *out);
 /* Merge an object of strings into env; later names replace earlier ones. */
-int ld_get_env(struct loader *L, uint32_t node, const char *field,
-    struct ir_env *env);
+int ld_get_env(struct loader *L, uint32_t node, struct ir_env *env);
 struct ir_step *ld_load_step(struct loader *L, uint32_t node, int depth);
 int ld_load_document(struct loader *L, uint32_t root);
 /* The graph form's steps and edges (ir_legacy.c). */
