@@ -196,6 +196,6 @@ install: $(BIN)
 	cp $(filter %.5,$(MAN)) $(DESTDIR)$(MANDIR)/man5/
 
 clean:
-	rm -rf build build-san build-clang build-swar build-fuzz
+	rm -rf build build-san build-clang build-fuzz
 
 .PHONY: all setup build check test golden demo screenshot bench fuzz install clean

@@ -38,8 +38,6 @@
 #include "hash.h"
 #include "json.h"
 #include "mem.h"
-#include "scan.h"
-#include "swar.h"
 
 const unsigned char json_type_of[256] = {
 	['"'] = JSON_STRING, ['['] = JSON_ARRAY, ['{'] = JSON_OBJECT,
@@ -234,23 +232,13 @@ span_find(const struct json_doc *doc, size_t off)
 
 /*
  * Over source bytes s[a..stop) (no span inside): add the newlines to *nl
- * and the characters to *col, which a newline resets to 0. Words of
- * eight bytes without a newline are counted whole.
+ * and the characters to *col, which a newline resets to 0.
  */
 static void
 count_run(const unsigned char *s, size_t a, size_t stop, size_t *nl,
     size_t *col)
 {
 	while (a < stop) {
-		if (a + 8 <= stop) {
-			uint64_t w = swar_load(s + a);
-
-			if (!swar_has_byte(w, '\n')) {
-				*col += 8 - swar_count_cont(w);
-				a += 8;
-				continue;
-			}
-		}
 		if (s[a] == '\n') {
 			(*nl)++;
 			*col = 0;
@@ -645,30 +633,26 @@ fail_escape(struct reader *r, size_t p, enum diag_code code, size_t n)
 }
 
 /*
- * Reading a string has two phases: string_check walks it once, skipping
- * runs of bytes that need no look a block at a time and checking each
- * escape, control byte and UTF-8 sequence; then, only if it has escapes,
- * string_decode rewrites it in place. A string without escapes (most of
- * them) is left where it is.
+ * Reading a string has two phases: string_check walks it once, checking
+ * each escape, control byte and UTF-8 sequence; then, only if it has
+ * escapes, string_decode rewrites it in place. A string without escapes
+ * (most of them) is left where it is.
+ *
+ * The byte loops are plain. Scanning 16 bytes at a time with SSE2 (8
+ * with word tricks elsewhere) here and in jsonw.c cut hm-lower's
+ * instructions by a fifth on `make bench`'s input (gen-ir 100000, 29 MB:
+ * callgrind 1.579e9 against 1.959e9 plain) but not its time by the 10%
+ * that would pay for two code paths and a second CI build: the plain
+ * build's CPU time (user+sys, median of 30 interleaved hyperfine rounds)
+ * was 1.10x the SSE2 build's, and level on the fastest runs.
  */
 
-/*
- * Where the run of plain bytes (printable ASCII other than '"' and '\\')
- * at q ends. A block may be read up to the sentinel "\n\0" after the
- * text, which is lim.
- */
+/* Where the run of plain bytes (printable ASCII but '"', '\\') at q ends. */
 static size_t
-plain_run(const unsigned char *s, size_t q, size_t lim)
+plain_run(const unsigned char *s, size_t q)
 {
 	unsigned char c;
 
-	while (q + SCAN_WIDTH <= lim) {
-		unsigned n = scan_str_stop(s + q);
-
-		q += n;
-		if (n < SCAN_WIDTH)
-			return q;
-	}
 	while ((c = s[q]) >= 0x20 && c < 0x80 && c != '"' && c != '\\')
 		q++;
 	return q;
@@ -731,13 +715,13 @@ static int
 string_check(struct reader *r, size_t p, size_t *end, bool *escapes)
 {
 	const unsigned char *s = r->s;
-	size_t q = p + 1, lim = r->size + 2;
+	size_t q = p + 1;
 	unsigned char c;
 	int k;
 
 	*escapes = false;
 	for (;;) {
-		q = plain_run(s, q, lim);
+		q = plain_run(s, q);
 		c = s[q];
 		switch (str_class(c)) {
 		case SC_QUOTE:
@@ -809,30 +793,10 @@ static uint32_t
 string_decode(struct reader *r, size_t p, size_t *cols)
 {
 	unsigned char *s = r->s;
-	size_t q, lim = r->size + 2;
+	size_t q;
 	char *d = (char *)s + p + 1;
-	unsigned chars;
 
 	for (q = p + 1; s[q] != '"';) {
-		if (s[q] != '\\' && q + SCAN_WIDTH <= lim) {
-			/* a run to copy; a whole block is loaded before it
-			 * is stored, so its store ends before anything that
-			 * is still to be read */
-			unsigned char block[SCAN_WIDTH];
-			unsigned n = scan_dec_stop(s + q, &chars);
-
-			*cols += chars;
-			if (n == SCAN_WIDTH) {
-				memcpy(block, s + q, SCAN_WIDTH);
-				memcpy(d, block, SCAN_WIDTH);
-				d += SCAN_WIDTH;
-				q += SCAN_WIDTH;
-				continue;
-			}
-			while (n--)
-				*d++ = (char)s[q++];
-			continue;
-		}
 		if (s[q] != '\\') {
 			*cols += (s[q] & 0xc0) != 0x80;
 			*d++ = (char)s[q++];

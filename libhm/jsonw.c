@@ -7,8 +7,6 @@
 #include <unistd.h>
 
 #include "jsonw.h"
-#include "scan.h"
-#include "swar.h"
 
 #define JSONW_BUF (64 * 1024)
 
@@ -225,27 +223,12 @@ needs_escape(unsigned char c)
 	return c < 0x20 || c == '"' || c == '\\';
 }
 
-/* Whether a word of eight bytes has one that needs an escape. */
-static int
-swar_needs_escape(uint64_t w)
-{
-	return (swar_has_less(w, 0x20) | swar_has_byte(w, '"') |
-	    swar_has_byte(w, '\\')) != 0;
-}
-
-/*
- * How many bytes at the start of p[0..n) need no escape: blocks while
- * they lie inside the string, then byte by byte.
- */
+/* How many bytes at the start of p[0..n) need no escape. */
 static size_t
 clean_run(const unsigned char *p, size_t n)
 {
 	size_t i = 0;
-	unsigned k;
 
-	for (; i + SCAN_WIDTH <= n; i += SCAN_WIDTH)
-		if ((k = scan_esc_stop(p + i)) < SCAN_WIDTH)
-			return i + k;
 	while (i < n && !needs_escape(p[i]))
 		i++;
 	return i;
@@ -287,28 +270,11 @@ jsonw_escape(struct jsonw *w, const char *s, size_t n)
 	 * Most strings are short (keys, field names): with room for the
 	 * worst case (every byte a \u00XX) write straight into the buffer.
 	 */
-	if (n <= 256 && reserve(w, 6 * n + 2 + SCAN_WIDTH) == 0) {
+	if (n <= 256 && reserve(w, 6 * n + 2) == 0) {
 		char *d = w->buf + w->len;
 
 		*d++ = '"';
 		for (i = 0;;) {
-			/* a whole block is copied (the room was reserved);
-			 * what follows a byte to escape is written over */
-			while (i + SCAN_WIDTH <= n) {
-				k = scan_esc_stop(p + i);
-				memcpy(d, p + i, SCAN_WIDTH);
-				d += k;
-				i += k;
-				if (k < SCAN_WIDTH)
-					break;
-			}
-			/* the rest, shorter than a block: eight bytes at a
-			 * time if they need no escape, then byte by byte */
-			if (i + 8 <= n && !swar_needs_escape(swar_load(p + i))) {
-				memcpy(d, p + i, 8);
-				d += 8;
-				i += 8;
-			}
 			while (i < n && !needs_escape(p[i]))
 				*d++ = (char)p[i++];
 			if (i >= n)

@@ -154,11 +154,11 @@ test_nul(void **state)
 }
 
 /*
- * Strings are scanned a block at a time (scan.h): put each kind of byte
- * that stops the scan at every offset of strings of every length around
- * the block sizes, at the start of a document and at its very end, and
- * check the decoded bytes, the rejections, and the column of a
- * character after the string (which counts the source's characters).
+ * Put each kind of byte that stops the string scan at every offset of
+ * strings of every length up to 40 bytes, at the start of a document and
+ * at its very end, and check the decoded bytes, the rejections, and the
+ * column of a character after the string (which counts the source's
+ * characters).
  */
 static void
 test_string_blocks(void **state)

@@ -182,9 +182,9 @@ escape_ref(const unsigned char *s, size_t n, char *out)
 }
 
 /*
- * Strings are scanned a block at a time (scan.h): every byte that needs
- * an escape, and bytes that must not get one (DEL, UTF-8), at every
- * offset of strings of every length around the block sizes, through the
+ * Every byte that needs an escape, and bytes that must not get one (DEL,
+ * UTF-8), at every offset of strings of every length up to 40 bytes and
+ * from 300 to 340, through the
  * short-string path and the long one (over 256 bytes), and at the end of
  * an allocation of exactly the string's size (ASan sees a read past it).
  */
