@@ -300,6 +300,19 @@ runtime_value(struct bake *b)
 	b->stop = true;
 }
 
+bool
+bake_sym_in(const char *s)
+{
+	return s && (strstr(s, BAKE_SYM) || strstr(s, BAKE_SYM_SLUG));
+}
+
+/* A trial's fresh symbolic value (bake.h), or NULL (memory). */
+static const char *
+sym_value(struct bake *b)
+{
+	return arena_printf(b->doc->arena, BAKE_SYM "%u", (*b->sym_seq)++);
+}
+
 /* What a field does with ${{ outputs.STEP.NAME }} (subst_at). */
 enum omode {
 	OM_NOW,		/* a fragment: its value now; static: an error */
@@ -354,8 +367,9 @@ ofield_ref(void *arg, struct oref *r, const char **val)
 		return diag_report(b->diags, E_BAKE_OUTPUT_RUNTIME, f->pos,
 		    name, step);
 	if (b->trial) {
-		runtime_value(b);
-		*val = "";
+		/* a fresh marker: distinct values collide in nothing */
+		if (!(*val = sym_value(b)))
+			return bake_nomem(b, f->pos);
 		return 0;
 	}
 	ir_output_var(step, name, var);
@@ -439,21 +453,36 @@ env_lookup(const struct bake *b, const struct ctx *c, const char *name)
 }
 
 /*
- * What a predicate or a matrix axis reads: in a trial, only what the
- * target sets itself is known.
+ * What a trial knows of a variable: what the target sets itself, unless
+ * the value holds a symbolic one (an output's, a matrix value's). NULL:
+ * a run-time value.
+ */
+static const char *
+env_known(const struct ctx *c, const char *name)
+{
+	size_t i;
+
+	for (i = c->env.n; i-- > 0;)
+		if (!strcmp(c->env.names[i], name))
+			return bake_sym_in(c->env.values[i]) ? NULL :
+			    c->env.values[i];
+	return NULL;
+}
+
+/*
+ * What a predicate reads: in a trial, only what the target sets itself
+ * is known; a condition on anything else makes it inexact.
  */
 static const char *
 env_value(struct bake *b, const struct ctx *c, const char *name)
 {
-	size_t i;
+	const char *v;
 
 	if (!b->trial)
 		return env_lookup(b, c, name);
-	for (i = c->env.n; i-- > 0;)
-		if (!strcmp(c->env.names[i], name))
-			return c->env.values[i];
-	runtime_value(b);
-	return NULL;
+	if (!(v = env_known(c, name)))
+		runtime_value(b);
+	return v;
 }
 
 /* NAME=VALUE strings for a child: the bake's env under the overlays. */
@@ -1343,6 +1372,48 @@ check_utf8(struct bake *b, const struct axis *ax, const char *src)
 	    (unsigned char)src[ok], line, col);
 }
 
+/*
+ * A trial's axis from a run-time value: sym_n distinct symbolic values,
+ * after what the bake checks of the axis itself. 0, -1 after reporting,
+ * or 1: the value is known (a variable the target sets).
+ */
+static int
+sym_axis(struct bake *b, const struct ctx *c, const struct axis *ax,
+    const char ***vals, size_t *n)
+{
+	struct oref ref;
+	char obuf[IR_KEY_MAX + 300];
+	unsigned i;
+
+	switch (ax->kind) {
+	case AXIS_ENV:
+		if (env_known(c, ax->env))
+			return 1;
+		break;
+	case AXIS_OUTPUT:
+		snprintf(obuf, sizeof(obuf), "outputs.%s", ax->output->u.s);
+		if (bake_oref_parse(obuf, strlen(obuf), &ref))
+			return -1;
+		break;
+	case AXIS_SH:
+		/* its expressions are checked; it does not run */
+		if (!subst_at(b, c, ax->sh->u.s, true, ax->pos))
+			return -1;
+		break;
+	default:
+		return 1;
+	}
+	*vals = arena_calloc(b->doc->arena, b->sym_n, sizeof(**vals));
+	if (!*vals)
+		return bake_nomem(b, ax->pos);
+	for (i = 0; i < b->sym_n; i++)
+		if (!((*vals)[i] = sym_value(b)))
+			return bake_nomem(b, ax->pos);
+	*n = b->sym_n;
+	b->sym_axis = true;
+	return 0;
+}
+
 static int
 axis_values(struct bake *b, const struct ctx *c, const struct axis *ax,
     const char ***vals, size_t *n)
@@ -1353,6 +1424,15 @@ axis_values(struct bake *b, const struct ctx *c, const struct axis *ax,
 	long got;
 	uint32_t i;
 
+	if (b->trial && ax->kind != AXIS_LIST)
+		switch (sym_axis(b, c, ax, vals, n)) {
+		case 0:
+			return 0;
+		case -1:
+			return -1;
+		default:
+			break;		/* the target sets the variable */
+		}
 	switch (ax->kind) {
 	case AXIS_LIST:
 		*vals = arena_calloc(b->doc->arena, ax->list->n ? ax->list->n : 1,

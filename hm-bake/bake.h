@@ -58,15 +58,32 @@ struct bake {
 	bool fragment;
 	bool stop;			/* a limit was hit: give up */
 	/* a trial (bake_check_dynamic): a dynamic target baked as a run
-	 * would, running nothing; what needs a run-time value (a command,
-	 * the environment, an output) stops it and makes it inexact */
+	 * would, running nothing; what shapes it from a run-time value (a
+	 * generator, a predicate) stops it and makes it inexact */
 	bool trial, inexact;
+	/* a trial's run-time values are symbolic (BAKE_SYM): an output
+	 * is a fresh marker, and a matrix axis whose values come from an
+	 * output, a command or a variable the target does not set has
+	 * sym_n (1 or 2) distinct ones (sym_axis set); a condition on one
+	 * still makes the trial inexact */
+	unsigned sym_n;
+	unsigned *sym_seq;		/* the trial's markers so far */
+	bool sym_axis;
 	/* set by the tool: a command stops when cancel_fd becomes
 	 * readable (a signal handler's self-pipe); *running is 1 while a
 	 * command runs, *canceled non-zero once a signal came */
 	int cancel_fd;			/* -1: none */
 	volatile sig_atomic_t *running, *canceled;
 };
+
+/*
+ * A symbolic value is BAKE_SYM and a number: it holds only characters a
+ * key may hold, and a message that quotes it (or its slug, BAKE_SYM_SLUG)
+ * speaks of no value a run has: such a message is not told.
+ */
+#define BAKE_SYM	"HMSYM:7f3e+"
+#define BAKE_SYM_SLUG	"hmsym-7f3e-"
+bool bake_sym_in(const char *s);
 
 /* Set up b for def and doc; environ is the process environment. */
 void bake_init(struct bake *b, struct def *def, struct ir_doc *doc,
@@ -75,11 +92,13 @@ void bake_release(struct bake *b);
 
 /*
  * The static check of the dynamic targets of doc, a static bake of def
- * that passed ir_check: each dynamic target whose bake needs no run-time
- * value is baked in a trial, spliced in place of each of its
+ * that passed ir_check: each dynamic target is baked in a trial with
+ * symbolic run-time values (one per matrix axis, then two), spliced in
+ * place of each of its
  * placeholders (and theirs, recursively) as a run would, and the whole
  * checked; one that no placeholder stands for is checked as a
- * fragment. doc is as it was afterwards (checked: it passed ir_check;
+ * fragment; what both trials tell, naming no symbolic value, is told.
+ * doc is as it was afterwards (checked: it passed ir_check;
  * else its errors, the definition's, are told again, once more at the
  * same places). 0, or -1 after reporting the definition's errors
  * (dyncheck.c).

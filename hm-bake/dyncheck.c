@@ -17,15 +17,20 @@
  * A static bake leaves each dynamic target a placeholder, baked when a
  * run reaches it (hm-exec runs hm-bake --target, splices the fragment in
  * its place and checks the document again). Whatever that bake and that
- * check would reject without a run-time value is the definition's
- * mistake, and the static bake reports it here: each dynamic target is
- * baked in a trial (bake.h: nothing runs; a command, a variable from the
- * environment or a step's output makes it inexact, and an inexact trial
- * tells nothing), spliced in place of its placeholder, the placeholders
- * its fragment holds in turn, and the document so expanded is checked
- * as the run would check it. A target no placeholder stands for (in no
- * pipeline baked, or called only from a target that needs run-time
- * values) is checked as a fragment, as `hm-bake --target` would.
+ * check would reject whatever the run-time values are is the
+ * definition's mistake, and the static bake reports it here: each
+ * dynamic target is baked in a trial (bake.h: nothing runs; outputs and
+ * variables the target does not set are symbolic values, a matrix axis
+ * from one or from a command has one symbolic value, then two; a
+ * generator, a predicate command or a condition on a symbolic value
+ * makes it inexact, and an inexact trial tells nothing), spliced in
+ * place of its placeholder, the placeholders its fragment holds in turn,
+ * and the document so expanded is checked as the run would check it.
+ * What the trials with one value and with two both tell, naming no
+ * symbolic value, is told (bake_check_dynamic). A target no
+ * placeholder stands for (in no pipeline baked, or called only from a
+ * target that gets no verdict) is checked as a fragment, as
+ * `hm-bake --target` would.
  *
  * Fragments are baked into documents of their own, whose table of
  * places (ir.h) extends the static document's: the definition's places
@@ -149,6 +154,9 @@ struct trial {
 	struct ir_step **ph;		/* placeholders of this round */
 	size_t nph, capph;
 	size_t nsteps;			/* baked in trials so far */
+	unsigned sym_n;			/* values of a symbolic axis */
+	unsigned sym_seq;		/* symbolic values so far */
+	bool sym_axis;			/* a trial had a symbolic axis */
 	int ret;
 };
 
@@ -211,10 +219,13 @@ trial_bake(struct trial *T, struct target *t, const char *prefix)
 	frag->nlocs = T->doc->nlocs;
 	bake_init(&b, T->def, frag, &dl, no_environ);
 	b.trial = true;
+	b.sym_n = T->sym_n;
+	b.sym_seq = &T->sym_seq;
 	r = bake_target(&b, t, prefix);
 	if (r == 0 && !b.inexact && dl.errors == 0)
 		r = bake_check_fragment(frag, prefix, &dl);
 	T->nsteps += b.nsteps;
+	T->sym_axis |= b.sym_axis;
 	bake_release(&b);
 	if (b.inexact || (r == 0 && dl.errors == 0)) {
 		diag_list_release(&dl);
@@ -318,9 +329,14 @@ round_once(struct trial *T)
 	return 0;
 }
 
-int
-bake_check_dynamic(struct def *def, struct ir_doc *doc, bool checked,
-    struct diag_list *diags)
+/*
+ * Every dynamic target tried once, its symbolic axes with sym_n values
+ * each; what it tells in diags (no limit), whether an axis was symbolic
+ * in *sym_axis.
+ */
+static void
+trial_all(struct def *def, struct ir_doc *doc, bool checked, unsigned sym_n,
+    struct diag_list *diags, bool *sym_axis)
 {
 	struct trial T;
 	struct diag_list dl = DIAG_LIST_INIT;
@@ -332,6 +348,7 @@ bake_check_dynamic(struct def *def, struct ir_doc *doc, bool checked,
 	T.def = def;
 	T.doc = doc;
 	T.diags = diags;
+	T.sym_n = sym_n;
 	for (i = 0; i < def->ntargets; i++)
 		def->targets[i]->mark = 0;
 	/* nested placeholders come from calls, which form no cycle: a
@@ -374,5 +391,76 @@ bake_check_dynamic(struct def *def, struct ir_doc *doc, bool checked,
 		ir_doc_free(T.frags[i]);
 	free(T.frags);
 	free(T.sp);
-	return T.ret;
+	*sym_axis = T.sym_axis;
+}
+
+static bool
+same_diag(const struct diag *a, const struct diag *b)
+{
+	return a->code == b->code && a->pos.line == b->pos.line &&
+	    a->pos.col == b->pos.col && (a->pos.file == b->pos.file ||
+	    (a->pos.file && b->pos.file && !strcmp(a->pos.file,
+	    b->pos.file))) && a->msg && b->msg && !strcmp(a->msg, b->msg);
+}
+
+/*
+ * Keep in l what holds for every run-time value: no message that speaks
+ * of a symbolic value, and (other not NULL) only one other tells too.
+ */
+static void
+keep_sure(struct diag_list *l, const struct diag_list *other)
+{
+	size_t i, j, k = 0;
+
+	for (i = 0; i < l->n; i++) {
+		struct diag *d = &l->items[i];
+		bool keep = !bake_sym_in(d->msg);
+
+		for (j = 0; keep && other && j < other->n; j++)
+			if (same_diag(d, &other->items[j]))
+				break;
+		if (keep && other && j == other->n)
+			keep = false;
+		if (keep) {
+			l->items[k++] = *d;
+			continue;
+		}
+		if (diag_level(d->code) == DIAG_ERROR)
+			l->errors--;
+		else
+			l->warnings--;
+		free(d->msg);
+	}
+	l->n = k;
+}
+
+/*
+ * The trials are symbolic (bake.h): a target whose matrix takes its
+ * values at run time is tried with one combination per symbolic axis and
+ * with two, and only what both tell, at the same place, is told: a
+ * mistake of the definition's structure, not one that a number of
+ * values the run may not have makes.
+ */
+int
+bake_check_dynamic(struct def *def, struct ir_doc *doc, bool checked,
+    struct diag_list *diags)
+{
+	struct diag_list one = DIAG_LIST_INIT, two = DIAG_LIST_INIT;
+	bool sym_axis = false, unused;
+
+	one.limit = two.limit = 0;
+	trial_all(def, doc, checked, 1, &one, &sym_axis);
+	if (sym_axis) {
+		trial_all(def, doc, checked, 2, &two, &unused);
+		keep_sure(&one, &two);
+	} else {
+		keep_sure(&one, NULL);
+	}
+	diag_list_release(&two);
+	if (!one.errors) {
+		diag_list_move(diags, &one);
+		return 0;
+	}
+	diag_list_move(diags, &one);
+	return -1;
 }

@@ -1,0 +1,111 @@
+#!/bin/sh
+# hm: the static bake tries a dynamic target whose bake needs run-time
+# values with symbolic ones (hm-bake(1), ir-spec/dynamic.md): what holds
+# for every value is told, what depends on one is left to the run.
+. "$(dirname "$0")/lib.sh"
+DATA="$TOP/testdata/bake"
+
+cp "$DATA/dyn-sym-shards.yml" "$TMP" && cd "$TMP" || exit 1
+
+# fine with one shard, ambiguous with two: not the static bake's error,
+# and the run with two shards still fails on it
+check "shards: the static bake passes" \
+    sh -c "'$HM_BAKE' dyn-sym-shards.yml >two.json 2>err"
+check "shards: nothing told" test ! -s err
+must_fail 1 "shards: the run with two shards fails" "$HM_EXEC" two.json \
+    >out 2>&1
+check "shards: the run names the matrix" grep -q \
+    "step 'tests/summary' builds in group 'tests/shards', which has 2 leaves" \
+    out
+sed 's/shards=1 2/shards=1/' dyn-sym-shards.yml >one.yml
+"$HM_BAKE" one.yml >one.json 2>err
+check "shards: the run with one shard passes" \
+    sh -c "'$HM_EXEC' one.json >out 2>&1"
+
+# a value-dependent structure gets no verdict: a condition on a variable
+# the target does not set, a generator, a condition on a matrix value
+# or on a variable set from an output
+cat >cond.yml <<'YAML'
+targets:
+  detect:
+    steps:
+      - {sh: 'echo "shards=1 2" >> "$HM_OUTPUT"', key: scan}
+  envcond:
+    dynamic: true
+    steps:
+      - if:
+          - env: MODE == fast
+            then:
+              - group: [{sh: echo a, key: a}, {sh: echo b, key: b}]
+                key: g
+      - {sh: echo next, key: next}
+  gen:
+    dynamic: true
+    steps:
+      - generate: "echo '[{sh: echo a, key: a}]'"
+      - {sh: echo b, key: a}
+  matcond:
+    dynamic: true
+    from: detect
+    continue: join
+    steps:
+      - matrix:
+          shard: {output: detect/scan.shards}
+        key: m
+        continue: join
+        steps:
+          - if:
+              - env: HM_MATRIX_SHARD != 1
+                then:
+                  - group: [{sh: echo a, key: a}, {sh: echo b, key: b}]
+                    key: g
+          - {sh: echo next, key: next}
+  outcond:
+    dynamic: true
+    from: detect
+    env: {MODE: '${{ outputs.detect/scan.shards }}'}
+    steps:
+      - if:
+          - env: MODE != 1
+            then:
+              - group: [{sh: echo a, key: a}, {sh: echo b, key: b}]
+                key: g
+      - {sh: echo next, key: next}
+pipelines:
+  ci: [envcond, gen, matcond, outcond]
+YAML
+check "conditions, generators: no verdict" \
+    sh -c "'$HM_BAKE' cond.yml >/dev/null 2>err"
+check "conditions, generators: nothing told" test ! -s err
+
+# a value that only the run knows, where a name is needed: a message
+# would be about the symbolic value, and none is told
+cat >named.yml <<'YAML'
+targets:
+  detect:
+    steps:
+      - {sh: 'echo "member=a" >> "$HM_OUTPUT"', key: scan}
+  pick:
+    dynamic: true
+    from: detect
+    steps:
+      - group: [{sh: echo a, key: a}, {sh: echo b, key: b}]
+        continue_in: ${{ outputs.detect/scan.member }}
+        key: g
+      - {sh: echo next, key: next}
+YAML
+printf 'pipelines:\n  ci: [detect, pick]\n' >>named.yml
+check "a symbolic name: no verdict" \
+    sh -c "'$HM_BAKE' named.yml >named.json 2>err"
+check "a symbolic name: nothing told" test ! -s err
+check "a symbolic name: the run passes" \
+    sh -c "'$HM_EXEC' named.json >out 2>&1"
+
+# the mistakes that hold for every value (testdata/bake/err-dyn-sym.*):
+# no message ever shows a symbolic value
+cp "$DATA/err-dyn-sym.yml" .
+must_fail 65 "err-dyn-sym: the static bake fails" "$HM_BAKE" err-dyn-sym.yml \
+    2>err
+check "err-dyn-sym: four mistakes" test "$(grep -c ': error: ' err)" -eq 4
+check "err-dyn-sym: no symbolic value shown" sh -c "! grep -qi hmsym err"
+finish
