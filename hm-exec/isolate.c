@@ -1,6 +1,5 @@
 /* hm: hm-exec's isolation: every step in a snapshot of the state it continues. */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -345,42 +344,43 @@ struct foreign {
 	unsigned long count;
 };
 
+static void foreign_walk(struct foreign *f, int dfd);
+
+/* One entry of the directory dfd (f->path): counted when another user
+   owns it, walked when it is a directory. */
+static int
+foreign_entry(int dfd, const char *name, void *arg)
+{
+	struct foreign *f = arg;
+	struct stat st;
+	size_t len = f->len;
+	int sub;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    len + strlen(name) + 2 >= sizeof(f->path))
+		return 0;
+	snprintf(f->path + len, sizeof(f->path) - len, "%s%s", len ? "/" : "",
+	    name);
+	if (st.st_uid != geteuid() && !f->count++) {
+		memcpy(f->first, f->path, sizeof(f->first));
+		f->uid = (unsigned long)st.st_uid;
+	}
+	if (S_ISDIR(st.st_mode) && !(f->skip && !strcmp(f->path, f->skip)) &&
+	    (sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) >= 0) {
+		f->len = strlen(f->path);
+		foreign_walk(f, sub);
+		close(sub);
+	}
+	f->path[f->len = len] = '\0';
+	return 0;
+}
+
 /* Files under the directory dfd (f->path) owned by another user. */
 static void
 foreign_walk(struct foreign *f, int dfd)
 {
-	int fd = dup(dfd), sub;
-	DIR *d;
-	struct dirent *e;
-	struct stat st;
-	size_t len = f->len;
-
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
-		    fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    len + strlen(e->d_name) + 2 >= sizeof(f->path))
-			continue;
-		snprintf(f->path + len, sizeof(f->path) - len, "%s%s",
-		    len ? "/" : "", e->d_name);
-		if (st.st_uid != geteuid() && !f->count++) {
-			memcpy(f->first, f->path, sizeof(f->first));
-			f->uid = (unsigned long)st.st_uid;
-		}
-		if (S_ISDIR(st.st_mode) && !(f->skip && !strcmp(f->path,
-		    f->skip)) && (sub = openat(dfd, e->d_name, O_RDONLY |
-		    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
-			f->len = strlen(f->path);
-			foreign_walk(f, sub);
-			close(sub);
-		}
-		f->path[f->len = len] = '\0';
-	}
-	closedir(d);
+	file_each_entry(dfd, foreign_entry, f, false);
 }
 
 /*

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "json.h"
 #include "oci.h"
 #include "proc.h"
@@ -417,25 +418,18 @@ set_meta(int dfd, const char *name, const struct stat *st)
 
 static int merge_layer(struct merge *m, int sfd, int dfd);
 
+static int
+empty_entry(int dfd, const char *name, void *arg)
+{
+	(void)arg;
+	return store_rmtree_at(dfd, name);
+}
+
 /* Empty the directory dfd: an opaque whiteout hides what was below. */
 static int
 empty_dir(int dfd)
 {
-	int fd = dup(dfd), r = 0;
-	DIR *d;
-	struct dirent *e;
-
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
-		    store_rmtree_at(dfd, e->d_name) < 0)
-			r = -1;
-	closedir(d);
-	return r;
+	return file_each_entry(dfd, empty_entry, NULL, false);
 }
 
 /* One entry of the layer onto the tree: a directory onto a directory
@@ -489,6 +483,34 @@ merge_entry(struct merge *m, int sfd, int dfd, const char *name)
 	return r;
 }
 
+struct layer_walk {
+	struct merge *m;
+	int dfd;		/* the tree */
+	int pass;		/* 0: the whiteouts, 1: the other entries */
+};
+
+/* One entry of the layer sfd in this pass (see merge_layer). */
+static int
+layer_entry(int sfd, const char *name, void *arg)
+{
+	struct layer_walk *w = arg;
+	bool wh = !strncmp(name, ".wh.", 4);
+
+	if (wh != (w->pass == 0))
+		return 0;
+	if (!wh)
+		return merge_entry(w->m, sfd, w->dfd, name);
+	if (!strcmp(name, ".wh..wh..opq"))
+		return empty_dir(w->dfd);
+	if (!name[4] || !strcmp(name + 4, ".") || !strcmp(name + 4, "..")) {
+		*w->m->msg = fmt("layer '%s': a whiteout '%s/%s' of no name",
+		    w->m->blob, w->m->path, name);
+		errno = EINVAL;
+		return -1;
+	}
+	return store_rmtree_at(w->dfd, name + 4);
+}
+
 /*
  * Merge the extracted layer sfd into the tree dfd, the way the OCI
  * image spec applies a layer: first its whiteouts (".wh..wh..opq"
@@ -500,40 +522,12 @@ merge_entry(struct merge *m, int sfd, int dfd, const char *name)
 static int
 merge_layer(struct merge *m, int sfd, int dfd)
 {
-	int pass, fd, r = 0;
-	DIR *d;
-	struct dirent *e;
+	struct layer_walk w = { m, dfd, 0 };
 
-	for (pass = 0; pass < 2 && r == 0; pass++) {
-		if ((fd = dup(sfd)) < 0 || !(d = fdopendir(fd))) {
-			if (fd >= 0)
-				close(fd);
+	for (w.pass = 0; w.pass < 2; w.pass++)
+		if (file_each_entry(sfd, layer_entry, &w, true) < 0)
 			return -1;
-		}
-		rewinddir(d);
-		while (r == 0 && (e = readdir(d))) {
-			const char *name = e->d_name;
-			bool wh = !strncmp(name, ".wh.", 4);
-
-			if (!strcmp(name, ".") || !strcmp(name, "..") ||
-			    wh != (pass == 0))
-				continue;
-			if (!wh)
-				r = merge_entry(m, sfd, dfd, name);
-			else if (!strcmp(name, ".wh..wh..opq"))
-				r = empty_dir(dfd);
-			else if (!name[4] || !strcmp(name + 4, ".") ||
-			    !strcmp(name + 4, "..")) {
-				*m->msg = fmt("layer '%s': a whiteout '%s/%s' "
-				    "of no name", m->blob, m->path, name);
-				errno = EINVAL;
-				r = -1;
-			} else
-				r = store_rmtree_at(dfd, name + 4);
-		}
-		closedir(d);
-	}
-	return r;
+	return 0;
 }
 
 /*

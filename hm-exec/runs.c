@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "runs.h"
 #include "tool.h"
 
@@ -64,24 +65,27 @@ by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A file of a run: what cannot be removed stays (and so does the run). */
+static int
+remove_file(int dfd, const char *name, void *arg)
+{
+	(void)arg;
+	unlinkat(dfd, name, 0);
+	return 0;
+}
+
 /* Remove dir/name and the files in it; leave it if it holds more. */
 static void
 remove_run(int dfd, const char *name)
 {
-	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d;
-	struct dirent *e;
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
 
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0)
 		return;
-	}
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			unlinkat(fd, e->d_name, 0);
-	closedir(d);
-	unlinkat(dfd, name, AT_REMOVEDIR);
+	r = file_each_entry(fd, remove_file, NULL, false);
+	close(fd);
+	if (r == 0)
+		unlinkat(dfd, name, AT_REMOVEDIR);
 }
 
 void

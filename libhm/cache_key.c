@@ -1,6 +1,5 @@
 /* hm: a step's cache key, by the rules of its cache policy (harmont's). */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 #include <unistd.h>
 
 #include "cache_key.h"
+#include "file.h"
 #include "sha256.h"
 
 struct kctx {
@@ -35,56 +35,69 @@ hash_fd(struct sha256 *h, int fd)
 	return n < 0 ? -1 : 0;
 }
 
+struct list_walk {
+	const char *base, *rel;
+	char ***v;
+	size_t *n, *cap;
+};
+
+static int list_files(const char *base, const char *rel, char ***v,
+    size_t *n, size_t *cap);
+
+/* One entry of the directory rel: a file appended, a directory listed. */
+static int
+list_entry(int dfd, const char *name, void *arg)
+{
+	struct list_walk *l = arg;
+	char *sub, *full;
+	struct stat st;
+	int r = 0;
+
+	(void)dfd;
+	if (asprintf(&sub, "%s%s%s", l->rel, *l->rel ? "/" : "", name) < 0)
+		return -1;
+	if (asprintf(&full, "%s/%s", l->base, sub) < 0 ||
+	    stat(full, &st) < 0) {
+		r = -1;
+	} else if (S_ISDIR(st.st_mode)) {
+		r = list_files(l->base, sub, l->v, l->n, l->cap);
+	} else {
+		if (*l->n == *l->cap) {
+			char **w = realloc(*l->v, (*l->cap = *l->cap ?
+			    2 * *l->cap : 32) * sizeof(**l->v));
+
+			if (!w)
+				r = -1;
+			else
+				*l->v = w;
+		}
+		if (r == 0) {
+			(*l->v)[(*l->n)++] = sub;
+			sub = NULL;
+		}
+	}
+	free(full);
+	free(sub);
+	return r;
+}
+
 /* The files under dir (relative to base), appended to *v. */
 static int
 list_files(const char *base, const char *rel, char ***v, size_t *n,
     size_t *cap)
 {
+	struct list_walk l = { base, rel, v, n, cap };
 	char *path = NULL;
-	DIR *d;
-	struct dirent *e;
-	int r = 0;
+	int fd, r;
 
 	if (asprintf(&path, "%s%s%s", base, *rel ? "/" : "", rel) < 0)
 		return -1;
-	d = opendir(path);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	free(path);
-	if (!d)
+	if (fd < 0)
 		return -1;
-	while ((e = readdir(d)) && r == 0) {
-		char *sub;
-		struct stat st;
-		char *full;
-
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		if (asprintf(&sub, "%s%s%s", rel, *rel ? "/" : "",
-		    e->d_name) < 0)
-			return closedir(d), -1;
-		if (asprintf(&full, "%s/%s", base, sub) < 0 ||
-		    stat(full, &st) < 0) {
-			r = -1;
-		} else if (S_ISDIR(st.st_mode)) {
-			r = list_files(base, sub, v, n, cap);
-		} else {
-			if (*n == *cap) {
-				char **w = realloc(*v, (*cap = *cap ? 2 * *cap
-				    : 32) * sizeof(**v));
-
-				if (!w)
-					r = -1;
-				else
-					*v = w;
-			}
-			if (r == 0) {
-				(*v)[(*n)++] = sub;
-				sub = NULL;
-			}
-		}
-		free(full);
-		free(sub);
-	}
-	closedir(d);
+	r = file_each_entry(fd, list_entry, &l, true);
+	close(fd);
 	return r;
 }
 

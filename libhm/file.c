@@ -1,4 +1,5 @@
 /* hm: files hm writes, created so that nobody else can redirect or read them. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -362,4 +363,39 @@ file_read_fd(int fd, size_t max, char **textp, size_t *sizep)
 	*textp = text;
 	*sizep = len;
 	return 0;
+}
+
+int
+file_each_entry(int dfd, int (*fn)(int dfd, const char *name, void *arg),
+    void *arg, bool stop_on_error)
+{
+	int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0), r = 0, err = 0;
+	DIR *d;
+	struct dirent *e;
+
+	if (fd < 0)
+		return -1;
+	if (!(d = fdopendir(fd))) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	/* the copy shares dfd's offset, which an earlier walk moved */
+	rewinddir(d);
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (fn(dfd, e->d_name, arg) < 0) {
+			if (r == 0)
+				err = errno;
+			r = -1;
+			if (stop_on_error)
+				break;
+		}
+	}
+	closedir(d);
+	if (r < 0)
+		errno = err;
+	return r;
 }

@@ -2,6 +2,7 @@
 #ifndef HM_FILE_H
 #define HM_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -79,5 +80,18 @@ int file_open_log(const char *path);
  * bytes is EFBIG. The one whole-file reader: -1 and errno on failure.
  */
 int file_read_fd(int fd, size_t max, char **text, size_t *size);
+
+/*
+ * The one directory walker: fn(dfd, name, arg) for each entry of the
+ * open directory dfd but "." and "..", in readdir's order, from the
+ * start whatever earlier reads of dfd did. The walk reads through a
+ * close-on-exec copy of dfd: the caller keeps dfd, and fn works
+ * relative to it. 0, or -1 when the directory cannot be read (errno)
+ * or some fn returned < 0 (errno as the first such fn left it): the
+ * walk stops there if stop_on_error, else it goes on to the end. An
+ * error of readdir ends the walk as its end would.
+ */
+int file_each_entry(int dfd, int (*fn)(int dfd, const char *name,
+    void *arg), void *arg, bool stop_on_error);
 
 #endif

@@ -93,12 +93,22 @@ mkdir_p(const char *path)
 
 /* ---- deleting trees ---- */
 
+static int rmtree_at(int dfd, const char *name);
+
+/* file_each_entry's fn: a failure is noted in *arg, and the walk goes
+   on, so that the walk fails only when the directory cannot be read. */
+static int
+rmtree_entry(int dfd, const char *name, void *arg)
+{
+	if (rmtree_at(dfd, name) < 0)
+		*(int *)arg = -1;
+	return 0;
+}
+
 static int
 rmtree_at(int dfd, const char *name)
 {
 	struct stat st;
-	DIR *d;
-	struct dirent *e;
 	int fd, r = 0;
 
 	if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT)
@@ -115,15 +125,11 @@ rmtree_at(int dfd, const char *name)
 	if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) < 0)
 		return -1;
-	if (!(d = fdopendir(fd))) {
+	if (file_each_entry(fd, rmtree_entry, &r, false) < 0) {
 		close(fd);
 		return -1;
 	}
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
-		    rmtree_at(dirfd(d), e->d_name) < 0)
-			r = -1;
-	closedir(d);
+	close(fd);
 	if (unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		r = -1;
 	return r;
@@ -319,26 +325,25 @@ merge_entry(int sfd, int dfd, const char *name, enum merge_how how)
 	return 0;
 }
 
+struct merge_walk {
+	int dfd;
+	enum merge_how how;
+};
+
+static int
+merge_dir_entry(int sfd, const char *name, void *arg)
+{
+	struct merge_walk *w = arg;
+
+	return merge_entry(sfd, w->dfd, name, w->how);
+}
+
 static int
 merge_dir(int sfd, int dfd, enum merge_how how)
 {
-	int fd = dup(sfd), r = 0;
-	DIR *d;
-	struct dirent *e;
+	struct merge_walk w = { dfd, how };
 
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
-		    merge_entry(sfd, dfd, e->d_name, how) < 0) {
-			r = -1;
-			break;
-		}
-	closedir(d);
-	return r;
+	return file_each_entry(sfd, merge_dir_entry, &w, true);
 }
 
 static int
@@ -817,64 +822,69 @@ store_kept_release(struct store_kept *k)
 	k->image = k->base = NULL;
 }
 
+struct prune_walk {
+	int sfd;
+	bool top;
+};
+
+static int prune(int sfd, int dfd, bool top);
+
+/* One entry of dir: deleted, or pruned further when both have it as a
+   directory. */
+static int
+prune_entry(int dfd, const char *name, void *arg)
+{
+	struct prune_walk *w = arg;
+	struct stat st, dt;
+	int r = 0;
+
+	if (w->top && !strcmp(name, ".hm"))
+		return 0;
+	if (fstatat(w->sfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return rmtree_at(dfd, name);
+	if (fstatat(dfd, name, &dt, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(st.st_mode) && S_ISDIR(dt.st_mode)) {
+		int s2 = openat(w->sfd, name, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC);
+		int d2 = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (s2 < 0 || d2 < 0 || prune(s2, d2, false) < 0)
+			r = -1;
+		if (s2 >= 0)
+			close(s2);
+		if (d2 >= 0)
+			close(d2);
+		return r;
+	}
+	return rmtree_at(dfd, name);
+}
+
 /* Delete what is in dir and not in state (copy mode's apply). */
 static int
 prune(int sfd, int dfd, bool top)
 {
-	int fd = dup(dfd), r = 0;
-	DIR *d;
-	struct dirent *e;
-	struct stat st, dt;
+	struct prune_walk w = { sfd, top };
 
-	if (fd < 0 || !(d = fdopendir(fd)))
-		return -1;
-	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
-		    (top && !strcmp(e->d_name, ".hm")))
-			continue;
-		if (fstatat(sfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			if (rmtree_at(dfd, e->d_name) < 0)
-				r = -1;
-		} else if (fstatat(dfd, e->d_name, &dt,
-		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
-		    S_ISDIR(dt.st_mode)) {
-			int s2 = openat(sfd, e->d_name, O_RDONLY |
-			    O_DIRECTORY | O_CLOEXEC);
-			int d2 = openat(dfd, e->d_name, O_RDONLY |
-			    O_DIRECTORY | O_CLOEXEC);
+	return file_each_entry(dfd, prune_entry, &w, false);
+}
 
-			if (s2 < 0 || d2 < 0 || prune(s2, d2, false) < 0)
-				r = -1;
-			if (s2 >= 0)
-				close(s2);
-			if (d2 >= 0)
-				close(d2);
-		} else if (rmtree_at(dfd, e->d_name) < 0)
-			r = -1;
-	}
-	closedir(d);
-	return r;
+static int
+clear_entry(int dfd, const char *name, void *arg)
+{
+	(void)arg;
+	return strcmp(name, ".hm") ? rmtree_at(dfd, name) : 0;
 }
 
 /* Empty dir, all but its .hm (the logs). */
 static int
 clear_dir(const char *dir)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
-	DIR *d;
-	struct dirent *e;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
 
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0)
 		return -1;
-	}
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
-		    strcmp(e->d_name, ".hm") &&
-		    rmtree_at(dirfd(d), e->d_name) < 0)
-			r = -1;
-	closedir(d);
+	r = file_each_entry(fd, clear_entry, NULL, false);
+	close(fd);
 	return r;
 }
 
@@ -973,14 +983,21 @@ store_cache_get(struct store *s, const char *key, struct layer *below)
 	return l;
 }
 
+static uint64_t tree_size(int dfd, const char *name);
+
+static int
+tree_size_entry(int dfd, const char *name, void *arg)
+{
+	*(uint64_t *)arg += tree_size(dfd, name);
+	return 0;
+}
+
 /* Bytes a tree takes (blocks), for eviction. */
 static uint64_t
 tree_size(int dfd, const char *name)
 {
 	struct stat st;
 	uint64_t n;
-	DIR *d;
-	struct dirent *e;
 	int fd;
 
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -991,14 +1008,8 @@ tree_size(int dfd, const char *name)
 	if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) < 0)
 		return n;
-	if (!(d = fdopendir(fd))) {
-		close(fd);
-		return n;
-	}
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			n += tree_size(dirfd(d), e->d_name);
-	closedir(d);
+	file_each_entry(fd, tree_size_entry, &n, false);
+	close(fd);
 	return n;
 }
 

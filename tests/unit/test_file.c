@@ -142,6 +142,161 @@ test_write(void **state)
 	assert_int_equal(file_write("/dev/null", "x", 1, &why), 0);
 }
 
+/* what the walker's fn saw */
+struct seen {
+	int dfd;		/* the descriptor fn must get */
+	char names[8][16];
+	int n;
+	int fail;		/* fn fails from the fail-th call on (0: never) */
+};
+
+static int
+note(int dfd, const char *name, void *arg)
+{
+	struct seen *s = arg;
+
+	assert_int_equal(dfd, s->dfd);
+	assert_true(s->n < 8);
+	snprintf(s->names[s->n], sizeof(s->names[0]), "%s", name);
+	if (s->fail && ++s->n >= s->fail) {
+		/* the first failure's errno is the one reported */
+		errno = s->n == s->fail ? EXDEV : EPERM;
+		return -1;
+	}
+	if (!s->fail)
+		s->n++;
+	errno = ENOENT;		/* a success may leave errno as it likes */
+	return 0;
+}
+
+static int
+times_seen(const struct seen *s, const char *name)
+{
+	int i, k = 0;
+
+	for (i = 0; i < s->n; i++)
+		k += !strcmp(s->names[i], name);
+	return k;
+}
+
+/* a directory "walk" with the entries a, b, .c and sub */
+static int
+walk_dir(void)
+{
+	int fd;
+
+	assert_int_equal(mkdir(at("walk"), 0700), 0);
+	assert_int_equal(mkdir(at("walk/sub"), 0700), 0);
+	assert_true((fd = open(at("walk/a"), O_WRONLY | O_CREAT, 0600)) >= 0);
+	close(fd);
+	assert_true((fd = open(at("walk/b"), O_WRONLY | O_CREAT, 0600)) >= 0);
+	close(fd);
+	assert_true((fd = open(at("walk/.c"), O_WRONLY | O_CREAT, 0600)) >= 0);
+	close(fd);
+	fd = open(at("walk"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	return fd;
+}
+
+static void
+assert_all_once(const struct seen *s)
+{
+	assert_int_equal(s->n, 4);
+	assert_int_equal(times_seen(s, "a"), 1);
+	assert_int_equal(times_seen(s, "b"), 1);
+	assert_int_equal(times_seen(s, ".c"), 1);
+	assert_int_equal(times_seen(s, "sub"), 1);
+	assert_int_equal(times_seen(s, "."), 0);
+	assert_int_equal(times_seen(s, ".."), 0);
+}
+
+/* the lowest free descriptor: the one the walker's copy gets */
+static int
+free_fd(void)
+{
+	int fd = dup(0);
+
+	assert_true(fd >= 0);
+	close(fd);
+	return fd;
+}
+
+/* each entry once, not . and ..; the walk's copy of the descriptor is
+   closed after it; the caller's stays open and usable, and a second
+   walk of it sees everything again */
+static void
+test_each_entry(void **state)
+{
+	struct seen s = { 0 };
+	struct stat st;
+	int fd = walk_dir(), copy = free_fd();
+
+	(void)state;
+	s.dfd = fd;
+	assert_int_equal(file_each_entry(fd, note, &s, true), 0);
+	assert_all_once(&s);
+	assert_int_equal(free_fd(), copy);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(faccessat(fd, "sub", F_OK, 0), 0);
+	memset(&s, 0, sizeof(s));
+	s.dfd = fd;
+	assert_int_equal(file_each_entry(fd, note, &s, false), 0);
+	assert_all_once(&s);
+	close(fd);
+}
+
+/* stop_on_error stops at the first failure; without it the walk goes
+   on to the end; either way -1 and the first failure's errno */
+static void
+test_each_entry_error(void **state)
+{
+	struct seen s = { 0 };
+	int fd;
+
+	(void)state;
+	fd = open(at("walk"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	s.dfd = fd;
+	s.fail = 2;
+	errno = 0;
+	assert_int_equal(file_each_entry(fd, note, &s, true), -1);
+	assert_int_equal(errno, EXDEV);
+	assert_int_equal(s.n, 2);
+	memset(&s, 0, sizeof(s));
+	s.dfd = fd;
+	s.fail = 2;
+	errno = 0;
+	assert_int_equal(file_each_entry(fd, note, &s, false), -1);
+	assert_int_equal(errno, EXDEV);
+	assert_all_once(&s);
+	close(fd);
+}
+
+/* not a directory, or no descriptor: -1 and errno, fn never called */
+static void
+test_each_entry_not_dir(void **state)
+{
+	struct seen s = { 0 };
+	int fd, copy;
+
+	(void)state;
+	fd = open(at("walk/a"), O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	copy = free_fd();
+	s.dfd = fd;
+	errno = 0;
+	assert_int_equal(file_each_entry(fd, note, &s, false), -1);
+	assert_int_equal(errno, ENOTDIR);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(free_fd(), copy);	/* its copy is closed too */
+	close(fd);
+	errno = 0;
+	assert_int_equal(file_each_entry(fd, note, &s, false), -1);
+	assert_int_equal(errno, EBADF);
+	assert_int_equal(s.n, 0);
+}
+
 int
 main(void)
 {
@@ -150,6 +305,9 @@ main(void)
 		cmocka_unit_test(test_private_dir_refused),
 		cmocka_unit_test(test_open_log),
 		cmocka_unit_test(test_write),
+		cmocka_unit_test(test_each_entry),
+		cmocka_unit_test(test_each_entry_error),
+		cmocka_unit_test(test_each_entry_not_dir),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
