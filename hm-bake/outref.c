@@ -46,6 +46,8 @@ consume(struct bake *b, struct ir_step *st, const char *key,
 		    name, why);
 	if (!m)
 		return bake_nomem(b, p);
+	if (!strcmp(st->key, key))
+		return diag_report(b->diags, E_BAKE_OUTPUT_SELF, p, key, name);
 	for (i = 0; i < m->nconsumes; i++)
 		if (!strcmp(m->consumes[i].step.key, key) &&
 		    !strcmp(m->consumes[i].output, name))
@@ -168,7 +170,7 @@ resolve_cmd(struct bake *b, const struct pend *p)
 		ir_output_var(key, name, out + len);
 		len += strlen(out + len);
 		out[len++] = '"';
-		if (consume(b, st, key, name, r->pos))
+		if (consume(b, st, key, name, r->pos) && (ret = -1) && b->stop)
 			return -1;
 	}
 	strcpy(out + len, cmd + at);
@@ -200,16 +202,34 @@ resolve_placeholder(struct bake *b, const struct pend *p)
 			    name, step);
 			continue;
 		}
-		if (consume(b, p->bn->st, step, name, r->pos))
+		if (consume(b, p->bn->st, step, name, r->pos) &&
+		    (ret = -1) && b->stop)
 			return -1;
 	}
 	return ret;
 }
 
+/*
+ * st's references to the steps of targets that stand in go: a target
+ * demoted after st was resolved stands in as if from the start.
+ */
+static void
+drop_standins(struct bake *b, struct ir_step *st)
+{
+	struct ir_more *m = st->more;
+	uint32_t i, k = 0;
+
+	for (i = 0; m && i < m->nconsumes; i++)
+		if (!bake_standin_key(b, m->consumes[i].step.key))
+			m->consumes[k++] = m->consumes[i];
+	if (m)
+		m->nconsumes = k;
+}
+
 int
 outref_resolve(struct bake *b)
 {
-	size_t i;
+	size_t i, nstandins = b->nstandins;
 	int ret = 0;
 
 	for (i = 0; i < b->npend && !b->stop; i++) {
@@ -228,5 +248,7 @@ outref_resolve(struct bake *b)
 		    bake_demote(b, key))
 			ret = -1;
 	}
+	for (i = 0; b->nstandins > nstandins && i < b->npend; i++)
+		drop_standins(b, b->pend[i].bn->st);
 	return ret;
 }
