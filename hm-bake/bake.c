@@ -469,20 +469,45 @@ env_known(const struct ctx *c, const char *name)
 	return NULL;
 }
 
-/*
- * What a predicate reads: in a trial, only what the target sets itself
- * is known; a condition on anything else makes it inexact.
- */
+/* A variable's value; in a trial, only what the target sets is known. */
 static const char *
 env_value(struct bake *b, const struct ctx *c, const char *name)
 {
-	const char *v;
+	return b->trial ? env_known(c, name) : env_lookup(b, c, name);
+}
 
-	if (!b->trial)
-		return env_lookup(b, c, name);
-	if (!(v = env_known(c, name)))
+/*
+ * A trial's condition on a run-time value: its outcome on the trial's
+ * path (bake.h); 1, 0, or -1 (inexact) past BAKE_MAX_CHOICES.
+ */
+static int
+choose(struct bake *b)
+{
+	struct bake_path *p = b->path;
+	bool v;
+
+	if (!p || p->n == BAKE_MAX_CHOICES) {
 		runtime_value(b);
+		return -1;
+	}
+	v = p->n < p->forced && p->v[p->n];
+	p->v[p->n++] = v;
 	return v;
+}
+
+bool
+bake_path_next(struct bake_path *p)
+{
+	unsigned i = p->n;
+
+	while (i > 0 && p->v[i - 1])
+		i--;
+	if (i == 0)
+		return false;
+	p->v[i - 1] = true;
+	p->forced = i;
+	p->n = 0;
+	return true;
 }
 
 /* NAME=VALUE strings for a child: the bake's env under the overlays. */
@@ -1167,6 +1192,9 @@ branch_taken(struct bake *b, const struct ctx *c, const struct branch *br)
 {
 	const char *v;
 
+	if (b->trial && br->kind != PRED_ELSE && br->kind != PRED_SH &&
+	    !env_known(c, br->name))
+		return choose(b);
 	switch (br->kind) {
 	case PRED_EQ:
 	case PRED_NE:
@@ -1190,6 +1218,8 @@ branch_taken(struct bake *b, const struct ctx *c, const struct branch *br)
 
 		if (!cmd)
 			return -1;
+		if (b->trial)
+			return choose(b);
 		if (run(b, c, "predicate", cmd, br->timeout, false, br->pos, &r))
 			return -1;
 		free(r.out);

@@ -34,6 +34,7 @@
 
 struct bnode;
 struct pend;
+struct bake_path;
 
 struct bake {
 	struct def *def;
@@ -58,17 +59,19 @@ struct bake {
 	bool fragment;
 	bool stop;			/* a limit was hit: give up */
 	/* a trial (bake_check_dynamic): a dynamic target baked as a run
-	 * would, running nothing; what shapes it from a run-time value (a
-	 * generator, a predicate) stops it and makes it inexact */
+	 * would, running nothing; a generator (whose steps are the run's)
+	 * stops it and makes it inexact */
 	bool trial, inexact;
 	/* a trial's run-time values are symbolic (BAKE_SYM): an output
 	 * is a fresh marker, and a matrix axis whose values come from an
 	 * output, a command or a variable the target does not set has
-	 * sym_n (1 or 2) distinct ones (sym_axis set); a condition on one
-	 * still makes the trial inexact */
+	 * sym_n (1 or 2) distinct ones (sym_axis set) */
 	unsigned sym_n;
 	unsigned *sym_seq;		/* the trial's markers so far */
 	bool sym_axis;
+	/* a trial's path: what a predicate command or a condition on a
+	 * run-time value decides (NULL: inexact) */
+	struct bake_path *path;
 	/* set by the tool: a command stops when cancel_fd becomes
 	 * readable (a signal handler's self-pipe); *running is 1 while a
 	 * command runs, *canceled non-zero once a signal came */
@@ -85,6 +88,20 @@ struct bake {
 #define BAKE_SYM_SLUG	"hmsym-7f3e-"
 bool bake_sym_in(const char *s);
 
+/*
+ * A trial's conditions on run-time values, in the order it meets them:
+ * the first `forced` take v[], the rest are false (and recorded); more
+ * than BAKE_MAX_CHOICES make the trial inexact. bake_path_next moves to
+ * the next path of the tree of outcomes (depth first), false after the
+ * last: every path is tried, whatever the run-time values decide.
+ */
+#define BAKE_MAX_CHOICES	6
+struct bake_path {
+	unsigned n, forced;
+	bool v[BAKE_MAX_CHOICES];
+};
+bool bake_path_next(struct bake_path *p);
+
 /* Set up b for def and doc; environ is the process environment. */
 void bake_init(struct bake *b, struct def *def, struct ir_doc *doc,
     struct diag_list *diags, char **environ);
@@ -94,10 +111,11 @@ void bake_release(struct bake *b);
  * The static check of the dynamic targets of doc, a static bake of def
  * that passed ir_check: each dynamic target is baked in a trial with
  * symbolic run-time values (one per matrix axis, then two), spliced in
- * place of each of its
- * placeholders (and theirs, recursively) as a run would, and the whole
- * checked; one that no placeholder stands for is checked as a
- * fragment; what both trials tell, naming no symbolic value, is told.
+ * place of each of its placeholders (and theirs, recursively) as a run
+ * would, and the whole checked; one that no placeholder stands for, or
+ * with conditions on run-time values (baked on every path of them), is
+ * checked as a fragment; what both trials (and every path) tell, naming
+ * no symbolic value, is told.
  * doc is as it was afterwards (checked: it passed ir_check;
  * else its errors, the definition's, are told again, once more at the
  * same places). 0, or -1 after reporting the definition's errors

@@ -22,15 +22,18 @@
  * dynamic target is baked in a trial (bake.h: nothing runs; outputs and
  * variables the target does not set are symbolic values, a matrix axis
  * from one or from a command has one symbolic value, then two; a
- * generator, a predicate command or a condition on a symbolic value
- * makes it inexact, and an inexact trial tells nothing), spliced in
- * place of its placeholder, the placeholders its fragment holds in turn,
- * and the document so expanded is checked as the run would check it.
- * What the trials with one value and with two both tell, naming no
- * symbolic value, is told (bake_check_dynamic). A target no
- * placeholder stands for (in no pipeline baked, or called only from a
- * target that gets no verdict) is checked as a fragment, as
- * `hm-bake --target` would.
+ * generator makes it inexact, and an inexact trial tells nothing),
+ * spliced in place of its placeholder, the placeholders its fragment
+ * holds in turn, and the document so expanded is checked as the run
+ * would check it. What the trials with one value and with two both
+ * tell, naming no symbolic value, is told (bake_check_dynamic). A
+ * target with conditions on run-time values (a predicate command, a
+ * condition on a symbolic value) is baked on every path of them
+ * instead, each checked as a fragment, and what every path tells is its
+ * verdict (trial_bake); it is not spliced, each path baking another
+ * fragment. A target no placeholder stands for (in no pipeline baked,
+ * or called only from a target that is not spliced) is checked as a
+ * fragment, as `hm-bake --target` would.
  *
  * Fragments are baked into documents of their own, whose table of
  * places (ir.h) extends the static document's: the definition's places
@@ -197,16 +200,56 @@ collect(struct trial *T, struct ir_step **v, size_t n)
 	return 0;
 }
 
+static bool
+same_diag(const struct diag *a, const struct diag *b)
+{
+	return a->code == b->code && a->pos.line == b->pos.line &&
+	    a->pos.col == b->pos.col && (a->pos.file == b->pos.file ||
+	    (a->pos.file && b->pos.file && !strcmp(a->pos.file,
+	    b->pos.file))) && a->msg && b->msg && !strcmp(a->msg, b->msg);
+}
+
 /*
- * Bake t under prefix in a trial, as `hm-bake --target` would (its
- * fragment's check included). The fragment, or NULL: inexact, or it
- * failed (its errors reported, t marked).
+ * Keep in l what holds for every run-time value: no message that speaks
+ * of a symbolic value, and (other not NULL) only one other tells too.
+ */
+static void
+keep_sure(struct diag_list *l, const struct diag_list *other)
+{
+	size_t i, j, k = 0;
+
+	for (i = 0; i < l->n; i++) {
+		struct diag *d = &l->items[i];
+		bool keep = !bake_sym_in(d->msg);
+
+		for (j = 0; keep && other && j < other->n; j++)
+			if (same_diag(d, &other->items[j]))
+				break;
+		if (keep && other && j == other->n)
+			keep = false;
+		if (keep) {
+			l->items[k++] = *d;
+			continue;
+		}
+		if (diag_level(d->code) == DIAG_ERROR)
+			l->errors--;
+		else
+			l->warnings--;
+		free(d->msg);
+	}
+	l->n = k;
+}
+
+/*
+ * Bake t under prefix on one path of its conditions, as `hm-bake
+ * --target` would (its fragment's check included). The fragment, or
+ * NULL: inexact (*inexact set), or it failed (its errors in *dl).
  */
 static struct ir_doc *
-trial_bake(struct trial *T, struct target *t, const char *prefix)
+trial_path(struct trial *T, struct target *t, const char *prefix,
+    struct bake_path *path, struct diag_list *dl, bool *inexact)
 {
 	static char *no_environ[] = { NULL };
-	struct diag_list dl = DIAG_LIST_INIT;
 	struct ir_doc *frag = ir_doc_new(T->def->file);
 	struct bake b;
 	int r;
@@ -217,27 +260,62 @@ trial_bake(struct trial *T, struct target *t, const char *prefix)
 	}
 	frag->locs = T->doc->locs;
 	frag->nlocs = T->doc->nlocs;
-	bake_init(&b, T->def, frag, &dl, no_environ);
+	bake_init(&b, T->def, frag, dl, no_environ);
 	b.trial = true;
 	b.sym_n = T->sym_n;
 	b.sym_seq = &T->sym_seq;
+	b.path = path;
 	r = bake_target(&b, t, prefix);
-	if (r == 0 && !b.inexact && dl.errors == 0)
-		r = bake_check_fragment(frag, prefix, &dl);
+	if (r == 0 && !b.inexact && dl->errors == 0)
+		r = bake_check_fragment(frag, prefix, dl);
 	T->nsteps += b.nsteps;
 	T->sym_axis |= b.sym_axis;
 	bake_release(&b);
-	if (b.inexact || (r == 0 && dl.errors == 0)) {
+	*inexact = b.inexact;
+	if (!b.inexact && r == 0 && dl->errors == 0)
+		return frag;
+	ir_doc_free(frag);
+	return NULL;
+}
+
+/*
+ * Bake t under prefix in a trial: on every path of its conditions on
+ * run-time values (bake.h), if it has any, and what every path finds is
+ * its verdict. The fragment (t's only path), or NULL: it has
+ * conditions, it is inexact, or it failed (its errors reported, t
+ * marked).
+ */
+static struct ir_doc *
+trial_bake(struct trial *T, struct target *t, const char *prefix)
+{
+	struct bake_path path;
+	struct diag_list sure = DIAG_LIST_INIT, dl;
+	struct ir_doc *frag;
+	bool inexact = false, first = true;
+
+	memset(&path, 0, sizeof(path));
+	sure.limit = 0;
+	do {
+		dl = (struct diag_list)DIAG_LIST_INIT;
+		dl.limit = 0;	/* every path's every message, to compare */
+		frag = trial_path(T, t, prefix, &path, &dl, &inexact);
+		if (first)
+			diag_list_move(&sure, &dl);
+		else
+			keep_sure(&sure, &dl);
 		diag_list_release(&dl);
-		if (!b.inexact)
-			return frag;
+		first = false;
+		if (frag && path.n == 0)
+			return frag;	/* no condition: one path */
 		ir_doc_free(frag);
+	} while (!inexact && sure.errors && bake_path_next(&path));
+	if (inexact || !sure.errors) {
+		diag_list_release(&sure);
 		return NULL;
 	}
 	t->mark = TARGET_FAILED;
 	T->ret = -1;
-	diag_list_move(T->diags, &dl);
-	ir_doc_free(frag);
+	diag_list_move(T->diags, &sure);
 	return NULL;
 }
 
@@ -392,46 +470,6 @@ trial_all(struct def *def, struct ir_doc *doc, bool checked, unsigned sym_n,
 	free(T.frags);
 	free(T.sp);
 	*sym_axis = T.sym_axis;
-}
-
-static bool
-same_diag(const struct diag *a, const struct diag *b)
-{
-	return a->code == b->code && a->pos.line == b->pos.line &&
-	    a->pos.col == b->pos.col && (a->pos.file == b->pos.file ||
-	    (a->pos.file && b->pos.file && !strcmp(a->pos.file,
-	    b->pos.file))) && a->msg && b->msg && !strcmp(a->msg, b->msg);
-}
-
-/*
- * Keep in l what holds for every run-time value: no message that speaks
- * of a symbolic value, and (other not NULL) only one other tells too.
- */
-static void
-keep_sure(struct diag_list *l, const struct diag_list *other)
-{
-	size_t i, j, k = 0;
-
-	for (i = 0; i < l->n; i++) {
-		struct diag *d = &l->items[i];
-		bool keep = !bake_sym_in(d->msg);
-
-		for (j = 0; keep && other && j < other->n; j++)
-			if (same_diag(d, &other->items[j]))
-				break;
-		if (keep && other && j == other->n)
-			keep = false;
-		if (keep) {
-			l->items[k++] = *d;
-			continue;
-		}
-		if (diag_level(d->code) == DIAG_ERROR)
-			l->errors--;
-		else
-			l->warnings--;
-		free(d->msg);
-	}
-	l->n = k;
 }
 
 /*

@@ -22,9 +22,10 @@ sed 's/shards=1 2/shards=1/' dyn-sym-shards.yml >one.yml
 check "shards: the run with one shard passes" \
     sh -c "'$HM_EXEC' one.json >out 2>&1"
 
-# a value-dependent structure gets no verdict: a condition on a variable
-# the target does not set, a generator, a condition on a matrix value
-# or on a variable set from an output
+# what depends on a run-time value is not told: a mistake on one path of
+# a condition on a variable the target does not set, on a matrix value
+# or on a variable set from an output; a generator's target gets no
+# verdict at all
 cat >cond.yml <<'YAML'
 targets:
   detect:
@@ -77,6 +78,51 @@ YAML
 check "conditions, generators: no verdict" \
     sh -c "'$HM_BAKE' cond.yml >/dev/null 2>err"
 check "conditions, generators: nothing told" test ! -s err
+
+# every path of the conditions (testdata/bake/err-dyn-cond.*): a mistake
+# on all of them is told, one on some is the run's; the run finds it
+# on the path that has it, and passes on the one that does not
+cp "$DATA/err-dyn-cond.yml" .
+must_fail 65 "err-dyn-cond: the static bake fails" "$HM_BAKE" err-dyn-cond.yml \
+    2>err
+check "err-dyn-cond: two mistakes" test "$(grep -c ': error: ' err)" -eq 2
+check "err-dyn-cond: not the one-path duplicate" sh -c "! grep -q maybe err"
+sed -n '/^  maybe:/,/^  # a group/p' err-dyn-cond.yml | sed '$d' >maybe.txt
+{ echo 'targets:'; cat maybe.txt; printf 'pipelines:\n  ci: [maybe]\n'; } \
+    >maybe.yml
+check "one-path duplicate: the static bake passes" \
+    sh -c "'$HM_BAKE' maybe.yml >maybe.json 2>err"
+check "one-path duplicate: the run without RELEASE passes" \
+    sh -c "env -u RELEASE '$HM_EXEC' maybe.json >out 2>&1"
+must_fail 1 "one-path duplicate: the run with RELEASE=1 fails" \
+    env RELEASE=1 "$HM_EXEC" maybe.json >out 2>&1
+check "one-path duplicate: the run names the key" \
+    grep -q "key 'maybe/out' is already used" out
+
+# a duplicate on every path of six conditions is told; past six
+# conditions the target gets no verdict
+conds() {
+	echo 'targets:'
+	echo '  many:'
+	echo '    dynamic: true'
+	echo '    steps:'
+	i=0
+	while [ $i -lt "$1" ]; do
+		echo "      - if: [{sh: test -f f$i, then: [{sh: echo $i, key: c$i}]}]"
+		i=$((i + 1))
+	done
+	echo '      - {sh: echo one, key: same}'
+	echo '      - {sh: echo two, key: same}'
+	printf 'pipelines:\n  ci: [many]\n'
+}
+conds 6 >six.yml
+must_fail 65 "six conditions: the duplicate is told" "$HM_BAKE" six.yml \
+    2>err
+check "six conditions: once" test "$(grep -c "key 'many/same'" err)" -eq 1
+conds 7 >seven.yml
+check "seven conditions: no verdict" \
+    sh -c "'$HM_BAKE' seven.yml >/dev/null 2>err"
+check "seven conditions: nothing told" test ! -s err
 
 # a value that only the run knows, where a name is needed: a message
 # would be about the symbolic value, and none is told
