@@ -48,6 +48,9 @@ consume(struct bake *b, struct ir_step *st, const char *key,
 		return bake_nomem(b, p);
 	if (!strcmp(st->key, key))
 		return diag_report(b->diags, E_BAKE_OUTPUT_SELF, p, key, name);
+	if (ir_key_under(st->key, key, strlen(key)))
+		return diag_report(b->diags, E_BAKE_OUTPUT_GROUP_OWN, p,
+		    st->key, name, key);
 	for (i = 0; i < m->nconsumes; i++)
 		if (!strcmp(m->consumes[i].step.key, key) &&
 		    !strcmp(m->consumes[i].output, name))
