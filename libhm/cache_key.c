@@ -56,20 +56,25 @@ list_entry(int dfd, const char *name, void *arg)
 	(void)dfd;
 	if (asprintf(&sub, "%s%s%s", l->rel, *l->rel ? "/" : "", name) < 0)
 		return -1;
-	if (asprintf(&full, "%s/%s", l->base, sub) < 0 ||
-	    stat(full, &st) < 0) {
+	if (asprintf(&full, "%s/%s", l->base, sub) < 0) {
+		free(sub);
+		return -1;
+	}
+	if (stat(full, &st) < 0) {
 		r = -1;
 	} else if (S_ISDIR(st.st_mode)) {
 		r = list_files(l->base, sub, l->v, l->n, l->cap);
 	} else {
 		if (*l->n == *l->cap) {
-			char **w = realloc(*l->v, (*l->cap = *l->cap ?
-			    2 * *l->cap : 32) * sizeof(**l->v));
+			size_t cap = *l->cap ? 2 * *l->cap : 32;
+			char **w = realloc(*l->v, cap * sizeof(**l->v));
 
-			if (!w)
+			if (!w) {
 				r = -1;
-			else
+			} else {
 				*l->v = w;
+				*l->cap = cap;
+			}
 		}
 		if (r == 0) {
 			(*l->v)[(*l->n)++] = sub;
