@@ -1376,6 +1376,49 @@ isolate_apply(const char *store, const char *key)
 	return r;
 }
 
+/*
+ * Run the sandbox's shell in the foreground (proc.h): it has the
+ * terminal, and an interrupt is the shell's, not ours. Its exit status
+ * (128 + N when signal N ended it), or 126.
+ */
+static int
+run_shell(const char **v)
+{
+	struct proc p = PROC_INIT;
+	struct sigaction ign, oint, oquit;
+	char *sb = sandbox_path();
+	int e, ws = 0;
+
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGINT, &ign, &oint);
+	sigaction(SIGQUIT, &ign, &oquit);
+	v[0] = sb;
+	p.argv = v;
+	p.search = true;
+	p.foreground = true;
+	/* no deadline, nothing to read: wait as long as the user works */
+	if ((e = proc_start(&p)) == 0) {
+		while (waitpid(p.pid, &ws, 0) < 0 && errno == EINTR)
+			;
+		proc_reaped(&p, ws, proc_now());
+	}
+	proc_release(&p);
+	sigaction(SIGINT, &oint, NULL);
+	sigaction(SIGQUIT, &oquit, NULL);
+	if (e != 0) {
+		errno = e;
+		warnf("cannot run '%s':", sb);
+		free(sb);
+		return 126;
+	}
+	free(sb);
+	if (WIFSIGNALED(ws))
+		return 128 + WTERMSIG(ws);
+	return WEXITSTATUS(ws);
+}
+
 int
 isolate_shell(const char *store, const char *key)
 {
@@ -1403,15 +1446,12 @@ isolate_shell(const char *store, const char *key)
 	    (k.image && mkdir(mnt, 0755) < 0))
 		dief(EXIT_IOERR, "cannot create '%s':", scratch);
 	if (k.image) {
-		/* no eviction takes the image while the shell runs (the
-		   descriptor stays open across exec) */
+		/* no eviction takes the image while the shell runs */
 		char *dir = xstrdup(k.image), *slash = strrchr(dir, '/');
 
 		if (slash) {
 			*slash = '\0';
 			hold = store_hold(dir);
-			if (hold >= 0)
-				fcntl(hold, F_SETFD, 0);
 		}
 		free(dir);
 	}
@@ -1448,12 +1488,17 @@ isolate_shell(const char *store, const char *key)
 	v[j] = NULL;
 	fprintf(stderr, "hm-exec: a shell in the state of '%s'%s (changes are "
 	    "thrown away)\n", key, k.image ? ", in its image" : "");
-	{
-		char *sb = sandbox_path();
-
-		v[0] = sb;
-		execvp(sb, (char *const *)v);
-		warnf("cannot run '%s':", sb);
-	}
-	return 126;
+	r = run_shell(v);
+	if (store_rmtree(scratch) < 0)
+		warnf("cannot remove '%s':", scratch);
+	if (hold >= 0)
+		close(hold);
+	free(v);
+	free(scratch);
+	free(upper);
+	free(work);
+	free(mnt);
+	store_kept_release(&k);
+	free(root);
+	return r;
 }

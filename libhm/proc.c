@@ -92,12 +92,13 @@ spawn(struct proc *p, int out_w, int err_w)
 	sigemptyset(&def);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaddset(&def, sigs[i]);
-	if ((e = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null",
-	    O_RDONLY, 0)) != 0 ||
+	if ((!p->foreground && (e = posix_spawn_file_actions_addopen(&fa, 0,
+	    "/dev/null", O_RDONLY, 0)) != 0) ||
 	    (e = route(&fa, p->out, 1, out_w, 1)) != 0 ||
 	    (e = route(&fa, p->err, 2, err_w, 1)) != 0 ||
-	    (e = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP |
-	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) != 0 ||
+	    (e = posix_spawnattr_setflags(&at, (p->foreground ? 0 :
+	    POSIX_SPAWN_SETPGROUP) | POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF)) != 0 ||
 	    (e = posix_spawnattr_setpgroup(&at, 0)) != 0 ||
 	    (e = posix_spawnattr_setsigmask(&at, &empty)) != 0 ||
 	    (e = posix_spawnattr_setsigdefault(&at, &def)) != 0)
@@ -140,6 +141,19 @@ child_route(int how, int to, int pipe_w)
 	}
 }
 
+/* In the child of vfork: stdin from /dev/null; -1 if that failed. */
+static int
+child_stdin_null(void)
+{
+	int fd = open("/dev/null", O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	if (fd != 0 && (dup2(fd, 0) < 0 || close(fd) < 0))
+		return -1;
+	return 0;
+}
+
 /*
  * glibc's posix_spawn resets all 64 signal dispositions in the child
  * (two system calls each), whatever POSIX_SPAWN_SETSIGDEF names: about
@@ -159,7 +173,6 @@ spawn_vfork(struct proc *p, const char *path, int out_w, int err_w)
 	sigset_t all, old, empty;
 	size_t i;
 	pid_t pid;
-	int fd;
 
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
@@ -170,14 +183,11 @@ spawn_vfork(struct proc *p, const char *path, int out_w, int err_w)
 	pid = vfork();
 	if (pid == 0) {
 		/* the child: system calls only, then exec or _exit */
-		if (setpgid(0, 0) < 0)
+		if (!p->foreground && (setpgid(0, 0) < 0 ||
+		    child_stdin_null() < 0))
 			goto fail;
 		for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 			sigaction(sigs[i], &dfl, NULL);
-		if ((fd = open("/dev/null", O_RDONLY)) < 0)
-			goto fail;
-		if (fd != 0 && (dup2(fd, 0) < 0 || close(fd) < 0))
-			goto fail;
 		if (child_route(p->out, 1, out_w) < 0 ||
 		    child_route(p->err, 2, err_w) < 0)
 			goto fail;
@@ -247,11 +257,18 @@ fail:
 	return e;
 }
 
+/* Whom a signal from here reaches: p's group, or p alone. */
+static pid_t
+signaled(const struct proc *p)
+{
+	return p->foreground ? p->pid : -p->pid;
+}
+
 void
 proc_signal(const struct proc *p, int sig)
 {
 	if (p->pid > 0)
-		kill(-p->pid, sig);
+		kill(signaled(p), sig);
 }
 
 void
@@ -261,7 +278,7 @@ proc_stop(struct proc *p, double now)
 		return;
 	if (!p->stopping) {
 		p->stopping = true;
-		kill(-p->pid, SIGTERM);
+		kill(signaled(p), SIGTERM);
 	}
 	if (!p->kill_at)
 		p->kill_at = now + p->grace;
@@ -290,8 +307,8 @@ proc_reaped(struct proc *p, int wstatus, double now)
 	p->reaped = true;
 	p->wstatus = wstatus;
 	p->deadline = 0;
-	if (kill(-p->pid, SIGTERM) < 0)
-		return false;	/* the group is empty */
+	if (p->foreground || kill(-p->pid, SIGTERM) < 0)
+		return false;	/* the group is empty, or not its own */
 	p->stopping = true;
 	if (!p->kill_at)
 		p->kill_at = now + p->grace;

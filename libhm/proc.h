@@ -18,7 +18,8 @@
  *	... read p.out_fd, reap with proc_reaped() or proc_wait() ...
  *	proc_release(&p);
  *
- * The rules, the same for every child:
+ * The rules, the same for every child (but the one interactive shell of
+ * `hm-exec --shell`, p->foreground, which keeps our stdin and group):
  * - It leads a process group of its own (pgid == pid), so a signal sent
  *   with proc_signal() reaches everything it started that did not leave
  *   the group.
@@ -58,6 +59,11 @@ struct proc {
 	int out, err;			/* a descriptor or a PROC_ value */
 	double timeout;			/* seconds from the start, 0: none */
 	double grace;			/* seconds between TERM and KILL */
+	bool foreground;		/* an interactive child (a shell): it
+					   keeps this process's stdin and
+					   process group, so the terminal and
+					   its signals reach it; signals from
+					   here go to it alone */
 
 	/* set by proc_start and what follows */
 	pid_t pid;			/* also the process group; 0: none */
@@ -91,7 +97,10 @@ int proc_pipe(int fds[2]);
  */
 int proc_start(struct proc *p);
 
-/* Send sig to p's process group; a group already empty is not an error. */
+/*
+ * Send sig to p's process group (p alone if p->foreground); a group
+ * already empty is not an error.
+ */
 void proc_signal(const struct proc *p, int sig);
 
 /*

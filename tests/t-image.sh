@@ -168,6 +168,8 @@ passes "every state kept in an image"
 out=$(cd "$ws" && echo 'cat /etc/hostname; tool; cat c1 c2; pwd; test -e base || echo nobase' | SHELL=/bin/bash "$HM_EXEC" --store "$TMP/store-cache" --shell c2 2>"$TMP/shell.err")
 check "--shell opens a kept state in its image" test "$out" = "$(printf 'mini\ntool\none\ntwo\n/workspace\nnobase')"
 check "and says so" grep -q "in its image" "$TMP/shell.err"
+check "--shell in an image leaves no scratch layer or mount point" \
+    test -z "$(ls "$TMP/store-cache/runs" | grep '^shell-')"
 mkdir -p "$TMP/apply"
 echo base >"$TMP/apply/base"
 echo mine >"$TMP/apply/mine"

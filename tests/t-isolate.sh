@@ -175,6 +175,13 @@ EOF
 	check "$m: an isolated step does not" test ! -e "$ws/out"
 	out=$(cd "$ws" && echo 'cat out' | SHELL=/bin/sh "$HM_EXEC" --store "$TMP/store-$m" --shell k 2>/dev/null)
 	check "$m: --shell opens the failed step's state" test "$out" = kept
+	check "$m: --shell leaves no scratch layer" \
+	    test -z "$(ls "$TMP/store-$m/runs" | grep '^shell-')"
+	(cd "$ws" && echo 'echo changed >out; exit 7' | SHELL=/bin/sh \
+	    "$HM_EXEC" --store "$TMP/store-$m" --shell k 2>/dev/null)
+	check "$m: --shell exits as its shell did" test $? -eq 7
+	out=$(cd "$ws" && echo 'cat out' | SHELL=/bin/sh "$HM_EXEC" --store "$TMP/store-$m" --shell k 2>/dev/null)
+	check "$m: what a shell changed is thrown away" test "$out" = kept
 	(cd "$ws" && "$HM_EXEC" --store "$TMP/store-$m" --apply k)
 	check "$m: --apply writes it into the workspace" test "$(cat "$ws/out")" = kept
 	check "$m: --apply deletes what the step deleted" test ! -e "$ws/base"
