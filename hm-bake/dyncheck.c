@@ -305,8 +305,10 @@ trial_bake(struct trial *T, struct target *t, const char *prefix)
 			keep_sure(&sure, &dl);
 		diag_list_release(&dl);
 		first = false;
-		if (frag && path.n == 0)
+		if (frag && path.n == 0) {
+			diag_list_release(&sure);
 			return frag;	/* no condition: one path */
+		}
 		ir_doc_free(frag);
 	} while (!inexact && sure.errors && bake_path_next(&path));
 	if (inexact || !sure.errors) {
