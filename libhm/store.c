@@ -26,6 +26,7 @@
 
 struct store {
 	char *root, *run, *run_dir, *cache_dir, *trash;
+	int uses;		/* run_dir/uses (see USES) */
 	enum store_mode mode;
 	uint32_t next_id;
 	unsigned trashed;
@@ -385,6 +386,94 @@ mode_name(enum store_mode m)
 	return m == STORE_COPY ? "copy" : "overlay";
 }
 
+/*
+ * USES: while a run is open, runs/RUN/uses names the cache entries it
+ * uses ("overlay/KEY", a line each), and the run holds a shared lock on
+ * the file. An eviction takes an entry under an exclusive lock, then
+ * looks for it in the uses of the runs that are open (the lock taken
+ * from it); a run writes the line before it holds the entry
+ * (store_hold), so either the eviction sees the line or the run sees the
+ * entry gone. A run keeps one descriptor, however many entries it uses.
+ */
+static int
+uses_open(struct store *s)
+{
+	char *path = pathf("%s/uses", s->run_dir);
+
+	if (!path)
+		return -1;
+	s->uses = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
+	    O_CLOEXEC, 0644);
+	free(path);
+	if (s->uses < 0)
+		return -1;
+	while (flock(s->uses, LOCK_SH) < 0)
+		if (errno != EINTR)
+			return -1;
+	return 0;
+}
+
+/* Say that the run uses the cache entry key; -1 if it cannot. */
+static int
+uses_add(struct store *s, const char *key)
+{
+	char *line = pathf("%s/%s\n", mode_name(s->mode), key);
+	size_t n = line ? strlen(line) : 0;
+	int r = line && write(s->uses, line, n) == (ssize_t)n ? 0 : -1;
+
+	free(line);
+	return r;
+}
+
+/* The uses file of an open run, for reading; -1: no run holds it. */
+static int
+uses_of_open_run(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0 || errno != EWOULDBLOCK) {
+		close(fd);	/* no run has it open */
+		return -1;
+	}
+	return fd;
+}
+
+/* Whether an open run uses the cache entry rel ("overlay/KEY"). */
+static bool
+entry_in_use(const char *root, const char *rel)
+{
+	char *runs = pathf("%s/runs", root), *path, line[512];
+	DIR *d = runs ? opendir(runs) : NULL;
+	struct dirent *e;
+	bool used = false;
+	FILE *f;
+	int fd;
+
+	while (d && !used && (e = readdir(d))) {
+		if (e->d_name[0] == '.' ||
+		    !(path = pathf("%s/%s/uses", runs, e->d_name)))
+			continue;
+		fd = uses_of_open_run(path);
+		free(path);
+		if (fd < 0 || !(f = fdopen(fd, "r"))) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		while (!used && fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\n")] = '\0';
+			used = !strcmp(line, rel);
+		}
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	free(runs);
+	return used;
+}
+
 int
 store_open(struct store **sp, const char *root, const char *run_id,
     enum store_mode mode, char *err, size_t err_size)
@@ -396,6 +485,7 @@ store_open(struct store **sp, const char *root, const char *run_id,
 	if (!s)
 		goto nomem;
 	s->mode = mode;
+	s->uses = -1;
 	s->root = strdup(root);
 	s->run = strdup(run_id);
 	s->run_dir = pathf("%s/runs/%s", root, run_id);
@@ -419,6 +509,8 @@ store_open(struct store **sp, const char *root, const char *run_id,
 		bad = s->cache_dir;
 	else if (mkdir_p(s->trash) < 0)
 		bad = s->trash;
+	else if (uses_open(s) < 0)
+		bad = s->run_dir;
 	if (bad) {
 		snprintf(err, err_size, "cannot create '%s': %s", bad,
 		    strerror(errno));
@@ -966,17 +1058,24 @@ store_cache_get(struct store *s, const char *key, struct layer *below)
 	char *entry = pathf("%s/%s", s->cache_dir, key), *dir;
 	struct layer *l;
 	struct stat st;
+	int fd;
 
 	if (!entry)
 		return NULL;
 	dir = pathf("%s/%s", entry, s->mode == STORE_COPY ? "state" :
 	    "upper");
-	if (!dir || stat(dir, &st) < 0 || !(l = layer_alloc(s, below))) {
+	/* said before it is held: no eviction takes it from now on */
+	if (!dir || uses_add(s, key) < 0 || (fd = store_hold(entry)) < 0) {
 		free(entry);
 		free(dir);
 		return NULL;
 	}
-	utimensat(AT_FDCWD, entry, NULL, 0);
+	close(fd);
+	if (stat(dir, &st) < 0 || !(l = layer_alloc(s, below))) {
+		free(entry);
+		free(dir);
+		return NULL;
+	}
 	free(entry);
 	l->dir = dir;
 	l->cached = true;
@@ -1077,6 +1176,12 @@ store_cache_put(struct store *s, struct layer *l, const char *key)
 		seterr(s, "out of memory");
 		goto out;
 	}
+	/* the run uses the entry (its own, or another run's stored
+	   meanwhile) before it is there to evict */
+	if (uses_add(s, key) < 0) {
+		seterr(s, "cannot write '%s/uses':", s->run_dir);
+		goto out;
+	}
 	if (mkdir(tmp, 0755) < 0 || rename(l->dir, dir) < 0) {
 		seterr(s, "cannot store '%s' in the cache:", l->dir);
 		goto out;
@@ -1142,14 +1247,15 @@ evict_dir(const char *dir, struct centry **v, size_t *n, size_t *cap)
 		}
 		free(sz);
 		if (*n == *cap) {
-			struct centry *w = realloc(*v, (*cap = *cap ? 2 * *cap :
-			    32) * sizeof(**v));
+			size_t c = *cap ? 2 * *cap : 32;
+			struct centry *w = realloc(*v, c * sizeof(**v));
 
 			if (!w) {
 				free(p);
 				break;
 			}
 			*v = w;
+			*cap = c;
 		}
 		(*v)[(*n)++] = (struct centry){ p, st.st_mtime, size };
 	}
@@ -1158,22 +1264,35 @@ evict_dir(const char *dir, struct centry **v, size_t *n, size_t *cap)
 }
 
 /*
- * Delete an entry unless a run holds it: take it under an exclusive lock
- * and rename it away first, so that a run that looked it up just before
- * sees it gone (store_hold). 1 deleted, 0 held, -1 error.
+ * Delete an entry unless a run holds it or uses it (USES): take it
+ * under an exclusive lock and rename it away first, so that a run that
+ * looked it up just before sees it gone (store_hold). 1 deleted, 0 held,
+ * -1 error.
  */
 static int
 evict_one(const char *root, const char *path, unsigned n)
 {
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	char *t;
+	char *cache = pathf("%s/cache/", root), *t;
+	size_t cl = cache ? strlen(cache) : 0;
+	bool used;
 	int r;
 
-	if (fd < 0)
+	if (fd < 0) {
+		free(cache);
 		return errno == ENOENT ? 1 : -1;
+	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		free(cache);
 		close(fd);
 		return errno == EWOULDBLOCK ? 0 : -1;
+	}
+	used = cache && !strncmp(path, cache, cl) &&
+	    entry_in_use(root, path + cl);
+	free(cache);
+	if (used) {
+		close(fd);
+		return 0;
 	}
 	t = pathf("%s/trash/evict-%ld-%u", root, (long)getpid(), n);
 	if (!t || rename(path, t) < 0) {
@@ -1227,6 +1346,14 @@ store_evict(const char *root, time_t max_age, uint64_t max_bytes,
 	/* runs left behind (kept states, crashed runs) */
 	if (dirs[3] && max_age > 0 && evict_dir(dirs[3], &v, &n, &cap) == 0)
 		for (i = 0; i < n; i++) {
+			char *u = pathf("%s/uses", v[i].path);
+			int fd = u ? uses_of_open_run(u) : -1;
+
+			free(u);
+			if (fd >= 0) {
+				close(fd);	/* still running */
+				continue;
+			}
 			if (now - v[i].used > max_age &&
 			    store_rmtree(v[i].path) < 0)
 				r = -1;
@@ -1276,6 +1403,8 @@ store_close(struct store *s)
 	free(s->run_dir);
 	free(s->cache_dir);
 	free(s->trash);
+	if (s->uses >= 0)
+		close(s->uses);
 	free(s);
 	return r;
 }

@@ -153,7 +153,8 @@ int store_cache_put(struct store *s, struct layer *l, const char *key);
  * Delete cache entries and unpacked images not used for max_age seconds,
  * then the least recently used ones until at most max_bytes remain (0:
  * no limit; the cache and the images count together); also runs left
- * behind older than max_age. An entry a run holds (store_hold) is
+ * behind older than max_age. An entry a run holds (store_hold), a cache
+ * entry an open store looked up or stored, and an open store's run are
  * passed by.
  */
 int store_evict(const char *root, time_t max_age, uint64_t max_bytes,

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,6 +369,49 @@ test_cache(void **state)
 	assert_int_equal(store_close(s), 0);
 }
 
+/*
+ * A cache entry an open run stored or looked up is not evicted (USES in
+ * store.c), whatever the limits; nor is an open run's directory, however
+ * old; once the runs are closed, both go.
+ */
+static void
+test_evict_used(void **state)
+{
+	const char *key = "fedcba9876543210fedcba9876543210"
+	    "fedcba9876543210fedcba9876543210";
+	struct store *s1 = open_store("u1", STORE_OVERLAY), *s2;
+	struct layer *a, *b;
+	char entry[512], run[512], err[256];
+	struct timespec old[2] = { { 1, 0 }, { 1, 0 } };
+
+	(void)state;
+	snprintf(entry, sizeof(entry), "%s/cache/overlay/%s", root, key);
+	a = store_layer_new(s1, NULL);
+	put(a->dir, "f", "mine");
+	assert_int_equal(store_cache_put(s1, a, key), 0);
+	/* u1 stored it and is open */
+	assert_int_equal(store_evict(root, 1, 1, time(NULL) + 3600, err,
+	    sizeof(err)), 0);
+	assert_int_equal(access(entry, F_OK), 0);
+	/* u2 looked it up; u1 closes */
+	s2 = open_store("u2", STORE_OVERLAY);
+	assert_non_null(b = store_cache_get(s2, key, NULL));
+	store_unref(s1, a);
+	assert_int_equal(store_close(s1), 0);
+	snprintf(run, sizeof(run), "%s/runs/u2", root);
+	assert_int_equal(utimensat(AT_FDCWD, run, old, 0), 0);
+	assert_int_equal(store_evict(root, 1, 1, time(NULL) + 3600, err,
+	    sizeof(err)), 0);
+	assert_int_equal(access(entry, F_OK), 0);
+	assert_string_equal(get(b->dir, "f"), "mine");
+	assert_int_equal(access(run, F_OK), 0);
+	store_unref(s2, b);
+	assert_int_equal(store_close(s2), 0);
+	assert_int_equal(store_evict(root, 1, 1, time(NULL) + 3600, err,
+	    sizeof(err)), 0);
+	assert_int_equal(access(entry, F_OK), -1);
+}
+
 /* An unpacked image is evicted like a cache entry, unless a run holds it. */
 static void
 test_evict_held(void **state)
@@ -421,6 +465,7 @@ main(void)
 		cmocka_unit_test(test_keep),
 		cmocka_unit_test(test_apply_sub),
 		cmocka_unit_test(test_evict_held),
+		cmocka_unit_test(test_evict_used),
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_default_root),
 	};
