@@ -82,13 +82,15 @@ cat >fds.yml <<'EOF'
 targets:
   t:
     steps:
-      - generate: "n=$(ls /proc/$$/fd | wc -l); printf '[{sh: echo %s}]' $n"
+      - generate: "ls -l /proc/$$/fd >&2; n=$(ls /proc/$$/fd | wc -l); printf '[{sh: echo %s}]' $n"
 pipelines:
   ci: [t]
 EOF
 if [ -d /proc/self/fd ]; then
 	"$HM_BAKE" fds.yml >fds.json 2>fds.err
 	mine=$(sh -c 'n=$(ls /proc/$$/fd | wc -l); echo $n')
-	check "bake: the generator got our descriptors only ($(grep -o 'echo [0-9]*' fds.json), here $mine)" grep -q "\"echo $mine\"" fds.json
+	# on a failure, the generator's descriptors (fds.err) and ours
+	check "bake: the generator got our descriptors only ($(grep -o 'echo [0-9]*' fds.json), here $mine): $(cat fds.err; ls -l /proc/$$/fd)" \
+	    grep -q "\"echo $mine\"" fds.json
 fi
 finish
