@@ -96,6 +96,8 @@ bool bake_sym_in(const char *s);
  * last: every path is tried, whatever the run-time values decide.
  */
 #define BAKE_MAX_CHOICES	6
+/* Steps a static check checks in place for targets with conditions. */
+#define BAKE_MAX_IN_PLACE	500000
 struct bake_path {
 	unsigned n, forced;
 	bool v[BAKE_MAX_CHOICES];
@@ -112,10 +114,11 @@ void bake_release(struct bake *b);
  * that passed ir_check: each dynamic target is baked in a trial with
  * symbolic run-time values (one per matrix axis, then two), spliced in
  * place of each of its placeholders (and theirs, recursively) as a run
- * would, and the whole checked; one that no placeholder stands for, or
- * with conditions on run-time values (baked on every path of them), is
- * checked as a fragment; what both trials (and every path) tell, naming
- * no symbolic value, is told.
+ * would, and the whole checked; one with conditions on run-time values
+ * is baked on every path of them, each checked as a fragment and in
+ * place; one that no placeholder stands for is checked as a fragment;
+ * what both trials (and every path) tell, naming no symbolic value, is
+ * told.
  * doc is as it was afterwards (checked: it passed ir_check;
  * else its errors, the definition's, are told again, once more at the
  * same places). 0, or -1 after reporting the definition's errors

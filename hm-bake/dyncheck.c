@@ -30,10 +30,12 @@
  * target with conditions on run-time values (a predicate command, a
  * condition on a symbolic value) is baked on every path of them
  * instead, each checked as a fragment, and what every path tells is its
- * verdict (trial_bake); it is not spliced, each path baking another
- * fragment. A target no placeholder stands for (in no pipeline baked,
- * or called only from a target that is not spliced) is checked as a
- * fragment, as `hm-bake --target` would.
+ * verdict (trial_bake); it is not spliced with the others, each path
+ * baking another fragment, but each path is put in its place in turn at
+ * the end when something builds in it (check_in_place). A target no
+ * placeholder stands for (in no pipeline baked, or called only from a
+ * target that is not spliced) is checked as a fragment, as
+ * `hm-bake --target` would.
  *
  * Fragments are baked into documents of their own, whose table of
  * places (ir.h) extends the static document's: the definition's places
@@ -156,6 +158,11 @@ struct trial {
 	size_t nfrags, cap;
 	struct ir_step **ph;		/* placeholders of this round */
 	size_t nph, capph;
+	struct ir_step **later;		/* placeholders of targets with
+					   conditions, checked in place at
+					   the end (check_in_place) */
+	size_t nlater, caplater;
+	size_t in_place;		/* steps checked in place so far */
 	size_t nsteps;			/* baked in trials so far */
 	unsigned sym_n;			/* values of a symbolic axis */
 	unsigned sym_seq;		/* symbolic values so far */
@@ -282,17 +289,19 @@ trial_path(struct trial *T, struct target *t, const char *prefix,
  * Bake t under prefix in a trial: on every path of its conditions on
  * run-time values (bake.h), if it has any, and what every path finds is
  * its verdict. The fragment (t's only path), or NULL: it has
- * conditions, it is inexact, or it failed (its errors reported, t
- * marked).
+ * conditions (*clean set if every path baked without a mistake), it is
+ * inexact, or it failed (its errors reported, t marked).
  */
 static struct ir_doc *
-trial_bake(struct trial *T, struct target *t, const char *prefix)
+trial_bake(struct trial *T, struct target *t, const char *prefix,
+    bool *clean)
 {
 	struct bake_path path;
 	struct diag_list sure = DIAG_LIST_INIT, dl;
 	struct ir_doc *frag;
 	bool inexact = false, first = true;
 
+	*clean = true;
 	memset(&path, 0, sizeof(path));
 	sure.limit = 0;
 	do {
@@ -309,8 +318,10 @@ trial_bake(struct trial *T, struct target *t, const char *prefix)
 			diag_list_release(&sure);
 			return frag;	/* no condition: one path */
 		}
+		*clean = *clean && frag;
 		ir_doc_free(frag);
-	} while (!inexact && sure.errors && bake_path_next(&path));
+	} while (!inexact && (sure.errors || *clean) && bake_path_next(&path));
+	*clean = *clean && !inexact;
 	if (inexact || !sure.errors) {
 		diag_list_release(&sure);
 		return NULL;
@@ -321,12 +332,13 @@ trial_bake(struct trial *T, struct target *t, const char *prefix)
 	return NULL;
 }
 
-/* Splice frag in place of ph; kept until the end. 0 or -1 (memory). */
-static int
-keep(struct trial *T, struct ir_step *ph, struct ir_doc *frag)
+/*
+ * Keep frag until the end (its places are the document's from now on):
+ * its slot in T->frags and T->sp, or NULL (memory).
+ */
+static struct ir_splice *
+add_frag(struct trial *T, struct ir_doc *frag)
 {
-	struct diag_list dl = DIAG_LIST_INIT;
-
 	if (T->nfrags == T->cap) {
 		size_t cap = T->cap ? 2 * T->cap : 8;
 		struct ir_doc **f = realloc(T->frags, cap * sizeof(*f));
@@ -337,25 +349,174 @@ keep(struct trial *T, struct ir_step *ph, struct ir_doc *frag)
 		s = f ? realloc(T->sp, cap * sizeof(*s)) : NULL;
 		if (!s) {
 			ir_doc_free(frag);
-			return trial_nomem(T);
+			trial_nomem(T);
+			return NULL;
 		}
 		T->sp = s;
 		T->cap = cap;
 	}
-	/* the places the trial added are the document's from now on */
 	T->doc->locs = frag->locs;
 	T->doc->nlocs = frag->nlocs;
 	T->frags[T->nfrags] = frag;
-	if (ir_splice(T->doc, ph, frag, &T->sp[T->nfrags], &dl) < 0) {
-		/* its places stay the document's until the end: so does
-		   frag */
+	T->sp[T->nfrags].group = NULL;
+	return &T->sp[T->nfrags++];
+}
+
+/* Splice frag in place of ph; kept until the end. 0 or -1 (memory). */
+static int
+keep(struct trial *T, struct ir_step *ph, struct ir_doc *frag)
+{
+	struct diag_list dl = DIAG_LIST_INIT;
+	struct ir_splice *sp = add_frag(T, frag);
+
+	if (!sp)
+		return -1;
+	if (ir_splice(T->doc, ph, frag, sp, &dl) < 0) {
 		T->ret = -1;
 		diag_list_move(T->diags, &dl);
-		T->sp[T->nfrags].group = NULL;
+		sp->group = NULL;
 	}
-	T->nfrags++;
 	diag_list_release(&dl);
 	return 0;
+}
+
+/* Check ph's target in place at the end (check_in_place). */
+static int
+later(struct trial *T, struct ir_step *ph)
+{
+	if (T->nlater == T->caplater) {
+		size_t cap = T->caplater ? 2 * T->caplater : 8;
+		struct ir_step **v = realloc(T->later, cap * sizeof(*v));
+
+		if (!v)
+			return trial_nomem(T);
+		T->later = v;
+		T->caplater = cap;
+	}
+	T->later[T->nlater++] = ph;
+	return 0;
+}
+
+/* Drop from l what told holds already (the same message, place). */
+static void
+drop_told(struct diag_list *l, const struct diag_list *told)
+{
+	size_t i, j, k = 0;
+
+	for (i = 0; i < l->n; i++) {
+		struct diag *d = &l->items[i];
+
+		for (j = 0; j < told->n; j++)
+			if (same_diag(d, &told->items[j]))
+				break;
+		if (j == told->n) {
+			l->items[k++] = *d;
+			continue;
+		}
+		if (diag_level(d->code) == DIAG_ERROR)
+			l->errors--;
+		else
+			l->warnings--;
+		free(d->msg);
+	}
+	l->n = k;
+}
+
+/* The steps of v, at any depth. */
+static size_t
+count_steps(struct ir_step **v, size_t n)
+{
+	size_t i, k = n;
+
+	for (i = 0; i < n; i++)
+		if (v[i]->type == IR_GROUP)
+			k += count_steps(v[i]->steps, v[i]->nsteps);
+	return k;
+}
+
+/* Whether a step of v builds in ph or in a group ph is in. */
+static bool
+builds_in_it(struct ir_step **v, size_t n, const struct ir_step *ph)
+{
+	const struct ir_step *a;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (v[i]->type == IR_GROUP &&
+		    builds_in_it(v[i]->steps, v[i]->nsteps, ph))
+			return true;
+		if (v[i]->type == IR_WAIT ||
+		    v[i]->builds_in_kind != IR_BUILDS_IN_KEY)
+			continue;
+		for (a = ph; a; a = a->parent)
+			if (v[i]->builds_in.step == a)
+				return true;
+	}
+	return false;
+}
+
+/*
+ * The target of placeholder ph, whose paths all baked without a
+ * mistake, in place as the run would check it: the document (the exact
+ * targets spliced) with each path's fragment in ph's place, checked;
+ * what every path reports that is not told already is told. Only what
+ * continues from ph can hold a mistake its fragment's own check did not
+ * find: a placeholder nothing builds in is passed by, and so is every
+ * one once BAKE_MAX_IN_PLACE steps have been checked in place (a check
+ * of the whole document per path).
+ */
+static void
+check_in_place(struct trial *T, struct ir_step *ph)
+{
+	struct target *t = def_target(T->def, ir_more(ph)->target_name);
+	struct diag_list sure = DIAG_LIST_INIT, dl;
+	struct bake_path path;
+	struct ir_splice *sp;
+	struct ir_doc *frag;
+	size_t size = count_steps(T->doc->steps, T->doc->nsteps);
+	bool first = true, inexact = false;
+
+	if (!builds_in_it(T->doc->steps, T->doc->nsteps, ph))
+		return;
+	memset(&path, 0, sizeof(path));
+	sure.limit = 0;
+	do {
+		if (T->in_place + 2 * size > BAKE_MAX_IN_PLACE) {
+			diag_list_release(&sure);	/* no verdict */
+			return;
+		}
+		T->in_place += 2 * size;
+		dl = (struct diag_list)DIAG_LIST_INIT;
+		dl.limit = 0;
+		frag = trial_path(T, t, ph->key, &path, &dl, &inexact);
+		diag_list_release(&dl);		/* none: it was clean */
+		if (!frag || !(sp = add_frag(T, frag))) {
+			diag_list_release(&sure);
+			return;
+		}
+		dl = (struct diag_list)DIAG_LIST_INIT;
+		dl.limit = 0;
+		if (ir_splice(T->doc, ph, frag, sp, &dl) == 0) {
+			struct diag_list again = DIAG_LIST_INIT;
+
+			ir_check(T->doc, 0, &dl);
+			ir_splice_undo(sp);
+			/* its index, as it was (ir_splice looks keys up) */
+			ir_check(T->doc, 0, &again);
+			diag_list_release(&again);
+		}
+		if (first)
+			diag_list_move(&sure, &dl);
+		else
+			keep_sure(&sure, &dl);
+		diag_list_release(&dl);
+		first = false;
+	} while (sure.errors && bake_path_next(&path));
+	drop_told(&sure, T->diags);
+	if (sure.errors)
+		T->ret = -1;
+	diag_list_move(T->diags, &sure);
+	diag_list_release(&sure);
 }
 
 /* Members know their group, as ir_check would set it (ir_splice needs). */
@@ -381,6 +542,7 @@ round_once(struct trial *T)
 {
 	size_t i, first = T->nfrags, nph = T->nph;
 	struct ir_step **ph = T->ph;
+	bool clean;
 
 	T->ph = NULL;
 	T->nph = T->capph = 0;
@@ -392,8 +554,9 @@ round_once(struct trial *T)
 		if (!t || t->bad || !t->dynamic || t->mark == TARGET_FAILED)
 			continue;
 		t->mark = TARGET_SEEN;
-		frag = trial_bake(T, t, ph[i]->key);
-		if (frag && keep(T, ph[i], frag)) {
+		frag = trial_bake(T, t, ph[i]->key, &clean);
+		if ((frag && keep(T, ph[i], frag)) ||
+		    (!frag && clean && later(T, ph[i]))) {
 			free(ph);
 			return -1;
 		}
@@ -446,14 +609,19 @@ trial_all(struct def *def, struct ir_doc *doc, bool checked, unsigned sym_n,
 		diag_list_move(diags, &dl);
 	}
 	diag_list_release(&dl);
+	/* the targets with conditions, each path in place */
+	for (i = 0; i < T.nlater && T.nsteps <= BAKE_MAX_STEPS; i++)
+		check_in_place(&T, T.later[i]);
+	free(T.later);
 	/* the targets no placeholder stood for: each as a fragment */
 	for (i = 0; i < def->ntargets && T.nsteps <= BAKE_MAX_STEPS; i++) {
 		struct target *t = def->targets[i];
 		struct ir_doc *frag;
+		bool clean;
 
 		if (!t->dynamic || t->bad || t->mark)
 			continue;
-		if ((frag = trial_bake(&T, t, t->key)))
+		if ((frag = trial_bake(&T, t, t->key, &clean)))
 			ir_doc_free(frag);
 	}
 	/* the document as it was */

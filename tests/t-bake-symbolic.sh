@@ -85,8 +85,22 @@ check "conditions, generators: nothing told" test ! -s err
 cp "$DATA/err-dyn-cond.yml" .
 must_fail 65 "err-dyn-cond: the static bake fails" "$HM_BAKE" err-dyn-cond.yml \
     2>err
-check "err-dyn-cond: two mistakes" test "$(grep -c ': error: ' err)" -eq 2
+check "err-dyn-cond: three mistakes" test "$(grep -c ': error: ' err)" -eq 3
 check "err-dyn-cond: not the one-path duplicate" sh -c "! grep -q maybe err"
+check "err-dyn-cond: in place, what continues from it" \
+    grep -q "step 'after-alert' builds in 'alert'" err
+check "err-dyn-cond: not the one-path ambiguity" sh -c "! grep -q release err"
+sed -n '/^  release:/,/^pipelines:/p' err-dyn-cond.yml | sed '$d' >release.txt
+{ echo 'targets:'; cat release.txt
+  printf 'pipelines:\n  ci: [release, after-release]\n'; } >release.yml
+check "one-path ambiguity: the static bake passes" \
+    sh -c "'$HM_BAKE' release.yml >release.json 2>err"
+check "one-path ambiguity: the run without RELEASE passes" \
+    sh -c "env -u RELEASE '$HM_EXEC' release.json >out 2>&1"
+must_fail 1 "one-path ambiguity: the run with RELEASE=1 fails" \
+    env RELEASE=1 "$HM_EXEC" release.json >out 2>&1
+check "one-path ambiguity: the run names it" \
+    grep -q "step 'after-release' builds in 'release'" out
 sed -n '/^  maybe:/,/^  # a group/p' err-dyn-cond.yml | sed '$d' >maybe.txt
 { echo 'targets:'; cat maybe.txt; printf 'pipelines:\n  ci: [maybe]\n'; } \
     >maybe.yml
