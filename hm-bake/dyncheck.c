@@ -461,9 +461,10 @@ builds_in_it(struct ir_step **v, size_t n, const struct ir_step *ph)
  * targets spliced) with each path's fragment in ph's place, checked;
  * what every path reports that is not told already is told. Only what
  * continues from ph can hold a mistake its fragment's own check did not
- * find: a placeholder nothing builds in is passed by, and so is every
- * one once BAKE_MAX_IN_PLACE steps have been checked in place (a check
- * of the whole document per path).
+ * find: a placeholder nothing builds in, or that continues 'join' (one
+ * state, whatever it bakes to), is passed by, and so is every one once
+ * BAKE_MAX_IN_PLACE steps have been checked in place (a check of the
+ * whole document per path).
  */
 static void
 check_in_place(struct trial *T, struct ir_step *ph)
@@ -476,7 +477,9 @@ check_in_place(struct trial *T, struct ir_step *ph)
 	size_t size = count_steps(T->doc->steps, T->doc->nsteps);
 	bool first = true, inexact = false;
 
-	if (!builds_in_it(T->doc->steps, T->doc->nsteps, ph))
+	/* joined, it continues in one state whatever it bakes to */
+	if (ir_more(ph)->cont == IR_CONT_JOIN ||
+	    !builds_in_it(T->doc->steps, T->doc->nsteps, ph))
 		return;
 	memset(&path, 0, sizeof(path));
 	sure.limit = 0;
