@@ -180,6 +180,24 @@ trial_nomem(struct trial *T)
 	return -1;
 }
 
+/* Append s to the list *v of *n (room for *cap); 0 or -1 (memory). */
+static int
+push_step(struct trial *T, struct ir_step ***v, size_t *n, size_t *cap,
+    struct ir_step *s)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 16;
+		struct ir_step **p = realloc(*v, c * sizeof(*p));
+
+		if (!p)
+			return trial_nomem(T);
+		*v = p;
+		*cap = c;
+	}
+	(*v)[(*n)++] = s;
+	return 0;
+}
+
 /* The dynamic steps (placeholders) among v, at any depth. */
 static int
 collect(struct trial *T, struct ir_step **v, size_t n)
@@ -191,18 +209,9 @@ collect(struct trial *T, struct ir_step **v, size_t n)
 
 		if (s->type == IR_GROUP && collect(T, s->steps, s->nsteps))
 			return -1;
-		if (s->type != IR_COMMAND || s->eval != IR_EVAL_DYNAMIC)
-			continue;
-		if (T->nph == T->capph) {
-			size_t cap = T->capph ? 2 * T->capph : 16;
-			struct ir_step **p = realloc(T->ph, cap * sizeof(*p));
-
-			if (!p)
-				return trial_nomem(T);
-			T->ph = p;
-			T->capph = cap;
-		}
-		T->ph[T->nph++] = s;
+		if (s->type == IR_COMMAND && s->eval == IR_EVAL_DYNAMIC &&
+		    push_step(T, &T->ph, &T->nph, &T->capph, s))
+			return -1;
 	}
 	return 0;
 }
@@ -216,25 +225,29 @@ same_diag(const struct diag *a, const struct diag *b)
 	    b->pos.file))) && a->msg && b->msg && !strcmp(a->msg, b->msg);
 }
 
-/*
- * Keep in l what holds for every run-time value: no message that speaks
- * of a symbolic value, and (other not NULL) only one other tells too.
- */
-static void
-keep_sure(struct diag_list *l, const struct diag_list *other)
+/* Whether l tells d: the same message at the same place. */
+static bool
+tells(const struct diag_list *l, const struct diag *d)
 {
-	size_t i, j, k = 0;
+	size_t i;
+
+	for (i = 0; l && i < l->n; i++)
+		if (same_diag(d, &l->items[i]))
+			return true;
+	return false;
+}
+
+/* Keep in l the messages keep() takes, the counts with them. */
+static void
+keep_if(struct diag_list *l, bool (*keep)(const struct diag *,
+    const struct diag_list *), const struct diag_list *other)
+{
+	size_t i, k = 0;
 
 	for (i = 0; i < l->n; i++) {
 		struct diag *d = &l->items[i];
-		bool keep = !bake_sym_in(d->msg);
 
-		for (j = 0; keep && other && j < other->n; j++)
-			if (same_diag(d, &other->items[j]))
-				break;
-		if (keep && other && j == other->n)
-			keep = false;
-		if (keep) {
+		if (keep(d, other)) {
 			l->items[k++] = *d;
 			continue;
 		}
@@ -245,6 +258,43 @@ keep_sure(struct diag_list *l, const struct diag_list *other)
 		free(d->msg);
 	}
 	l->n = k;
+}
+
+static bool
+for_every_value(const struct diag *d, const struct diag_list *other)
+{
+	return !bake_sym_in(d->msg) && (!other || tells(other, d));
+}
+
+static bool
+untold(const struct diag *d, const struct diag_list *told)
+{
+	return !tells(told, d);
+}
+
+/*
+ * Keep in l what holds for every run-time value: no message that speaks
+ * of a symbolic value, and (other not NULL) only one other tells too.
+ */
+static void
+keep_sure(struct diag_list *l, const struct diag_list *other)
+{
+	keep_if(l, for_every_value, other);
+}
+
+/*
+ * What every path tells, in sure: the first path's messages (*first
+ * set), then those a later path's dl tells too. dl is left empty.
+ */
+static void
+every_path(struct diag_list *sure, struct diag_list *dl, bool *first)
+{
+	if (*first)
+		diag_list_move(sure, dl);
+	else
+		keep_sure(sure, dl);
+	diag_list_release(dl);
+	*first = false;
 }
 
 /*
@@ -308,12 +358,7 @@ trial_bake(struct trial *T, struct target *t, const char *prefix,
 		dl = (struct diag_list)DIAG_LIST_INIT;
 		dl.limit = 0;	/* every path's every message, to compare */
 		frag = trial_path(T, t, prefix, &path, &dl, &inexact);
-		if (first)
-			diag_list_move(&sure, &dl);
-		else
-			keep_sure(&sure, &dl);
-		diag_list_release(&dl);
-		first = false;
+		every_path(&sure, &dl, &first);
 		if (frag && path.n == 0) {
 			diag_list_release(&sure);
 			return frag;	/* no condition: one path */
@@ -380,47 +425,6 @@ keep(struct trial *T, struct ir_step *ph, struct ir_doc *frag)
 	return 0;
 }
 
-/* Check ph's target in place at the end (check_in_place). */
-static int
-later(struct trial *T, struct ir_step *ph)
-{
-	if (T->nlater == T->caplater) {
-		size_t cap = T->caplater ? 2 * T->caplater : 8;
-		struct ir_step **v = realloc(T->later, cap * sizeof(*v));
-
-		if (!v)
-			return trial_nomem(T);
-		T->later = v;
-		T->caplater = cap;
-	}
-	T->later[T->nlater++] = ph;
-	return 0;
-}
-
-/* Drop from l what told holds already (the same message, place). */
-static void
-drop_told(struct diag_list *l, const struct diag_list *told)
-{
-	size_t i, j, k = 0;
-
-	for (i = 0; i < l->n; i++) {
-		struct diag *d = &l->items[i];
-
-		for (j = 0; j < told->n; j++)
-			if (same_diag(d, &told->items[j]))
-				break;
-		if (j == told->n) {
-			l->items[k++] = *d;
-			continue;
-		}
-		if (diag_level(d->code) == DIAG_ERROR)
-			l->errors--;
-		else
-			l->warnings--;
-		free(d->msg);
-	}
-	l->n = k;
-}
 
 /* The steps of v, at any depth. */
 static size_t
@@ -508,14 +512,9 @@ check_in_place(struct trial *T, struct ir_step *ph)
 			ir_check(T->doc, 0, &again);
 			diag_list_release(&again);
 		}
-		if (first)
-			diag_list_move(&sure, &dl);
-		else
-			keep_sure(&sure, &dl);
-		diag_list_release(&dl);
-		first = false;
+		every_path(&sure, &dl, &first);
 	} while (sure.errors && bake_path_next(&path));
-	drop_told(&sure, T->diags);
+	keep_if(&sure, untold, T->diags);
 	if (sure.errors)
 		T->ret = -1;
 	diag_list_move(T->diags, &sure);
@@ -559,7 +558,8 @@ round_once(struct trial *T)
 		t->mark = TARGET_SEEN;
 		frag = trial_bake(T, t, ph[i]->key, &clean);
 		if ((frag && keep(T, ph[i], frag)) ||
-		    (!frag && clean && later(T, ph[i]))) {
+		    (!frag && clean && push_step(T, &T->later, &T->nlater,
+		    &T->caplater, ph[i]))) {
 			free(ph);
 			return -1;
 		}
