@@ -90,28 +90,26 @@ check "err-dyn-cond: not the one-path duplicate" sh -c "! grep -q maybe err"
 check "err-dyn-cond: in place, what continues from it" \
     grep -q "step 'after-alert' builds in 'alert'" err
 check "err-dyn-cond: not the one-path ambiguity" sh -c "! grep -q release err"
-sed -n '/^  release:/,/^pipelines:/p' err-dyn-cond.yml | sed '$d' >release.txt
-{ echo 'targets:'; cat release.txt
-  printf 'pipelines:\n  ci: [release, after-release]\n'; } >release.yml
-check "one-path ambiguity: the static bake passes" \
-    sh -c "'$HM_BAKE' release.yml >release.json 2>err"
-check "one-path ambiguity: the run without RELEASE passes" \
-    sh -c "env -u RELEASE '$HM_EXEC' release.json >out 2>&1"
-must_fail 1 "one-path ambiguity: the run with RELEASE=1 fails" \
-    env RELEASE=1 "$HM_EXEC" release.json >out 2>&1
-check "one-path ambiguity: the run names it" \
-    grep -q "step 'after-release' builds in 'release'" out
-sed -n '/^  maybe:/,/^  # a group/p' err-dyn-cond.yml | sed '$d' >maybe.txt
-{ echo 'targets:'; cat maybe.txt; printf 'pipelines:\n  ci: [maybe]\n'; } \
-    >maybe.yml
-check "one-path duplicate: the static bake passes" \
-    sh -c "'$HM_BAKE' maybe.yml >maybe.json 2>err"
-check "one-path duplicate: the run without RELEASE passes" \
-    sh -c "env -u RELEASE '$HM_EXEC' maybe.json >out 2>&1"
-must_fail 1 "one-path duplicate: the run with RELEASE=1 fails" \
-    env RELEASE=1 "$HM_EXEC" maybe.json >out 2>&1
-check "one-path duplicate: the run names the key" \
-    grep -q "key 'maybe/out' is already used" out
+# one_path WHAT NAME END TARGETS MESSAGE: target NAME of err-dyn-cond.yml
+# (up to the line matching END) in a pipeline of TARGETS bakes cleanly;
+# the run passes without RELEASE, fails with RELEASE=1 and says MESSAGE
+one_path() {
+	what=$1 name=$2 end=$3 targets=$4 msg=$5
+	sed -n "/^  $name:/,/$end/p" err-dyn-cond.yml | sed '$d' >"$name.txt"
+	{ echo 'targets:'; cat "$name.txt"
+	  printf 'pipelines:\n  ci: [%s]\n' "$targets"; } >"$name.yml"
+	check "$what: the static bake passes" \
+	    sh -c "'$HM_BAKE' $name.yml >$name.json 2>err"
+	check "$what: the run without RELEASE passes" \
+	    sh -c "env -u RELEASE '$HM_EXEC' $name.json >out 2>&1"
+	must_fail 1 "$what: the run with RELEASE=1 fails" \
+	    env RELEASE=1 "$HM_EXEC" "$name.json" >out 2>&1
+	check "$what: the run names it" grep -q "$msg" out
+}
+one_path "one-path ambiguity" release '^pipelines:' 'release, after-release' \
+    "step 'after-release' builds in 'release'"
+one_path "one-path duplicate" maybe '^  # a group' maybe \
+    "key 'maybe/out' is already used"
 
 # a duplicate on every path of six conditions is told; past six
 # conditions the target gets no verdict
